@@ -1,0 +1,70 @@
+//! # nativesockets
+//!
+//! A low-level, cross-platform sockets interface: sockets with a typed
+//! domain, type and protocol; binding, listening, accepting; the name
+//! databases (`getaddrinfo`, services, hosts, protocols); local and peer
+//! addresses; integer socket options; blocking mode; and select-style
+//! readiness waiting.
+//!
+//! It carries every item of Nim's `nativesockets` module into Rust, without
+//! that module's defects: no crash at descriptor 1024, ports always in host
+//! byte order, thread-safe lookups, and errors that say what failed and
+//! why. Each call is the OS call it names, with nothing hidden around it.
+//!
+//! | Nim | Rust |
+//! |---|---|
+//! | `Port`, `Domain`, `SockType`, `Protocol` | [`Port`], [`Domain`], [`SockType`], [`Protocol`] |
+//! | `toInt`, `toKnownDomain`, `toSockType` | [`Domain::to_int`], [`Domain::from_int`], [`Protocol::sock_type`] |
+//! | `SocketHandle`, `osInvalidSocket` | [`SocketHandle`] (owning), [`SocketRef`] (borrowed), [`OS_INVALID_SOCKET`] |
+//! | `newNativeSocket`, `close` | [`new_native_socket`], [`new_native_socket_raw`], [`close`] |
+//! | `bindAddr`, `listen`, `accept` | [`bind_addr`], [`listen`], [`accept`] |
+//! | `ptr SockAddr`, `SockLen`, `getAddrString` | [`SockAddr`], [`SockLen`], [`get_addr_string`] |
+//! | `getSockDomain`, `getSockName`, `getLocalAddr`, `getPeerAddr` | [`get_sock_domain`], [`get_sock_name`], [`get_local_addr`], [`get_peer_addr`] |
+//! | `getSockOptInt`, `setSockOptInt` | [`get_sock_opt_int`], [`set_sock_opt_int`] |
+//! | `setBlocking`, `setInheritable` | [`set_blocking`], [`set_inheritable`] |
+//! | `ntohl`, `ntohs`, `htonl`, `htons` | [`ntohl`], [`ntohs`], [`htonl`], [`htons`] |
+//!
+//! # Example
+//! ```
+//! use nativesockets::*;
+//!
+//! let listener = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+//! listener.set_reuse_address(true)?;
+//! bind_addr(&listener, &SockAddr::from(([127, 0, 0, 1], 0).into()))?;
+//! listen(&listener, SOMAXCONN)?;
+//! let (host, port) = get_local_addr(&listener)?;
+//! assert_eq!(host, "127.0.0.1");
+//!
+//! // Any std socket can be borrowed and used with every function.
+//! let client = std::net::TcpStream::connect(("127.0.0.1", port.0))?;
+//! let (conn, _) = accept(&listener)?;
+//! assert_eq!(get_peer_addr(&conn)?, get_local_addr(&SocketRef::from(&client))?);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+#![deny(missing_docs, missing_debug_implementations)]
+#![warn(unsafe_op_in_unsafe_fn)]
+
+#[cfg_attr(unix, path = "sys/unix.rs")]
+#[cfg_attr(windows, path = "sys/windows.rs")]
+mod sys;
+
+#[cfg(not(any(unix, windows)))]
+compile_error!("nativesockets supports Unix and Windows only");
+
+mod addr;
+mod error;
+mod options;
+mod socket;
+mod sockref;
+mod types;
+
+pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockAddr, SockLen};
+pub use options::*;
+pub use socket::{
+    accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
+    listen, new_native_socket, new_native_socket_raw, set_blocking, set_inheritable,
+    RawSocketHandle, SocketHandle, OS_INVALID_SOCKET, SOMAXCONN,
+};
+pub use sockref::SocketRef;
+pub use types::{htonl, htons, ntohl, ntohs, Domain, Port, Protocol, SockType};

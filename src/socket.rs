@@ -1,0 +1,593 @@
+//! `SocketHandle`: an owned OS socket, its creation, binding, listening,
+//! accepting, connecting, data transfer and addresses, and the seed's free
+//! functions over it.
+
+use std::fmt;
+use std::io::{self, IoSlice, Read, Write};
+use std::mem::ManuallyDrop;
+use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
+use std::os::raw::c_int;
+
+use crate::addr::{ip_string, SockAddr};
+use crate::error::with_kind;
+use crate::sys;
+use crate::{Domain, Port, Protocol, SockType};
+
+/// The raw OS handle of a socket: `RawFd` on Unix, `RawSocket` on Windows.
+#[cfg(unix)]
+pub type RawSocketHandle = std::os::fd::RawFd;
+/// The raw OS handle of a socket: `RawFd` on Unix, `RawSocket` on Windows.
+#[cfg(windows)]
+pub type RawSocketHandle = std::os::windows::io::RawSocket;
+
+/// The value of a handle that is no socket (Nim's `osInvalidSocket`): `-1`
+/// on Unix, `INVALID_SOCKET` (`!0`) on Windows.
+pub const OS_INVALID_SOCKET: RawSocketHandle = sys::INVALID_SOCKET as RawSocketHandle;
+
+/// The largest backlog the system accepts for [`listen`]: `SOMAXCONN`.
+/// Larger values are clamped by the OS.
+pub const SOMAXCONN: i32 = sys::SOMAXCONN as i32;
+
+/// An owned OS socket, closed when dropped.
+///
+/// Nim's `SocketHandle` is a bare number that leaks when forgotten; this
+/// one owns its descriptor like std's `OwnedFd`. It holds nothing but the
+/// handle, so it is as cheap to pass as the number.
+///
+/// New sockets (from [`new_native_socket`], [`accept`]) are close-on-exec
+/// (not inherited by child processes) and never raise `SIGPIPE`: a send to
+/// a vanished peer fails with `BrokenPipe`.
+///
+/// Every method of the seed's free functions exists as a method too:
+/// `bind_addr(&s, &a)` and `s.bind_addr(&a)` are the same call.
+///
+/// # Examples
+/// ```
+/// use nativesockets::{new_native_socket, Domain, SockType, Protocol, SockAddr};
+/// use std::io::{Read, Write};
+///
+/// let server = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+/// server.bind_addr(&SockAddr::from(([127, 0, 0, 1], 0).into()))?;
+/// server.listen(16)?;
+/// let addr = server.local_addr()?;
+///
+/// let client = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+/// client.connect(&addr)?;
+/// let (mut conn, _peer) = server.accept()?;
+///
+/// (&client).write_all(b"ping")?;
+/// let mut buf = [0u8; 4];
+/// conn.read_exact(&mut buf)?;
+/// assert_eq!(&buf, b"ping");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct SocketHandle {
+    raw: sys::Socket,
+}
+
+impl SocketHandle {
+    /// Takes ownership of a raw socket.
+    ///
+    /// # Safety
+    /// `raw` must be an open socket that nothing else closes.
+    pub unsafe fn from_raw(raw: RawSocketHandle) -> SocketHandle {
+        SocketHandle {
+            raw: raw as sys::Socket,
+        }
+    }
+
+    /// The raw handle, still owned by `self`.
+    pub fn as_raw(&self) -> RawSocketHandle {
+        self.raw as RawSocketHandle
+    }
+
+    /// Gives up ownership: the caller must close the returned handle.
+    pub fn into_raw(self) -> RawSocketHandle {
+        ManuallyDrop::new(self).raw as RawSocketHandle
+    }
+
+    pub(crate) fn sys(&self) -> sys::Socket {
+        self.raw
+    }
+
+    /// Creates a socket; see [`new_native_socket`].
+    pub fn new(
+        domain: Domain,
+        sock_type: SockType,
+        protocol: Protocol,
+    ) -> io::Result<SocketHandle> {
+        new_native_socket(domain, sock_type, protocol)
+    }
+
+    /// Creates a socket from raw numbers; see [`new_native_socket_raw`].
+    pub fn new_raw(domain: c_int, sock_type: c_int, protocol: c_int) -> io::Result<SocketHandle> {
+        new_native_socket_raw(domain, sock_type, protocol)
+    }
+
+    /// Closes the socket and reports the OS's answer, which dropping
+    /// cannot. The handle is released whatever the answer.
+    ///
+    /// Corresponds to `close(2)` on Unix and `closesocket` on Windows.
+    /// Never retried on `EINTR` (the descriptor is gone by then on Linux).
+    pub fn close(self) -> io::Result<()> {
+        sys::close(ManuallyDrop::new(self).raw)
+    }
+
+    /// Binds the socket to `addr`.
+    ///
+    /// Corresponds to `bind(2)` on Unix and `bind` on Windows.
+    ///
+    /// # Errors
+    /// The OS error, for example `AddrInUse`, `AddrNotAvailable`, or
+    /// `InvalidInput` (`EINVAL`) for an already bound socket or an address
+    /// of the wrong family.
+    pub fn bind_addr(&self, addr: &SockAddr) -> io::Result<()> {
+        sys::bind(self.raw, addr.as_ptr(), addr.len())
+    }
+
+    /// Marks the socket as accepting connections, with room for `backlog`
+    /// pending ones ([`SOMAXCONN`] is the system's maximum).
+    ///
+    /// Corresponds to `listen(2)` on Unix and `listen` on Windows.
+    pub fn listen(&self, backlog: i32) -> io::Result<()> {
+        sys::listen(self.raw, backlog)
+    }
+
+    /// Waits for and takes a connection from a listening socket; returns
+    /// the new socket and the peer's address. The new socket is
+    /// close-on-exec.
+    ///
+    /// Corresponds to `accept4(2)` with `SOCK_CLOEXEC` on Linux and
+    /// FreeBSD, `accept(2)` plus `FIOCLEX` and `SO_NOSIGPIPE` on macOS,
+    /// `accept` on Windows. Retried on `EINTR`, which loses nothing.
+    ///
+    /// # Errors
+    /// The OS error; `WouldBlock` on a non-blocking socket with nothing
+    /// pending.
+    pub fn accept(&self) -> io::Result<(SocketHandle, SockAddr)> {
+        let mut addr = SockAddr::empty();
+        let (storage, len) = addr.out_parts();
+        let raw = sys::accept(self.raw, storage, len)?;
+        Ok((SocketHandle { raw }, addr))
+    }
+
+    /// Connects the socket to `addr` (for a datagram socket: sets the
+    /// default destination and filters what is received).
+    ///
+    /// Corresponds to `connect(2)` on Unix and `connect` on Windows. Not
+    /// retried on `EINTR`: the connection then continues in the
+    /// background, and the error is reported as `Interrupted`.
+    ///
+    /// # Errors
+    /// The OS error: `ConnectionRefused`, `TimedOut`, `WouldBlock` (Unix
+    /// `EINPROGRESS` is reported as the raw OS error) on a non-blocking
+    /// socket, ...
+    pub fn connect(&self, addr: &SockAddr) -> io::Result<()> {
+        sys::connect(self.raw, addr.as_ptr(), addr.len())
+    }
+
+    /// Sends `buf` on a connected socket; returns how many bytes went.
+    ///
+    /// Corresponds to `send(2)` with `MSG_NOSIGNAL` on Unix (on macOS the
+    /// socket carries `SO_NOSIGPIPE` instead) and `send` on Windows. A peer
+    /// that is gone gives `BrokenPipe`, never `SIGPIPE`. `EINTR` is
+    /// reported as `Interrupted` (what `Write::write_all` retries).
+    pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        sys::send(self.raw, buf, 0)
+    }
+
+    /// Like [`send`](Self::send) with the OS's `MSG_*` flags added.
+    pub fn send_with_flags(&self, buf: &[u8], flags: c_int) -> io::Result<usize> {
+        sys::send(self.raw, buf, flags)
+    }
+
+    /// Receives into `buf` from a connected socket; returns how many bytes
+    /// came, 0 at the end of a stream.
+    ///
+    /// Corresponds to `recv(2)` on Unix and `recv` on Windows. `EINTR` is
+    /// reported as `Interrupted`.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        sys::recv(self.raw, buf, 0)
+    }
+
+    /// Like [`recv`](Self::recv) with the OS's `MSG_*` flags.
+    pub fn recv_with_flags(&self, buf: &mut [u8], flags: c_int) -> io::Result<usize> {
+        sys::recv(self.raw, buf, flags)
+    }
+
+    /// Receives into `buf` without taking the data from the queue: the
+    /// next `recv` returns it again.
+    ///
+    /// Corresponds to `recv(2)` with `MSG_PEEK` on Unix and `recv` with
+    /// `MSG_PEEK` on Windows.
+    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        sys::recv(self.raw, buf, sys::MSG_PEEK)
+    }
+
+    /// Sends the datagram `buf` to `addr`; returns how many bytes went.
+    ///
+    /// Corresponds to `sendto(2)` with `MSG_NOSIGNAL` on Unix and `sendto`
+    /// on Windows.
+    pub fn send_to(&self, buf: &[u8], addr: &SockAddr) -> io::Result<usize> {
+        sys::send_to(self.raw, buf, 0, addr.as_ptr(), addr.len())
+    }
+
+    /// Receives one datagram into `buf`; returns its length (cut to the
+    /// buffer) and its sender. On a connected stream socket the address is
+    /// empty (family `AF_UNSPEC`, length 0).
+    ///
+    /// Corresponds to `recvfrom(2)` on Unix and `recvfrom` on Windows.
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
+        let mut addr = SockAddr::empty();
+        let (storage, len) = addr.out_parts();
+        let n = sys::recv_from(self.raw, buf, 0, storage, len)?;
+        Ok((n, addr))
+    }
+
+    /// Like [`recv_from`](Self::recv_from), leaving the datagram queued.
+    pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
+        let mut addr = SockAddr::empty();
+        let (storage, len) = addr.out_parts();
+        let n = sys::recv_from(self.raw, buf, sys::MSG_PEEK, storage, len)?;
+        Ok((n, addr))
+    }
+
+    /// Shuts down the reading side, the writing side, or both.
+    ///
+    /// Corresponds to `shutdown(2)` on Unix and `shutdown` on Windows.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        let how = match how {
+            Shutdown::Read => sys::SHUT_RD,
+            Shutdown::Write => sys::SHUT_WR,
+            Shutdown::Both => sys::SHUT_RDWR,
+        };
+        sys::shutdown(self.raw, how)
+    }
+
+    /// The address the socket is bound to.
+    ///
+    /// Corresponds to `getsockname(2)` on Unix and `getsockname` on
+    /// Windows (which fails with `WSAEINVAL` on a socket that is not
+    /// bound).
+    pub fn local_addr(&self) -> io::Result<SockAddr> {
+        let mut addr = SockAddr::empty();
+        let (storage, len) = addr.out_parts();
+        sys::getsockname(self.raw, storage, len)?;
+        Ok(addr)
+    }
+
+    /// The address of the connected peer.
+    ///
+    /// Corresponds to `getpeername(2)` on Unix and `getpeername` on
+    /// Windows.
+    ///
+    /// # Errors
+    /// `NotConnected` on a socket that is not connected.
+    pub fn peer_addr(&self) -> io::Result<SockAddr> {
+        let mut addr = SockAddr::empty();
+        let (storage, len) = addr.out_parts();
+        sys::getpeername(self.raw, storage, len)?;
+        Ok(addr)
+    }
+
+    /// The socket's family; see [`get_sock_domain`].
+    pub fn domain(&self) -> io::Result<Domain> {
+        get_sock_domain(self)
+    }
+
+    /// The socket's port; see [`get_sock_name`].
+    pub fn sock_name(&self) -> io::Result<Port> {
+        get_sock_name(self)
+    }
+
+    /// Sets or clears non-blocking mode; see [`set_blocking`].
+    pub fn set_blocking(&self, blocking: bool) -> io::Result<()> {
+        sys::set_nonblocking(self.raw, !blocking)
+    }
+
+    /// Sets whether child processes inherit the socket; see
+    /// [`set_inheritable`].
+    pub fn set_inheritable(&self, inheritable: bool) -> io::Result<()> {
+        sys::set_inheritable(self.raw, inheritable)
+    }
+
+    /// Whether child processes inherit the socket (false for every socket
+    /// this crate creates, until [`set_inheritable`](Self::set_inheritable)).
+    ///
+    /// Corresponds to `fcntl(F_GETFD)` on Unix and `GetHandleInformation`
+    /// on Windows.
+    pub fn is_inheritable(&self) -> io::Result<bool> {
+        sys::is_inheritable(self.raw)
+    }
+
+    /// A second handle for the same socket, close-on-exec.
+    ///
+    /// Corresponds to `fcntl(F_DUPFD_CLOEXEC)` on Unix and
+    /// `WSADuplicateSocketW` + `WSASocketW` on Windows.
+    pub fn try_clone(&self) -> io::Result<SocketHandle> {
+        sys::duplicate(self.raw).map(|raw| SocketHandle { raw })
+    }
+}
+
+impl Drop for SocketHandle {
+    fn drop(&mut self) {
+        // A close error cannot be reported from drop; `close()` reports it.
+        let _ = sys::close(self.raw);
+    }
+}
+
+impl fmt::Debug for SocketHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("SocketHandle");
+        d.field("raw", &self.raw);
+        if let Ok(addr) = self.local_addr() {
+            d.field("local", &format_args!("{addr}"));
+        }
+        if let Ok(addr) = self.peer_addr() {
+            d.field("peer", &format_args!("{addr}"));
+        }
+        d.finish()
+    }
+}
+
+impl Read for SocketHandle {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv(buf)
+    }
+}
+
+impl Read for &SocketHandle {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv(buf)
+    }
+}
+
+impl Write for SocketHandle {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.send(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Write for &SocketHandle {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.send(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        // One send of the first non-empty buffer, as std's default does.
+        let buf = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &**b);
+        self.send(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+macro_rules! std_conversions {
+    ($($std:ty),* $(,)?) => {$(
+        impl From<$std> for SocketHandle {
+            fn from(s: $std) -> SocketHandle {
+                SocketHandle { raw: sys::into_raw(s) }
+            }
+        }
+
+        impl From<SocketHandle> for $std {
+            fn from(s: SocketHandle) -> $std {
+                // SAFETY: `into_raw` gives up ownership of an open socket,
+                // which the std type now owns. Like socket2, the socket's
+                // type is not checked: a UDP socket made into a TcpStream
+                // fails on use, it is not unsound.
+                unsafe { sys::from_raw(s.into_raw() as sys::Socket) }
+            }
+        }
+    )*};
+}
+
+std_conversions!(TcpStream, TcpListener, UdpSocket);
+#[cfg(unix)]
+std_conversions!(
+    std::os::unix::net::UnixStream,
+    std::os::unix::net::UnixListener,
+    std::os::unix::net::UnixDatagram,
+);
+
+/// Creates a socket (Nim's `newNativeSocket`).
+///
+/// The socket is close-on-exec (not inherited by child processes) and
+/// never raises `SIGPIPE`.
+///
+/// Corresponds to `socket(2)` with `SOCK_CLOEXEC` on Linux and FreeBSD
+/// (macOS: `socket` + `FIOCLEX` + `SO_NOSIGPIPE`), and `WSASocketW` with
+/// `WSA_FLAG_NO_HANDLE_INHERIT` on Windows.
+///
+/// # Errors
+/// The OS error with the arguments in its message: for example
+/// `EAFNOSUPPORT`, `EPROTONOSUPPORT` (`Protocol::Tcp` with `SockType::Dgram`),
+/// or `PermissionDenied` for raw sockets without privileges.
+///
+/// # Examples
+/// ```
+/// use nativesockets::{new_native_socket, Domain, Protocol, SockType};
+/// let udp = new_native_socket(Domain::Inet6, SockType::Dgram, Protocol::Udp)?;
+/// assert_eq!(udp.domain()?, Domain::Inet6);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn new_native_socket(
+    domain: Domain,
+    sock_type: SockType,
+    protocol: Protocol,
+) -> io::Result<SocketHandle> {
+    new_native_socket_raw(domain.to_int(), sock_type.to_int(), protocol.to_int())
+}
+
+/// Creates a socket from the platform's raw numbers (Nim's
+/// `newNativeSocket(cint, cint, cint)`), for families, types and protocols
+/// the enums do not name (`AF_PACKET`, `AF_NETLINK`, `IPPROTO_SCTP`, ...).
+///
+/// Same flags and OS calls as [`new_native_socket`].
+///
+/// # Errors
+/// The OS error, its message naming the three numbers.
+pub fn new_native_socket_raw(
+    domain: c_int,
+    sock_type: c_int,
+    protocol: c_int,
+) -> io::Result<SocketHandle> {
+    sys::init();
+    match sys::socket(domain, sock_type, protocol) {
+        Ok(raw) => Ok(SocketHandle { raw }),
+        Err(e) => Err(with_kind(
+            e.kind(),
+            "socket",
+            format_args!("(domain {domain}, type {sock_type}, protocol {protocol})"),
+            &e.to_string(),
+        )),
+    }
+}
+
+/// Closes `socket`, reporting the OS's answer (Nim's `close`). Dropping a
+/// [`SocketHandle`] closes it too, silently.
+///
+/// Corresponds to `close(2)` on Unix and `closesocket` on Windows.
+pub fn close(socket: SocketHandle) -> io::Result<()> {
+    socket.close()
+}
+
+/// Binds `socket` to `addr` (Nim's `bindAddr`); see
+/// [`SocketHandle::bind_addr`].
+pub fn bind_addr(socket: &SocketHandle, addr: &SockAddr) -> io::Result<()> {
+    socket.bind_addr(addr)
+}
+
+/// Marks `socket` as listening (Nim's `listen`); see
+/// [`SocketHandle::listen`]. Pass [`SOMAXCONN`] for Nim's default.
+pub fn listen(socket: &SocketHandle, backlog: i32) -> io::Result<()> {
+    socket.listen(backlog)
+}
+
+/// Accepts a connection (Nim's `accept`); see [`SocketHandle::accept`].
+pub fn accept(socket: &SocketHandle) -> io::Result<(SocketHandle, SockAddr)> {
+    socket.accept()
+}
+
+/// Sets `socket` blocking or non-blocking (Nim's `setBlocking`).
+///
+/// Corresponds to `ioctl(FIONBIO)` on Unix (one call, where `fcntl` needs
+/// a read and a write) and `ioctlsocket(FIONBIO)` on Windows.
+///
+/// # Examples
+/// ```
+/// use nativesockets::{new_native_socket, set_blocking, Domain, Protocol, SockType};
+/// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+/// set_blocking(&s, false)?;
+/// let mut buf = [0u8; 1];
+/// // Not connected: a non-blocking recv fails at once instead of waiting.
+/// assert!(s.recv(&mut buf).is_err());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn set_blocking(socket: &SocketHandle, blocking: bool) -> io::Result<()> {
+    socket.set_blocking(blocking)
+}
+
+/// Sets whether child processes inherit `socket` (Nim's
+/// `setInheritable`).
+///
+/// Corresponds to `ioctl(FIONCLEX / FIOCLEX)` on Unix and
+/// `SetHandleInformation(HANDLE_FLAG_INHERIT)` on Windows.
+pub fn set_inheritable(socket: &SocketHandle, inheritable: bool) -> io::Result<()> {
+    socket.set_inheritable(inheritable)
+}
+
+/// Returns the family of `socket` (Nim's `getSockDomain`), whether or not
+/// it is bound.
+///
+/// Corresponds to `getsockopt(SO_DOMAIN)` on Linux, `getsockname(2)` on
+/// macOS and FreeBSD, and `getsockopt(SO_PROTOCOL_INFOW)` on Windows (where
+/// `getsockname` fails on unbound sockets).
+///
+/// # Errors
+/// The OS error (`EBADF`, `ENOTSOCK`), or `InvalidData` naming the number
+/// when the family is not one [`Domain`] models.
+pub fn get_sock_domain(socket: &SocketHandle) -> io::Result<Domain> {
+    let family = sys::socket_family(socket.raw)?;
+    Domain::from_int(family).ok_or_else(|| {
+        with_kind(
+            io::ErrorKind::InvalidData,
+            "socket family",
+            family,
+            "is not AF_UNSPEC, AF_UNIX, AF_INET or AF_INET6",
+        )
+    })
+}
+
+/// Returns the port `socket` is bound to (Nim's `getSockName`); 0 for an
+/// unbound IP socket and for every Unix-domain socket.
+///
+/// Corresponds to `getsockname(2)` on Unix and `getsockname` on Windows.
+///
+/// # Examples
+/// ```
+/// use nativesockets::get_sock_name;
+/// let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let port = get_sock_name(&nativesockets::SocketRef::from(&l))?;
+/// assert_eq!(port.0, l.local_addr()?.port());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_sock_name(socket: &SocketHandle) -> io::Result<Port> {
+    Ok(socket.local_addr()?.port().unwrap_or_default())
+}
+
+/// Returns the local address of `socket` as text and port (Nim's
+/// `getLocalAddr`).
+///
+/// The family is read from the socket itself, so IPv4, IPv6 and Unix
+/// sockets all work (a Unix socket's "port" is 0; its text is the path,
+/// `@name` for an abstract name, `""` when unnamed).
+///
+/// Corresponds to `getsockname(2)` on Unix and `getsockname` on Windows.
+///
+/// # Errors
+/// The OS error, for example `EBADF` for a closed socket.
+///
+/// # Examples
+/// ```
+/// use nativesockets::{get_local_addr, Port, SocketRef};
+/// let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let (ip, port) = get_local_addr(&SocketRef::from(&l))?;
+/// assert_eq!(ip, "127.0.0.1");
+/// assert_eq!(port, Port(l.local_addr()?.port()));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_local_addr(socket: &SocketHandle) -> io::Result<(String, Port)> {
+    addr_text(&socket.local_addr()?)
+}
+
+/// Returns the connected peer's address as text and port (Nim's
+/// `getPeerAddr`); see [`get_local_addr`] for the forms.
+///
+/// Corresponds to `getpeername(2)` on Unix and `getpeername` on Windows.
+///
+/// # Errors
+/// `NotConnected` when there is no peer.
+pub fn get_peer_addr(socket: &SocketHandle) -> io::Result<(String, Port)> {
+    addr_text(&socket.peer_addr()?)
+}
+
+fn addr_text(addr: &SockAddr) -> io::Result<(String, Port)> {
+    match addr.as_socket_addr() {
+        Some(a) => Ok((ip_string(a.ip()), Port(a.port()))),
+        None => Ok((crate::get_addr_string(addr)?, Port(0))),
+    }
+}
