@@ -47,7 +47,7 @@ pub const SOMAXCONN: i32 = sys::SOMAXCONN as i32;
 /// use std::io::{Read, Write};
 ///
 /// let server = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
-/// server.bind_addr(&SockAddr::from(([127, 0, 0, 1], 0).into()))?;
+/// server.bind_addr(&SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))?;
 /// server.listen(16)?;
 /// let addr = server.local_addr()?;
 ///
