@@ -30,7 +30,7 @@
 //!
 //! let listener = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
 //! listener.set_reuse_address(true)?;
-//! bind_addr(&listener, &SockAddr::from(([127, 0, 0, 1], 0).into()))?;
+//! bind_addr(&listener, &SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))?;
 //! listen(&listener, SOMAXCONN)?;
 //! let (host, port) = get_local_addr(&listener)?;
 //! assert_eq!(host, "127.0.0.1");
