@@ -58,6 +58,8 @@ mod options;
 mod socket;
 mod sockref;
 mod types;
+#[cfg(windows)]
+pub mod windows;
 
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockAddr, SockLen};
 pub use options::*;
