@@ -23,6 +23,7 @@
 //! | `getSockOptInt`, `setSockOptInt` | [`get_sock_opt_int`], [`set_sock_opt_int`] |
 //! | `setBlocking`, `setInheritable` | [`set_blocking`], [`set_inheritable`] |
 //! | `ntohl`, `ntohs`, `htonl`, `htons` | [`ntohl`], [`ntohs`], [`htonl`], [`htons`] |
+//! | `select`, `selectRead`, `selectWrite` | [`select`], [`select_read`], [`select_write`] over any [`AsSocketHandle`]; also [`SocketHandle::connect_timeout`] |
 //!
 //! # Example
 //! ```
@@ -55,6 +56,7 @@ compile_error!("nativesockets supports Unix and Windows only");
 mod addr;
 mod error;
 mod options;
+mod select;
 mod socket;
 mod sockref;
 mod types;
@@ -63,6 +65,7 @@ pub mod windows;
 
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockAddr, SockLen};
 pub use options::*;
+pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use socket::{
     accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
     listen, new_native_socket, new_native_socket_raw, set_blocking, set_inheritable,
