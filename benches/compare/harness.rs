@@ -1,0 +1,549 @@
+//! The measuring core: interleaved batches, medians, the table and the
+//! JSON file.
+//!
+//! Every case is a set of sides (ours first, then the alternatives), each a
+//! closure that performs `n` operations. After a warm-up, each side's batch
+//! size is calibrated so one batch lasts about `Config::batch`; then rounds
+//! run until the case's time budget is spent, and in every round each side
+//! runs one batch, ours and the alternatives taking turns (the order is
+//! reversed every other round, so neither side always runs right after the
+//! other). One batch gives one sample, its mean time per operation; a
+//! side's figure is the median of its samples. The ratio is the median of
+//! the per-round ratios ours/alternative: both batches of a round ran within
+//! a few milliseconds of each other, so a slow spell on this shared machine
+//! (another process compiling, a frequency change) slows both and cancels
+//! out, where a ratio of two independent medians would keep it.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A side's work: perform `n` operations.
+pub type Op<'a> = Box<dyn FnMut(u64) + 'a>;
+
+/// What a case must reach, as ours / alternative.
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    /// The ratio must be at most this.
+    AtMost(f64),
+    /// Ours must move at least this fraction of the alternative's bytes
+    /// per second: the time ratio must be at most its inverse.
+    ThroughputAtLeast(f64),
+    /// Shown for context: no target.
+    Info,
+}
+
+impl Target {
+    /// The largest passing ratio ours/alternative, if there is a target.
+    pub fn limit(self) -> Option<f64> {
+        match self {
+            Target::AtMost(t) => Some(t),
+            Target::ThroughputAtLeast(f) => Some(1.0 / f),
+            Target::Info => None,
+        }
+    }
+}
+
+/// One implementation of a case's operation.
+pub struct Side<'a> {
+    name: String,
+    target: Target,
+    op: Op<'a>,
+}
+
+/// Makes a side. For ours the target is unused.
+pub fn side<'a>(name: impl Into<String>, target: Target, op: impl FnMut(u64) + 'a) -> Side<'a> {
+    Side {
+        name: name.into(),
+        target,
+        op: Box::new(op),
+    }
+}
+
+/// How long and how finely to measure.
+pub struct Config {
+    pub quick: bool,
+    pub filter: Vec<String>,
+    /// Time given to one case's measured rounds.
+    pub budget: Duration,
+    /// How long one batch of one side should last.
+    pub batch: Duration,
+    /// Rounds run whatever the budget says.
+    pub min_rounds: usize,
+    /// Rounds run and thrown away before measuring.
+    pub warmup_rounds: usize,
+}
+
+impl Config {
+    pub fn new(quick: bool, filter: Vec<String>) -> Config {
+        if quick {
+            Config {
+                quick,
+                filter,
+                budget: Duration::from_millis(250),
+                batch: Duration::from_micros(400),
+                min_rounds: 11,
+                warmup_rounds: 2,
+            }
+        } else {
+            Config {
+                quick,
+                filter,
+                budget: Duration::from_millis(3000),
+                batch: Duration::from_micros(1000),
+                min_rounds: 101,
+                warmup_rounds: 10,
+            }
+        }
+    }
+}
+
+/// One line of the table: ours against one alternative.
+pub struct Row {
+    pub case: String,
+    pub ours: String,
+    pub ours_ns: f64,
+    pub alternative: String,
+    pub alt_ns: f64,
+    /// Median of the per-round ratios.
+    pub ratio: f64,
+    /// First and third quartiles of the per-round ratios.
+    pub ratio_q1: f64,
+    pub ratio_q3: f64,
+    pub target: Target,
+    pub rounds: usize,
+    pub ours_batch: u64,
+    pub alt_batch: u64,
+}
+
+impl Row {
+    /// `Some(true)` when the target is met, `None` for an info row.
+    pub fn pass(&self) -> Option<bool> {
+        self.target.limit().map(|t| self.ratio <= t)
+    }
+}
+
+/// The run: its settings, and the rows and skipped cases so far.
+pub struct Bench {
+    pub cfg: Config,
+    pub rows: Vec<Row>,
+    pub skipped: Vec<(String, String)>,
+    pub notes: Vec<String>,
+    started: Instant,
+}
+
+impl Bench {
+    pub fn new(cfg: Config) -> Bench {
+        Bench {
+            cfg,
+            rows: Vec::new(),
+            skipped: Vec::new(),
+            notes: Vec::new(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Whether the command line's filters select `case` (all do when none
+    /// is given).
+    pub fn wants(&self, case: &str) -> bool {
+        self.cfg.filter.is_empty() || self.cfg.filter.iter().any(|f| case.contains(f.as_str()))
+    }
+
+    /// Records a case that cannot run here, and why.
+    pub fn skip(&mut self, case: &str, why: impl Into<String>) {
+        let why = why.into();
+        eprintln!("  skip  {case}: {why}");
+        self.skipped.push((case.to_string(), why));
+    }
+
+    /// Records a figure that is not a ratio (a parse time, a size).
+    pub fn note(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        eprintln!("  note  {text}");
+        self.notes.push(text);
+    }
+
+    /// Measures `ours` against each of `alts`, interleaved, and adds one
+    /// row per alternative.
+    pub fn compare(&mut self, case: &str, ours: Side<'_>, alts: Vec<Side<'_>>) {
+        let mut sides: Vec<Side<'_>> = Vec::with_capacity(1 + alts.len());
+        sides.push(ours);
+        sides.extend(alts);
+        let case_start = Instant::now();
+
+        let batch = self.cfg.batch;
+        let sizes: Vec<u64> = sides
+            .iter_mut()
+            .map(|s| calibrate(&mut s.op, batch))
+            .collect();
+
+        let mut samples: Vec<Vec<f64>> = vec![Vec::new(); sides.len()];
+        let order_fwd: Vec<usize> = (0..sides.len()).collect();
+        let order_rev: Vec<usize> = (0..sides.len()).rev().collect();
+        let mut round = 0usize;
+        let mut measured = 0usize;
+        let measure_start = loop {
+            if round == self.cfg.warmup_rounds {
+                break Instant::now();
+            }
+            for (i, s) in sides.iter_mut().enumerate() {
+                (s.op)(sizes[i]);
+            }
+            round += 1;
+        };
+        // An upper bound keeps a case whose batches are tiny from running
+        // an absurd number of rounds.
+        let max_rounds = self.cfg.min_rounds.max(20_000);
+        while measured < self.cfg.min_rounds
+            || (measure_start.elapsed() < self.cfg.budget && measured < max_rounds)
+        {
+            let order = if measured % 2 == 0 {
+                &order_fwd
+            } else {
+                &order_rev
+            };
+            for &i in order {
+                let n = sizes[i];
+                let t0 = Instant::now();
+                (sides[i].op)(n);
+                let dt = t0.elapsed();
+                samples[i].push(dt.as_nanos() as f64 / n as f64);
+            }
+            measured += 1;
+        }
+
+        let ours_ns = median(&samples[0]);
+        for (j, alt) in sides.iter().enumerate().skip(1) {
+            let mut ratios: Vec<f64> = samples[0]
+                .iter()
+                .zip(&samples[j])
+                .map(|(o, a)| o / a)
+                .collect();
+            ratios.sort_by(f64::total_cmp);
+            let row = Row {
+                case: case.to_string(),
+                ours: sides[0].name.clone(),
+                ours_ns,
+                alternative: alt.name.clone(),
+                alt_ns: median(&samples[j]),
+                ratio: quantile_sorted(&ratios, 0.5),
+                ratio_q1: quantile_sorted(&ratios, 0.25),
+                ratio_q3: quantile_sorted(&ratios, 0.75),
+                target: alt.target,
+                rounds: measured,
+                ours_batch: sizes[0],
+                alt_batch: sizes[j],
+            };
+            eprintln!(
+                "  {:<5} {case} | ours {} vs {} {} | ratio {} ({measured} rounds, {:.1} s)",
+                match row.pass() {
+                    Some(true) => "pass",
+                    Some(false) => "MISS",
+                    None => "info",
+                },
+                fmt_ns(row.ours_ns),
+                row.alternative,
+                fmt_ns(row.alt_ns),
+                fmt_ratio(row.ratio),
+                case_start.elapsed().as_secs_f64(),
+            );
+            self.rows.push(row);
+        }
+    }
+
+    /// Seconds since the run started.
+    pub fn elapsed(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+}
+
+/// Finds a batch size that lasts about `batch`: doubling from 1 until a
+/// batch takes a quarter of it, then scaling.
+fn calibrate(op: &mut Op<'_>, batch: Duration) -> u64 {
+    op(1);
+    let mut n = 1u64;
+    loop {
+        let t0 = Instant::now();
+        op(n);
+        let dt = t0.elapsed();
+        if dt * 4 >= batch || n >= 1 << 24 {
+            let scaled = (n as f64 * batch.as_secs_f64() / dt.as_secs_f64().max(1e-9)) as u64;
+            return scaled.clamp(1, 1 << 26);
+        }
+        n *= 2;
+    }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    quantile_sorted(&s, 0.5)
+}
+
+/// The `q` quantile of sorted data, interpolating between neighbours.
+fn quantile_sorted(s: &[f64], q: f64) -> f64 {
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (s.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    s[lo] + (s[hi] - s[lo]) * (pos - lo as f64)
+}
+
+pub fn fmt_ns(ns: f64) -> String {
+    if ns >= 100_000.0 {
+        format!("{:.0} ns", ns)
+    } else if ns >= 100.0 {
+        format!("{:.1} ns", ns)
+    } else {
+        format!("{:.2} ns", ns)
+    }
+}
+
+pub fn fmt_ratio(r: f64) -> String {
+    if r < 0.1 {
+        format!("{r:.5}")
+    } else {
+        format!("{r:.3}")
+    }
+}
+
+fn fmt_target(t: Target) -> String {
+    match t {
+        Target::AtMost(x) => format!("<= {x}"),
+        Target::ThroughputAtLeast(x) => format!("<= {:.3} (bytes/s >= {x})", 1.0 / x),
+        Target::Info => "-".to_string(),
+    }
+}
+
+/// What the table's header says about the machine.
+pub struct Machine {
+    pub cores: usize,
+    pub kernel: String,
+    pub cpu: String,
+    pub load_before: String,
+}
+
+impl Machine {
+    pub fn read() -> Machine {
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let kernel = fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "unknown".into());
+        let cpu = fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split(':').nth(1))
+                    .map(|m| m.trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".into());
+        Machine {
+            cores,
+            kernel,
+            cpu,
+            load_before: load_average(),
+        }
+    }
+}
+
+/// The 1, 5 and 15 minute load averages, as the kernel prints them.
+pub fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// The table as Markdown (what the terminal shows and BENCHMARKS.md holds).
+pub fn table(rows: &[Row]) -> String {
+    let header = [
+        "case",
+        "ours",
+        "ours ns/op",
+        "alternative",
+        "alt ns/op",
+        "ratio",
+        "target",
+        "result",
+    ];
+    let body: Vec<[String; 8]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.case.clone(),
+                r.ours.clone(),
+                fmt_ns(r.ours_ns),
+                r.alternative.clone(),
+                fmt_ns(r.alt_ns),
+                fmt_ratio(r.ratio),
+                fmt_target(r.target),
+                match r.pass() {
+                    Some(true) => "pass".into(),
+                    Some(false) => "MISS".into(),
+                    None => "info".into(),
+                },
+            ]
+        })
+        .collect();
+    let mut width = header.map(str::len);
+    for line in &body {
+        for (w, cell) in width.iter_mut().zip(line) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let put = |out: &mut String, cells: &[String]| {
+        out.push('|');
+        for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
+            // Figures right-aligned, words left-aligned.
+            if matches!(i, 2 | 4 | 5) {
+                let _ = write!(out, " {cell:>w$} |");
+            } else {
+                let _ = write!(out, " {cell:<w$} |");
+            }
+        }
+        out.push('\n');
+    };
+    put(&mut out, &header.map(String::from));
+    out.push('|');
+    for (i, w) in width.iter().enumerate() {
+        if matches!(i, 2 | 4 | 5) {
+            let _ = write!(out, "{}:|", "-".repeat(w + 1));
+        } else {
+            let _ = write!(out, "{}|", "-".repeat(w + 2));
+        }
+    }
+    out.push('\n');
+    for line in &body {
+        put(&mut out, line);
+    }
+    out
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        "null".into()
+    }
+}
+
+/// The run as JSON: the machine, the settings, every row, the skipped
+/// cases and the notes.
+pub fn json(bench: &Bench, machine: &Machine) -> String {
+    let mut out = String::from("{\n");
+    let _ = writeln!(
+        out,
+        "  \"mode\": {},",
+        json_str(if bench.cfg.quick { "quick" } else { "full" })
+    );
+    let _ = writeln!(
+        out,
+        "  \"machine\": {{\"cores\": {}, \"kernel\": {}, \"cpu\": {}, \"load_before\": {}, \"load_after\": {}}},",
+        machine.cores,
+        json_str(&machine.kernel),
+        json_str(&machine.cpu),
+        json_str(&machine.load_before),
+        json_str(&load_average()),
+    );
+    let _ = writeln!(
+        out,
+        "  \"settings\": {{\"budget_ms\": {}, \"batch_us\": {}, \"min_rounds\": {}, \"warmup_rounds\": {}}},",
+        bench.cfg.budget.as_millis(),
+        bench.cfg.batch.as_micros(),
+        bench.cfg.min_rounds,
+        bench.cfg.warmup_rounds
+    );
+    out.push_str("  \"rows\": [\n");
+    for (i, r) in bench.rows.iter().enumerate() {
+        let (target, pass) = match (r.target.limit(), r.pass()) {
+            (Some(t), Some(p)) => (json_num(t), p.to_string()),
+            _ => ("null".into(), "null".into()),
+        };
+        let _ = write!(
+            out,
+            "    {{\"case\": {}, \"ours\": {}, \"ours_ns\": {}, \"alternative\": {}, \"alt_ns\": {}, \
+             \"ratio\": {}, \"ratio_q1\": {}, \"ratio_q3\": {}, \"ratio_of_medians\": {}, \
+             \"target_at_most\": {}, \"pass\": {}, \"rounds\": {}, \"ours_batch_ops\": {}, \"alt_batch_ops\": {}}}",
+            json_str(&r.case),
+            json_str(&r.ours),
+            json_num(r.ours_ns),
+            json_str(&r.alternative),
+            json_num(r.alt_ns),
+            json_num(r.ratio),
+            json_num(r.ratio_q1),
+            json_num(r.ratio_q3),
+            json_num(r.ours_ns / r.alt_ns),
+            target,
+            pass,
+            r.rounds,
+            r.ours_batch,
+            r.alt_batch,
+        );
+        out.push_str(if i + 1 < bench.rows.len() {
+            ",\n"
+        } else {
+            "\n"
+        });
+    }
+    out.push_str("  ],\n  \"skipped\": [");
+    for (i, (case, why)) in bench.skipped.iter().enumerate() {
+        let _ = write!(
+            out,
+            "{}{{\"case\": {}, \"why\": {}}}",
+            if i == 0 { "" } else { ", " },
+            json_str(case),
+            json_str(why)
+        );
+    }
+    out.push_str("],\n  \"notes\": [");
+    for (i, n) in bench.notes.iter().enumerate() {
+        let _ = write!(out, "{}{}", if i == 0 { "" } else { ", " }, json_str(n));
+    }
+    let _ = writeln!(out, "],\n  \"seconds\": {:.1}\n}}", bench.elapsed());
+    out
+}
+
+/// Where the JSON goes: the target directory this binary was built in
+/// (`<target>/<profile>/deps/compare-*`), so `CARGO_TARGET_DIR` and a
+/// configured `build.target-dir` are respected; else `$CARGO_TARGET_DIR`,
+/// else `target/` beside the manifest.
+pub fn target_dir() -> PathBuf {
+    if let Ok(exe) = std::env::current_exe() {
+        let deps = exe.parent();
+        if deps
+            .and_then(|d| d.file_name())
+            .is_some_and(|n| n == "deps")
+        {
+            if let Some(dir) = deps.and_then(|d| d.parent()).and_then(|p| p.parent()) {
+                return dir.to_path_buf();
+            }
+        }
+    }
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => manifest.join(dir),
+        None => manifest.join("target"),
+    }
+}
