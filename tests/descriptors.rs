@@ -251,12 +251,15 @@ fn std_conversions() {
     drop(UdpSocket::from(h));
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let borrowed = SocketRef::from(&c);
-    assert_eq!(
-        get_peer_addr(&borrowed).unwrap().1,
-        Port(l.local_addr().unwrap().port())
-    );
-    drop(borrowed);
+    {
+        let borrowed = SocketRef::from(&c);
+        assert_eq!(
+            get_peer_addr(&borrowed).unwrap().1,
+            Port(l.local_addr().unwrap().port())
+        );
+    }
+    // The borrow is gone and did not close the stream.
+    assert!(c.peer_addr().is_ok());
     let owned = SocketHandle::from(c);
     drop(TcpStream::from(owned));
     drop(TcpListener::from(SocketHandle::from(l)));
