@@ -159,9 +159,12 @@ impl SocketHandle {
     /// background, and the error is reported as `Interrupted`.
     ///
     /// # Errors
-    /// The OS error: `ConnectionRefused`, `TimedOut`, `WouldBlock` (Unix
-    /// `EINPROGRESS` is reported as the raw OS error) on a non-blocking
-    /// socket, ...
+    /// The OS error: `ConnectionRefused`, `TimedOut`, `AddrNotAvailable`,
+    /// ...; on a non-blocking socket the connection goes on in the
+    /// background and the error is `EINPROGRESS` (`ErrorKind::InProgress`)
+    /// on Unix, `WSAEWOULDBLOCK` (`ErrorKind::WouldBlock`) on Windows: wait
+    /// for writability and read [`take_error`](Self::take_error), or use
+    /// `connect_timeout`, which does both.
     pub fn connect(&self, addr: &SockAddr) -> io::Result<()> {
         sys::connect(self.raw, addr.as_ptr(), addr.len())
     }
