@@ -38,7 +38,10 @@ fn unix_path(path: &[u8]) {
     match SockAddr::unix(OsStr::from_bytes(path)) {
         Ok(addr) => {
             assert!(!path.is_empty() && !path.contains(&0) && path.len() <= MAX_PATH);
-            assert_eq!(get_addr_string(&addr).unwrap(), String::from_utf8_lossy(path));
+            assert_eq!(
+                get_addr_string(&addr).unwrap(),
+                String::from_utf8_lossy(path)
+            );
             assert_eq!(addr.as_unix_path().unwrap().as_os_str().as_bytes(), path);
             common::check(&addr);
         }
@@ -62,7 +65,10 @@ fn abstract_name(name: &[u8]) {
         Err(e) => {
             assert!(name.len() >= SOCKADDR_UN_LEN - SUN_PATH_OFFSET);
             assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
-            assert!(e.to_string().starts_with("abstract Unix socket name"), "{e}");
+            assert!(
+                e.to_string().starts_with("abstract Unix socket name"),
+                "{e}"
+            );
         }
     }
 }
@@ -129,7 +135,10 @@ fn std_addr(rest: &[u8]) {
     b[..n].copy_from_slice(&rest[..n]);
     let port = u16::from_ne_bytes([b[1], b[2]]);
     let sa = if b[0] % 2 == 0 {
-        SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(b[3], b[4], b[5], b[6]), port))
+        SocketAddr::V4(SocketAddrV4::new(
+            Ipv4Addr::new(b[3], b[4], b[5], b[6]),
+            port,
+        ))
     } else {
         let ip: [u8; 16] = b[3..19].try_into().unwrap();
         let flow = u32::from_ne_bytes(b[19..23].try_into().unwrap());

@@ -43,7 +43,12 @@ pub fn decode(bytes: &[u8]) -> Expected {
             let flowinfo = u32::from_ne_bytes(bytes[4..8].try_into().unwrap());
             let ip: [u8; 16] = bytes[8..24].try_into().unwrap();
             let scope_id = u32::from_ne_bytes(bytes[24..28].try_into().unwrap());
-            Expected::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, flowinfo, scope_id))
+            Expected::V6(SocketAddrV6::new(
+                Ipv6Addr::from(ip),
+                port,
+                flowinfo,
+                scope_id,
+            ))
         }
         AF_UNIX => {
             let path = &bytes[SUN_PATH_OFFSET..bytes.len().min(SOCKADDR_UN_LEN)];
@@ -69,7 +74,10 @@ pub fn check(addr: &SockAddr) {
     assert_eq!(bytes.len(), addr.len() as usize);
     assert!(bytes.len() >= 2 && bytes.len() <= 128, "{}", bytes.len());
     let expected = decode(bytes);
-    assert_eq!(addr.family(), i32::from(u16::from_ne_bytes([bytes[0], bytes[1]])));
+    assert_eq!(
+        addr.family(),
+        i32::from(u16::from_ne_bytes([bytes[0], bytes[1]]))
+    );
     assert_eq!(addr.domain(), Domain::from_int(addr.family()));
 
     // A copy through the raw bytes is the same address, equal and equally
@@ -93,7 +101,11 @@ pub fn check(addr: &SockAddr) {
         assert!(!addr.is_unnamed());
         assert_eq!(display, sa.to_string());
         let text = text.as_ref().expect("an IP address has a text form");
-        assert_eq!(text.parse::<std::net::IpAddr>().ok(), Some(sa.ip()), "{text}");
+        assert_eq!(
+            text.parse::<std::net::IpAddr>().ok(),
+            Some(sa.ip()),
+            "{text}"
+        );
         assert_eq!(*text, sa.ip().to_string());
         // Through std and back gives the same address.
         let again = SockAddr::from(sa);
@@ -114,7 +126,10 @@ pub fn check(addr: &SockAddr) {
             not_ip(addr);
             let lossy = String::from_utf8_lossy(p).into_owned();
             use std::os::unix::ffi::OsStrExt;
-            assert_eq!(addr.as_unix_path().map(|p| p.as_os_str().as_bytes()), Some(&p[..]));
+            assert_eq!(
+                addr.as_unix_path().map(|p| p.as_os_str().as_bytes()),
+                Some(&p[..])
+            );
             assert_eq!(addr.as_abstract_name(), None);
             assert!(!addr.is_unnamed());
             assert_eq!(display, lossy);

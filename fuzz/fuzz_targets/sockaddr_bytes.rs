@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => {
             assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
-            assert!(data.len() < 2 || data.len() > 128, "{} bytes: {e}", data.len());
+            assert!(
+                data.len() < 2 || data.len() > 128,
+                "{} bytes: {e}",
+                data.len()
+            );
             assert!(e.to_string().contains(&data.len().to_string()), "{e}");
         }
     }
