@@ -23,6 +23,10 @@
 //! | `getSockOptInt`, `setSockOptInt` | [`get_sock_opt_int`], [`set_sock_opt_int`] |
 //! | `setBlocking`, `setInheritable` | [`set_blocking`], [`set_inheritable`] |
 //! | `ntohl`, `ntohs`, `htonl`, `htons` | [`ntohl`], [`ntohs`], [`htonl`], [`htons`] |
+//! | `getAddrInfo`, `AddrInfo`, `dealloc` | [`get_addr_info`] giving an [`AddrInfoList`] of [`AddrInfo`] entries, freed on drop |
+//! | `getServByName`, `getServByPort`, `Servent` | [`get_serv_by_name`], [`get_serv_by_port`], [`Servent`] (port in host order), over a cached [`ServicesFile`] / [`ServicesDb`] |
+//! | `getHostByName`, `getHostByAddr`, `Hostent` | [`get_host_by_name`], [`get_host_by_addr`], [`Hostent`] (thread-safe `_r` calls) |
+//! | `getHostname`, `getProtoByName` | [`get_hostname`], [`get_proto_by_name`] |
 //! | `select`, `selectRead`, `selectWrite` | [`select`], [`select_read`], [`select_write`] over any [`AsSocketHandle`]; also [`SocketHandle::connect_timeout`] |
 //!
 //! # Example
@@ -54,9 +58,12 @@ mod sys;
 compile_error!("nativesockets supports Unix and Windows only");
 
 mod addr;
+mod addrinfo;
 mod error;
+mod hosts;
 mod options;
 mod select;
+mod services;
 mod socket;
 mod sockref;
 mod types;
@@ -64,8 +71,11 @@ mod types;
 pub mod windows;
 
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockAddr, SockLen};
+pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
+pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use options::*;
 pub use select::{select, select_read, select_write, AsSocketHandle};
+pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
 pub use socket::{
     accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
     listen, new_native_socket, new_native_socket_raw, set_blocking, set_inheritable,

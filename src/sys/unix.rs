@@ -696,3 +696,609 @@ mod std_traits {
         }
     }
 }
+
+// ---- name databases (addrinfo.rs, services.rs, hosts.rs) ----
+
+pub(crate) use self::names::*;
+
+mod names {
+    use std::ffi::CStr;
+    use std::io;
+    use std::mem;
+    use std::os::raw::{c_char, c_int};
+    use std::path::PathBuf;
+    use std::ptr::{self, NonNull};
+
+    use crate::addrinfo::LookupError;
+
+    pub(crate) use self::hosts::{host_by_addr, host_by_name};
+    pub(crate) use self::protocols::proto_by_name;
+
+    pub(crate) type addrinfo = libc::addrinfo;
+
+    pub(crate) const AI_CANONNAME: c_int = libc::AI_CANONNAME;
+
+    /// `AI_V4MAPPED`, or 0 where `getaddrinfo` rejects it with
+    /// `EAI_BADFLAGS` (the BSDs and Android define the flag but do not
+    /// implement it; Nim leaves it out there for the same reason).
+    #[cfg(any(
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd",
+        target_os = "dragonfly",
+        target_os = "android"
+    ))]
+    pub(crate) const AI_V4MAPPED: c_int = 0;
+    #[cfg(not(any(
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd",
+        target_os = "dragonfly",
+        target_os = "android"
+    )))]
+    pub(crate) const AI_V4MAPPED: c_int = libc::AI_V4MAPPED;
+
+    /// `EAI_NODATA` and `EAI_ADDRFAMILY` ("the name has no address of that
+    /// family"): gone from POSIX, still returned by glibc and the BSDs, and
+    /// missing from the libc crate on some targets, so taken from the
+    /// systems' `netdb.h`.
+    #[cfg(target_os = "linux")]
+    const EAI_NO_ADDRESS: [c_int; 2] = [-5, -9];
+    #[cfg(not(target_os = "linux"))]
+    const EAI_NO_ADDRESS: [c_int; 2] = [7, 1];
+
+    /// Hints for `getaddrinfo`: every other field zero, as POSIX requires.
+    #[inline]
+    pub(crate) fn addrinfo_hints(
+        flags: c_int,
+        family: c_int,
+        socktype: c_int,
+        protocol: c_int,
+    ) -> addrinfo {
+        // SAFETY: addrinfo is plain data; all zeros (null pointers, zero
+        // numbers) is the value POSIX asks unused hint fields to have.
+        let mut hints: addrinfo = unsafe { mem::zeroed() };
+        hints.ai_flags = flags;
+        hints.ai_family = family;
+        hints.ai_socktype = socktype;
+        hints.ai_protocol = protocol;
+        hints
+    }
+
+    /// `getaddrinfo(3)`. The list it returns must be given back to
+    /// [`freeaddrinfo`].
+    #[inline]
+    pub(crate) fn getaddrinfo(
+        node: &CStr,
+        service: Option<&CStr>,
+        hints: &addrinfo,
+    ) -> Result<NonNull<addrinfo>, LookupError> {
+        let mut res: *mut addrinfo = ptr::null_mut();
+        // SAFETY: node and service are NUL-terminated and live across the
+        // call, hints is a valid addrinfo, res is a valid out pointer.
+        let code = unsafe {
+            libc::getaddrinfo(
+                node.as_ptr(),
+                service.map_or(ptr::null(), CStr::as_ptr),
+                hints,
+                &mut res,
+            )
+        };
+        if code != 0 {
+            return Err(gai_error(code));
+        }
+        // Success with no entry is not allowed by POSIX; were a libc to do
+        // it anyway, "no address" is the honest reading.
+        NonNull::new(res).ok_or_else(|| LookupError::NotFound("no address returned".into()))
+    }
+
+    /// `freeaddrinfo(3)`.
+    ///
+    /// # Safety
+    /// `list` came from [`getaddrinfo`] and is not used afterwards.
+    #[inline]
+    pub(crate) unsafe fn freeaddrinfo(list: NonNull<addrinfo>) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { libc::freeaddrinfo(list.as_ptr()) }
+    }
+
+    /// Writes `port` (host order) into an IPv4 or IPv6 address that
+    /// `getaddrinfo` returned, as it fills in a numeric service; leaves
+    /// other families and short addresses alone.
+    ///
+    /// # Safety
+    /// `addr` points to `len` writable bytes of address.
+    #[inline]
+    pub(crate) unsafe fn set_port(addr: *mut libc::sockaddr, len: usize, port: u16) {
+        // SAFETY: every address starts with its family field, and the
+        // casts below are done only when `len` covers the whole struct.
+        unsafe {
+            match c_int::from((*addr).sa_family) {
+                libc::AF_INET if len >= mem::size_of::<libc::sockaddr_in>() => {
+                    (*addr.cast::<libc::sockaddr_in>()).sin_port = port.to_be();
+                }
+                libc::AF_INET6 if len >= mem::size_of::<libc::sockaddr_in6>() => {
+                    (*addr.cast::<libc::sockaddr_in6>()).sin6_port = port.to_be();
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Sorts a `getaddrinfo` error code; reads `errno` first for
+    /// `EAI_SYSTEM`, before anything can change it.
+    #[cold]
+    fn gai_error(code: c_int) -> LookupError {
+        if code == libc::EAI_SYSTEM {
+            return LookupError::Os(io::Error::last_os_error());
+        }
+        let why = gai_strerror(code);
+        match code {
+            libc::EAI_NONAME => LookupError::NotFound(why),
+            c if EAI_NO_ADDRESS.contains(&c) => LookupError::NotFound(why),
+            libc::EAI_AGAIN => LookupError::TryAgain(why),
+            libc::EAI_FAMILY | libc::EAI_SOCKTYPE | libc::EAI_SERVICE | libc::EAI_BADFLAGS => {
+                LookupError::Unsupported(why)
+            }
+            libc::EAI_MEMORY => LookupError::OutOfMemory(why),
+            _ => LookupError::Failed(why),
+        }
+    }
+
+    /// `gai_strerror(3)`: the system's text for a `getaddrinfo` error.
+    fn gai_strerror(code: c_int) -> String {
+        // SAFETY: gai_strerror returns a pointer to a static string (or
+        // null on some libcs for unknown codes).
+        let text = unsafe { libc::gai_strerror(code) };
+        text_or_code(text, "getaddrinfo error", code)
+    }
+
+    fn text_or_code(text: *const c_char, what: &str, code: c_int) -> String {
+        if text.is_null() {
+            return format!("{what} {code}");
+        }
+        // SAFETY: a non-null result of gai_strerror/hstrerror is a static
+        // NUL-terminated string.
+        unsafe { lossy(text) }
+    }
+
+    /// A C string from the OS as Rust text (lossy: host names may hold any
+    /// byte).
+    ///
+    /// # Safety
+    /// `p` is null or points to a NUL-terminated string.
+    unsafe fn lossy(p: *const c_char) -> String {
+        if p.is_null() {
+            return String::new();
+        }
+        // SAFETY: guaranteed by the caller.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+
+    /// `gethostname(2)`.
+    pub(crate) fn hostname() -> io::Result<String> {
+        // POSIX host names are at most 255 bytes; one more keeps a NUL.
+        let mut buf = [0 as c_char; 257];
+        // SAFETY: buf has room for the length passed, which leaves the last
+        // byte zero whatever the call writes.
+        if unsafe { libc::gethostname(buf.as_mut_ptr(), buf.len() - 1) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: buf ends with a NUL (its last byte is never written).
+        Ok(unsafe { lossy(buf.as_ptr()) })
+    }
+
+    /// The system's services file.
+    pub(crate) fn services_path() -> PathBuf {
+        PathBuf::from("/etc/services")
+    }
+
+    /// A cheap monotonic clock in milliseconds, for "has a second passed"
+    /// checks on hot paths: the coarse clocks read a value the kernel
+    /// keeps (about 5 ns, where `CLOCK_MONOTONIC` takes 20 to 70), at a
+    /// resolution of a few milliseconds.
+    #[inline]
+    pub(crate) fn coarse_now_ms() -> u64 {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        const CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC_COARSE;
+        #[cfg(target_os = "freebsd")]
+        const CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC_FAST;
+        #[cfg(target_vendor = "apple")]
+        const CLOCK: libc::clockid_t = libc::CLOCK_UPTIME_RAW_APPROX;
+        #[cfg(not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "freebsd",
+            target_vendor = "apple"
+        )))]
+        const CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC;
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: ts is a valid out pointer; CLOCK exists on this system,
+        // so the call cannot fail.
+        unsafe { libc::clock_gettime(CLOCK, &mut ts) };
+        (ts.tv_sec as u64) * 1000 + (ts.tv_nsec as u64) / 1_000_000
+    }
+
+    /// Runs an `_r` call with scratch space that grows on `ERANGE`: 1 KiB
+    /// first, four times more each time, up to 1 MiB (a bigger entry would
+    /// be a broken database, not a real one). `call` gets the buffer and
+    /// its length, and returns `None` for "too small".
+    #[cfg(any(
+        all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),
+        target_os = "freebsd"
+    ))]
+    fn with_growing_buffer<T>(
+        mut call: impl FnMut(*mut c_char, usize) -> Option<Result<T, LookupError>>,
+    ) -> Result<T, LookupError> {
+        let mut size = 1024;
+        loop {
+            // u64 elements: the C library stores pointers in this buffer.
+            let mut buf = vec![0u64; size / 8];
+            if let Some(done) = call(buf.as_mut_ptr().cast(), size) {
+                return done;
+            }
+            if size >= 1 << 20 {
+                return Err(LookupError::Os(io::Error::from_raw_os_error(libc::ERANGE)));
+            }
+            size *= 4;
+        }
+    }
+
+    /// Host lookups with the reentrant calls, where the C library has them
+    /// (glibc, musl, FreeBSD).
+    #[cfg(any(
+        all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),
+        target_os = "freebsd"
+    ))]
+    mod hosts {
+        use std::ffi::CStr;
+        use std::io;
+        use std::mem;
+        use std::net::IpAddr;
+        use std::os::raw::{c_char, c_int};
+        use std::ptr;
+
+        use super::{lossy, text_or_code, with_growing_buffer};
+        use crate::addrinfo::LookupError;
+        use crate::hosts::Hostent;
+        use crate::Domain;
+
+        // `h_errno` values, the same on glibc, musl and FreeBSD.
+        const NETDB_INTERNAL: c_int = -1;
+        const HOST_NOT_FOUND: c_int = 1;
+        const TRY_AGAIN: c_int = 2;
+        const NO_DATA: c_int = 4;
+
+        extern "C" {
+            fn gethostbyname2_r(
+                name: *const c_char,
+                af: c_int,
+                ret: *mut libc::hostent,
+                buf: *mut c_char,
+                buflen: libc::size_t,
+                result: *mut *mut libc::hostent,
+                h_errnop: *mut c_int,
+            ) -> c_int;
+
+            fn gethostbyaddr_r(
+                addr: *const libc::c_void,
+                len: libc::socklen_t,
+                af: c_int,
+                ret: *mut libc::hostent,
+                buf: *mut c_char,
+                buflen: libc::size_t,
+                result: *mut *mut libc::hostent,
+                h_errnop: *mut c_int,
+            ) -> c_int;
+        }
+
+        /// `gethostbyname2_r(3)`: thread-safe, through nsswitch
+        /// (/etc/hosts, DNS, ...).
+        pub(crate) fn host_by_name(name: &CStr, family: c_int) -> Result<Hostent, LookupError> {
+            hostent_r(|host, buf, len, result, h_errno| {
+                // SAFETY: name is NUL-terminated; host, result and h_errno
+                // are valid out pointers; buf has len writable bytes.
+                unsafe { gethostbyname2_r(name.as_ptr(), family, host, buf, len, result, h_errno) }
+            })
+        }
+
+        /// `gethostbyaddr_r(3)`.
+        pub(crate) fn host_by_addr(ip: IpAddr) -> Result<Hostent, LookupError> {
+            let (family, v4, v6) = match ip {
+                IpAddr::V4(a) => (libc::AF_INET, a.octets(), [0; 16]),
+                IpAddr::V6(a) => (libc::AF_INET6, [0; 4], a.octets()),
+            };
+            let bytes: &[u8] = if ip.is_ipv4() { &v4 } else { &v6 };
+            hostent_r(|host, buf, len, result, h_errno| {
+                // SAFETY: bytes holds bytes.len() bytes of address; the out
+                // pointers are valid; buf has len writable bytes.
+                unsafe {
+                    gethostbyaddr_r(
+                        bytes.as_ptr().cast(),
+                        bytes.len() as libc::socklen_t,
+                        family,
+                        host,
+                        buf,
+                        len,
+                        result,
+                        h_errno,
+                    )
+                }
+            })
+        }
+
+        /// Runs `gethostbyname2_r` or `gethostbyaddr_r` (given as `call`)
+        /// and copies out the answer.
+        fn hostent_r(
+            mut call: impl FnMut(
+                *mut libc::hostent,
+                *mut c_char,
+                usize,
+                *mut *mut libc::hostent,
+                *mut c_int,
+            ) -> c_int,
+        ) -> Result<Hostent, LookupError> {
+            with_growing_buffer(|buf, len| {
+                // SAFETY: hostent is plain data; zeros are a valid value.
+                let mut host: libc::hostent = unsafe { mem::zeroed() };
+                let mut result: *mut libc::hostent = ptr::null_mut();
+                let mut h_errno: c_int = 0;
+                let ret = call(&mut host, buf, len, &mut result, &mut h_errno);
+                if !result.is_null() {
+                    // SAFETY: on success result points to `host`, whose
+                    // pointers point into `buf`, alive until this closure
+                    // returns.
+                    return Some(unsafe { hostent_from_c(&*result) });
+                }
+                if ret == libc::ERANGE {
+                    return None;
+                }
+                Some(Err(h_error(h_errno, ret)))
+            })
+        }
+
+        /// Sorts an `h_errno` value (with the `_r` call's return value for
+        /// `NETDB_INTERNAL`, which carries an errno).
+        fn h_error(h_errno: c_int, ret: c_int) -> LookupError {
+            match h_errno {
+                HOST_NOT_FOUND | NO_DATA => LookupError::NotFound(hstrerror(h_errno)),
+                TRY_AGAIN => LookupError::TryAgain(hstrerror(h_errno)),
+                NETDB_INTERNAL if ret != 0 => LookupError::Os(io::Error::from_raw_os_error(ret)),
+                NETDB_INTERNAL => LookupError::Os(io::Error::last_os_error()),
+                // NO_RECOVERY, or a value this code does not know.
+                _ => LookupError::Failed(hstrerror(h_errno)),
+            }
+        }
+
+        /// `hstrerror(3)`: the system's text for an `h_errno` value.
+        fn hstrerror(code: c_int) -> String {
+            // SAFETY: hstrerror returns a pointer to a static string.
+            let text = unsafe { libc::hstrerror(code) };
+            text_or_code(text, "resolver error", code)
+        }
+
+        /// Copies a C `hostent` into a [`Hostent`].
+        ///
+        /// # Safety
+        /// `h` is a `hostent` filled by the C library: `h_name` a string,
+        /// `h_aliases` and `h_addr_list` null-terminated arrays.
+        unsafe fn hostent_from_c(h: &libc::hostent) -> Result<Hostent, LookupError> {
+            let addrtype = Domain::from_int(h.h_addrtype).ok_or_else(|| {
+                LookupError::Failed(format!("unknown address family {}", h.h_addrtype))
+            })?;
+            let length = usize::try_from(h.h_length).unwrap_or(0);
+            let mut aliases = Vec::new();
+            let mut p = h.h_aliases;
+            // SAFETY: h_aliases is a null-terminated array of strings.
+            while !p.is_null() && unsafe { !(*p).is_null() } {
+                // SAFETY: *p is a non-null NUL-terminated string.
+                aliases.push(unsafe { lossy(*p) });
+                // SAFETY: the array goes on until its null terminator.
+                p = unsafe { p.add(1) };
+            }
+            let mut addr_list = Vec::new();
+            let mut p = h.h_addr_list;
+            // SAFETY: h_addr_list is a null-terminated array of pointers
+            // to h_length bytes each.
+            while !p.is_null() && unsafe { !(*p).is_null() } {
+                // SAFETY: *p points to h_length bytes.
+                let bytes = unsafe { std::slice::from_raw_parts((*p).cast::<u8>(), length) };
+                let ip = match (addrtype, bytes.len()) {
+                    (Domain::Inet, 4) => IpAddr::from(<[u8; 4]>::try_from(bytes).unwrap_or([0; 4])),
+                    (Domain::Inet6, 16) => {
+                        IpAddr::from(<[u8; 16]>::try_from(bytes).unwrap_or([0; 16]))
+                    }
+                    _ => {
+                        return Err(LookupError::Failed(format!(
+                            "address of family {} and length {}",
+                            h.h_addrtype, h.h_length
+                        )))
+                    }
+                };
+                addr_list.push(ip);
+                // SAFETY: the array goes on until its null terminator.
+                p = unsafe { p.add(1) };
+            }
+            Ok(Hostent {
+                // SAFETY: h_name is a NUL-terminated string.
+                name: unsafe { lossy(h.h_name) },
+                aliases,
+                addrtype,
+                length,
+                addr_list,
+            })
+        }
+    }
+
+    /// Host lookups where the reentrant calls are missing (macOS, ...):
+    /// `getaddrinfo` and `getnameinfo`, thread-safe everywhere. They give
+    /// the canonical name and every address, but no aliases.
+    #[cfg(not(any(
+        all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),
+        target_os = "freebsd"
+    )))]
+    mod hosts {
+        use std::ffi::CStr;
+        use std::net::IpAddr;
+        use std::os::raw::{c_char, c_int};
+        use std::ptr;
+
+        use super::{addrinfo_hints, freeaddrinfo, gai_error, getaddrinfo, lossy, AI_CANONNAME};
+        use crate::addrinfo::LookupError;
+        use crate::hosts::Hostent;
+        use crate::{Domain, SockAddr};
+
+        /// `getaddrinfo(3)` with `AI_CANONNAME`, one entry per address.
+        pub(crate) fn host_by_name(name: &CStr, family: c_int) -> Result<Hostent, LookupError> {
+            let hints = addrinfo_hints(AI_CANONNAME, family, libc::SOCK_STREAM, 0);
+            let list = getaddrinfo(name, None, &hints)?;
+            let mut host = Hostent {
+                name: name.to_string_lossy().into_owned(),
+                aliases: Vec::new(),
+                addrtype: Domain::from_int(family).unwrap_or(Domain::Inet),
+                length: if family == libc::AF_INET6 { 16 } else { 4 },
+                addr_list: Vec::new(),
+            };
+            let mut node = list.as_ptr();
+            while !node.is_null() {
+                // SAFETY: node is an entry of the list getaddrinfo
+                // returned, which stays alive until freeaddrinfo below.
+                let ai = unsafe { &*node };
+                if !ai.ai_canonname.is_null() && host.addr_list.is_empty() {
+                    // SAFETY: ai_canonname is a NUL-terminated string.
+                    host.name = unsafe { lossy(ai.ai_canonname) };
+                }
+                if !ai.ai_addr.is_null() {
+                    // SAFETY: ai_addr points to ai_addrlen bytes of address.
+                    let bytes = unsafe {
+                        std::slice::from_raw_parts(ai.ai_addr.cast::<u8>(), ai.ai_addrlen as usize)
+                    };
+                    let ip = SockAddr::from_bytes(bytes)
+                        .ok()
+                        .and_then(|a| a.as_socket_addr())
+                        .map(|a| a.ip());
+                    if let Some(ip) = ip.filter(|ip| !host.addr_list.contains(ip)) {
+                        host.addr_list.push(ip);
+                    }
+                }
+                node = ai.ai_next;
+            }
+            // SAFETY: the list came from getaddrinfo and is not used again.
+            unsafe { freeaddrinfo(list) };
+            Ok(host)
+        }
+
+        /// `getnameinfo(3)` with `NI_NAMEREQD`.
+        pub(crate) fn host_by_addr(ip: IpAddr) -> Result<Hostent, LookupError> {
+            let sa = SockAddr::from(std::net::SocketAddr::new(ip, 0));
+            let mut host = [0 as c_char; 1025];
+            // SAFETY: sa is a valid address of sa.len() bytes; host has room
+            // for the given length; no service is asked for.
+            let code = unsafe {
+                libc::getnameinfo(
+                    sa.as_ptr(),
+                    sa.len(),
+                    host.as_mut_ptr(),
+                    host.len() as libc::socklen_t,
+                    ptr::null_mut(),
+                    0,
+                    libc::NI_NAMEREQD,
+                )
+            };
+            if code != 0 {
+                return Err(gai_error(code));
+            }
+            let (addrtype, length) = if ip.is_ipv4() {
+                (Domain::Inet, 4)
+            } else {
+                (Domain::Inet6, 16)
+            };
+            Ok(Hostent {
+                // SAFETY: getnameinfo wrote a NUL-terminated name.
+                name: unsafe { lossy(host.as_ptr()) },
+                aliases: Vec::new(),
+                addrtype,
+                length,
+                addr_list: vec![ip],
+            })
+        }
+    }
+
+    /// `getprotobyname_r(3)` where the C library has it (glibc, FreeBSD).
+    #[cfg(any(all(target_os = "linux", target_env = "gnu"), target_os = "freebsd"))]
+    mod protocols {
+        use std::ffi::CStr;
+        use std::io;
+        use std::mem;
+        use std::os::raw::{c_char, c_int};
+        use std::ptr;
+
+        use super::with_growing_buffer;
+        use crate::addrinfo::LookupError;
+
+        extern "C" {
+            fn getprotobyname_r(
+                name: *const c_char,
+                result_buf: *mut libc::protoent,
+                buf: *mut c_char,
+                buflen: libc::size_t,
+                result: *mut *mut libc::protoent,
+            ) -> c_int;
+        }
+
+        /// The protocol number, or `None` when the protocols database has
+        /// no such name.
+        pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<c_int>, LookupError> {
+            with_growing_buffer(|buf, len| {
+                // SAFETY: protoent is plain data; zeros are a valid value.
+                let mut proto: libc::protoent = unsafe { mem::zeroed() };
+                let mut result: *mut libc::protoent = ptr::null_mut();
+                // SAFETY: name is NUL-terminated; the out pointers are
+                // valid; buf has len writable bytes.
+                let ret =
+                    unsafe { getprotobyname_r(name.as_ptr(), &mut proto, buf, len, &mut result) };
+                if !result.is_null() {
+                    return Some(Ok(Some(proto.p_proto)));
+                }
+                match ret {
+                    libc::ERANGE => None,
+                    // Not found: 0 by POSIX, ENOENT from some glibc
+                    // versions.
+                    0 | libc::ENOENT => Some(Ok(None)),
+                    e => Some(Err(LookupError::Os(io::Error::from_raw_os_error(e)))),
+                }
+            })
+        }
+    }
+
+    /// Where `getprotobyname_r` is missing: `getprotobyname(3)`, whose
+    /// static result is read under a process-wide lock (Apple's is
+    /// per-thread already; musl's walks a shared cursor).
+    #[cfg(not(any(all(target_os = "linux", target_env = "gnu"), target_os = "freebsd")))]
+    mod protocols {
+        use std::ffi::CStr;
+        use std::os::raw::c_int;
+        use std::sync::{Mutex, PoisonError};
+
+        use crate::addrinfo::LookupError;
+
+        /// The protocol number, or `None` when the protocols database has
+        /// no such name.
+        pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<c_int>, LookupError> {
+            static LOCK: Mutex<()> = Mutex::new(());
+            let _guard = LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+            // SAFETY: name is NUL-terminated; the static result is read
+            // while the lock is held.
+            let p = unsafe { libc::getprotobyname(name.as_ptr()) };
+            if p.is_null() {
+                return Ok(None);
+            }
+            // SAFETY: p points to a valid protoent until the next call,
+            // which the lock keeps out.
+            Ok(Some(unsafe { (*p).p_proto }))
+        }
+    }
+}

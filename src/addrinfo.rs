@@ -1,0 +1,546 @@
+//! `get_addr_info`: `getaddrinfo(3)` with an owned result list that frees
+//! itself, and the error sorting the name lookups share.
+
+use std::ffi::CStr;
+use std::fmt;
+use std::io;
+use std::iter::FusedIterator;
+use std::mem::MaybeUninit;
+use std::net::SocketAddr;
+use std::os::raw::c_int;
+use std::ptr::NonNull;
+
+use crate::error::{context, invalid_input, not_found, with_kind, MAX_NAME_LEN};
+use crate::sys;
+use crate::{Domain, Port, Protocol, SockAddr, SockType};
+
+/// The C library's `struct addrinfo` (`ADDRINFOA` on Windows), for
+/// [`AddrInfoList::as_raw`].
+pub type RawAddrInfo = sys::addrinfo;
+
+/// Resolves `address` to the socket addresses a socket of `domain`,
+/// `sock_type` and `protocol` can use to reach it on `port` (Nim's
+/// `getAddrInfo`).
+///
+/// `address` is a host name (looked up through the system resolver:
+/// /etc/hosts, DNS, ... as nsswitch says) or a numeric IPv4 or IPv6
+/// address. [`Domain::Unspec`] asks for every family, `Domain::Inet` for
+/// IPv4 only, and `Domain::Inet6` for IPv6, where a name that has only
+/// IPv4 addresses gives them as v4-mapped IPv6 addresses (`::ffff:a.b.c.d`,
+/// `AI_V4MAPPED`, as Nim asks; not on FreeBSD and Android, which do not
+/// support it). [`Protocol::Ip`] (0) means any protocol of the type.
+///
+/// The returned list owns the C library's result and frees it
+/// (`freeaddrinfo`) when dropped, so nothing replaces Nim's `dealloc`.
+/// Each entry gives its family, type, protocol, address and, on the first
+/// entry, the canonical name.
+///
+/// The hints are exactly: the family, type and protocol given, and the
+/// flags `AI_CANONNAME` (plus `AI_V4MAPPED` for `Domain::Inet6`). No
+/// `AI_ADDRCONFIG`, as in Nim, so the answer does not depend on which
+/// interfaces are up (with it, `localhost` loses `::1` on a machine
+/// without a global IPv6 address, and glibc queries the kernel's
+/// interfaces on every call). No service string is passed: the port is
+/// written into the returned IPv4 and IPv6 addresses, which gives the
+/// same list as the numeric service `"80"` with `AI_NUMERICSERV` would,
+/// without the C library parsing it. So a numeric address costs no more
+/// than the bare `getaddrinfo` + `freeaddrinfo` a C program would write
+/// (less, in fact): the text is copied to the stack, nothing is
+/// allocated.
+///
+/// For [`SockType::Raw`], `port` is ignored and the addresses carry port
+/// 0. A port means nothing to a raw socket (Nim passed one as the service
+/// and `getaddrinfo` failed with `EAI_SERVICE`), and Linux rejects a raw
+/// IPv6 `sendto` whose address has a port other than the socket's
+/// protocol, so a port filled in would break them.
+///
+/// Corresponds to `getaddrinfo(3)` on Unix and `getaddrinfo` on Windows.
+///
+/// # Errors
+/// - `InvalidInput`, before any lookup, when `address` is empty (ask for
+///   `"0.0.0.0"`/`"::"` or `"localhost"` instead), longer than 1 KiB, or
+///   holds a NUL byte, or when `domain` is [`Domain::Unix`] (build those
+///   addresses with [`SockAddr::unix`]).
+/// - `NotFound` when the name has no address (of that family): `EAI_NONAME`
+///   and `EAI_NODATA`/`EAI_ADDRFAMILY`; the message names the address and
+///   gives `gai_strerror`'s text.
+/// - `TimedOut` for `EAI_AGAIN`, a temporary resolver failure (usually a
+///   DNS server that did not answer in time), to be told apart from "not
+///   found": trying again later may succeed. (Not `WouldBlock`, which
+///   promises readiness, nor `Interrupted`, which std's I/O helpers retry
+///   at once.)
+/// - `Unsupported` for a combination the resolver rejects
+///   (`EAI_FAMILY`, `EAI_SOCKTYPE`, `EAI_SERVICE`: for example
+///   `Protocol::Udp` with `SockType::Stream`).
+/// - `OutOfMemory` for `EAI_MEMORY`; for `EAI_SYSTEM` the `errno` error;
+///   `Other` for anything else (`EAI_FAIL`).
+///
+/// # Examples
+/// ```
+/// use nativesockets::{get_addr_info, Domain, Port, Protocol, SockType};
+///
+/// let list = get_addr_info("127.0.0.1", Port(8080), Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+/// let first = list.first();
+/// assert_eq!(first.domain(), Some(Domain::Inet));
+/// assert_eq!(first.sock_type(), Some(SockType::Stream));
+/// assert_eq!(first.addr().as_socket_addr(), Some("127.0.0.1:8080".parse().unwrap()));
+///
+/// // Every family, every address: collect what you need.
+/// let addrs: Vec<_> = get_addr_info("localhost", Port(80), Domain::Unspec, SockType::Dgram, Protocol::Udp)?
+///     .iter()
+///     .filter_map(|ai| ai.addr().as_socket_addr())
+///     .collect();
+/// assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 80));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_addr_info(
+    address: &str,
+    port: Port,
+    domain: Domain,
+    sock_type: SockType,
+    protocol: Protocol,
+) -> io::Result<AddrInfoList> {
+    if domain == Domain::Unix {
+        return Err(invalid_input(
+            "address family",
+            domain,
+            "is not resolved by getaddrinfo: build Unix-domain addresses with SockAddr::unix",
+        ));
+    }
+    sys::init();
+    let mut flags = sys::AI_CANONNAME;
+    if domain == Domain::Inet6 {
+        flags |= sys::AI_V4MAPPED;
+    }
+    let hints = sys::addrinfo_hints(
+        flags,
+        domain.to_int(),
+        sock_type.to_int(),
+        protocol.to_int(),
+    );
+    with_c_name("address", address, |node| {
+        match sys::getaddrinfo(node, None, &hints) {
+            Ok(head) => {
+                let list = AddrInfoList { head };
+                if port.0 != 0 && sock_type != SockType::Raw {
+                    list.set_port(port.0);
+                }
+                Ok(list)
+            }
+            Err(e) => Err(lookup_failed(e, address, port, domain, sock_type, protocol)),
+        }
+    })
+}
+
+/// The error of a failed `getaddrinfo`, naming the whole query. Kept out
+/// of line: inlined, its formatting code slows the successful path.
+#[cold]
+#[inline(never)]
+fn lookup_failed(
+    e: LookupError,
+    address: &str,
+    port: Port,
+    domain: Domain,
+    sock_type: SockType,
+    protocol: Protocol,
+) -> io::Error {
+    e.into_error(
+        "address",
+        address,
+        format_args!(" ({domain:?}, {sock_type:?}, {protocol:?}, port {port})"),
+    )
+}
+
+/// Checks a name for a lookup (empty, over 1 KiB, or with a NUL byte is
+/// `InvalidInput`, naming it) and passes it to `f` as a C string built on
+/// the stack, so a lookup allocates nothing for its argument.
+pub(crate) fn with_c_name<R>(
+    what: &str,
+    value: &str,
+    f: impl FnOnce(&CStr) -> io::Result<R>,
+) -> io::Result<R> {
+    let bytes = value.as_bytes();
+    if bytes.is_empty() {
+        return Err(bad_name(what, value, "is empty"));
+    }
+    if bytes.len() > MAX_NAME_LEN {
+        return Err(bad_name(what, value, "is longer than 1024 bytes"));
+    }
+    let mut buf = [MaybeUninit::<u8>::uninit(); MAX_NAME_LEN + 1];
+    if !copy_without_nul(bytes, &mut buf) {
+        return Err(bad_name(what, value, "contains a NUL byte"));
+    }
+    buf[bytes.len()].write(0);
+    // SAFETY: copy_without_nul initialised buf[..bytes.len()] with bytes
+    // that are not NUL, and the NUL after them was just written.
+    let name = unsafe {
+        CStr::from_bytes_with_nul_unchecked(std::slice::from_raw_parts(
+            buf.as_ptr().cast::<u8>(),
+            bytes.len() + 1,
+        ))
+    };
+    f(name)
+}
+
+#[cold]
+#[inline(never)]
+fn bad_name(what: &str, value: &str, why: &str) -> io::Error {
+    invalid_input(what, value, why)
+}
+
+/// Copies `src` to the start of `dst` (which must be at least as long)
+/// and tells whether it holds no NUL byte, in one pass of 8-byte words:
+/// this runs on every lookup, where a copy and then a search would cost a
+/// measurable share of a numeric `getaddrinfo`.
+fn copy_without_nul(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Sets a high bit in the result when (and only when) x has a zero byte.
+    let zero_in = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
+    let n = src.len();
+    let dst = &mut dst[..n];
+    let (s, d) = (src.as_ptr(), dst.as_mut_ptr().cast::<u8>());
+    let mut zero = 0u64;
+    let mut i = 0;
+    while i + 8 <= n {
+        // SAFETY: i + 8 <= n and both buffers hold n bytes; unaligned
+        // reads and writes of u64 are allowed through these calls.
+        unsafe {
+            let x = s.add(i).cast::<u64>().read_unaligned();
+            zero |= zero_in(x);
+            d.add(i).cast::<u64>().write_unaligned(x);
+        }
+        i += 8;
+    }
+    if i < n && n >= 8 {
+        // The last, partial word: redo the final 8 bytes, overlapping.
+        // SAFETY: n >= 8, so n - 8 .. n is inside both buffers.
+        unsafe {
+            let x = s.add(n - 8).cast::<u64>().read_unaligned();
+            zero |= zero_in(x);
+            d.add(n - 8).cast::<u64>().write_unaligned(x);
+        }
+    } else {
+        while i < n {
+            // SAFETY: i < n, inside both buffers.
+            unsafe {
+                let b = *s.add(i);
+                zero |= u64::from(b == 0);
+                *d.add(i) = b;
+            }
+            i += 1;
+        }
+    }
+    zero == 0
+}
+
+/// Why a lookup in a system database failed, sorted by the platform layer
+/// (`sys::getaddrinfo`, `sys::host_by_name`, ...) so that every platform
+/// maps its codes to the same `io::ErrorKind`s. Each variant carries the
+/// system's text (`gai_strerror`, `hstrerror`, `FormatMessage`).
+#[derive(Debug)]
+pub(crate) enum LookupError {
+    /// No such name, or no address of the family asked for
+    /// (`EAI_NONAME`, `HOST_NOT_FOUND`, `NO_DATA`, ...).
+    NotFound(String),
+    /// A temporary failure: a later try may succeed (`EAI_AGAIN`,
+    /// `TRY_AGAIN`).
+    TryAgain(String),
+    /// The resolver does not support the family, type or protocol asked
+    /// for (`EAI_FAMILY`, `EAI_SOCKTYPE`, `EAI_SERVICE`).
+    Unsupported(String),
+    /// `EAI_MEMORY`.
+    OutOfMemory(String),
+    /// A failure retrying will not fix (`EAI_FAIL`, `NO_RECOVERY`).
+    Failed(String),
+    /// An OS error (`EAI_SYSTEM` with `errno`, `NETDB_INTERNAL`).
+    Os(io::Error),
+}
+
+impl LookupError {
+    /// The `io::Error` a user sees: `<what> <value:?>: <system's
+    /// reason><detail>`.
+    pub(crate) fn into_error(
+        self,
+        what: &str,
+        value: impl fmt::Debug,
+        detail: fmt::Arguments<'_>,
+    ) -> io::Error {
+        match self {
+            LookupError::NotFound(why) => not_found(what, value, &format!("{why}{detail}")),
+            LookupError::TryAgain(why) => with_kind(
+                io::ErrorKind::TimedOut,
+                what,
+                value,
+                &format!("{why}{detail} (a temporary failure: try again later)"),
+            ),
+            LookupError::Unsupported(why) => with_kind(
+                io::ErrorKind::Unsupported,
+                what,
+                value,
+                &format!("{why}{detail}"),
+            ),
+            LookupError::OutOfMemory(why) => with_kind(
+                io::ErrorKind::OutOfMemory,
+                what,
+                value,
+                &format!("{why}{detail}"),
+            ),
+            LookupError::Failed(why) => {
+                with_kind(io::ErrorKind::Other, what, value, &format!("{why}{detail}"))
+            }
+            LookupError::Os(err) => context(err, what, value),
+        }
+    }
+}
+
+/// The result of [`get_addr_info`]: the C library's list of addresses,
+/// owned, freed with `freeaddrinfo` when dropped.
+///
+/// Iterate it by reference (`for ai in &list`, [`iter`](Self::iter));
+/// entries borrow the list and copy nothing until asked (for example by
+/// [`AddrInfo::addr`]). A list is never empty: a lookup that finds no
+/// address is an error.
+pub struct AddrInfoList {
+    head: NonNull<sys::addrinfo>,
+}
+
+// SAFETY: the list is owned exclusively, never changed after getaddrinfo
+// returns, and freeaddrinfo may be called from any thread.
+unsafe impl Send for AddrInfoList {}
+// SAFETY: shared access only reads the list.
+unsafe impl Sync for AddrInfoList {}
+
+impl AddrInfoList {
+    /// The entries, in the order the resolver gave them (the order to try
+    /// them in, after RFC 6724 sorting by glibc).
+    pub fn iter(&self) -> AddrInfoIter<'_> {
+        AddrInfoIter {
+            // SAFETY: head is a valid entry for as long as `self` lives.
+            next: Some(unsafe { self.head.as_ref() }),
+        }
+    }
+
+    /// The first entry, the one that carries the canonical name.
+    pub fn first(&self) -> AddrInfo<'_> {
+        AddrInfo {
+            // SAFETY: head is a valid entry for as long as `self` lives.
+            node: unsafe { self.head.as_ref() },
+        }
+    }
+
+    /// How many entries there are (walks the list).
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Always `false`: a lookup that finds nothing is an error, not an
+    /// empty list.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// A pointer to the first `struct addrinfo`, for a C API that takes
+    /// one; valid while the list lives.
+    pub fn as_raw(&self) -> *const RawAddrInfo {
+        self.head.as_ptr()
+    }
+
+    /// Writes `port` into every IPv4 and IPv6 address of the list.
+    fn set_port(&self, port: u16) {
+        let mut node = self.head.as_ptr();
+        while !node.is_null() {
+            // SAFETY: node is an entry of the list, which this value owns
+            // (nothing borrows it yet); its ai_addr, when not null, points
+            // to ai_addrlen writable bytes of address.
+            unsafe {
+                let ai = &*node;
+                if !ai.ai_addr.is_null() {
+                    sys::set_port(ai.ai_addr, ai.ai_addrlen as usize, port);
+                }
+                node = ai.ai_next;
+            }
+        }
+    }
+}
+
+impl Drop for AddrInfoList {
+    fn drop(&mut self) {
+        // SAFETY: head came from getaddrinfo, is owned by this list, and no
+        // entry outlives the list (they borrow it).
+        unsafe { sys::freeaddrinfo(self.head) }
+    }
+}
+
+impl fmt::Debug for AddrInfoList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a AddrInfoList {
+    type Item = AddrInfo<'a>;
+    type IntoIter = AddrInfoIter<'a>;
+
+    fn into_iter(self) -> AddrInfoIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over the entries of an [`AddrInfoList`].
+#[derive(Clone)]
+pub struct AddrInfoIter<'a> {
+    next: Option<&'a sys::addrinfo>,
+}
+
+impl fmt::Debug for AddrInfoIter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+impl<'a> Iterator for AddrInfoIter<'a> {
+    type Item = AddrInfo<'a>;
+
+    fn next(&mut self) -> Option<AddrInfo<'a>> {
+        let node = self.next?;
+        // SAFETY: ai_next is null or the next entry of the same list, which
+        // lives as long as the first.
+        self.next = unsafe { node.ai_next.as_ref() };
+        Some(AddrInfo { node })
+    }
+}
+
+impl FusedIterator for AddrInfoIter<'_> {}
+
+/// One entry of an [`AddrInfoList`]: an address and the socket family,
+/// type and protocol to use it with. It borrows the list.
+#[derive(Copy, Clone)]
+pub struct AddrInfo<'a> {
+    node: &'a sys::addrinfo,
+}
+
+impl<'a> AddrInfo<'a> {
+    /// The address family, or `None` for one this crate does not model.
+    pub fn domain(&self) -> Option<Domain> {
+        Domain::from_int(self.node.ai_family)
+    }
+
+    /// The platform's number for the address family (`ai_family`).
+    pub fn family(&self) -> c_int {
+        self.node.ai_family
+    }
+
+    /// The socket type, or `None` for one this crate does not model.
+    pub fn sock_type(&self) -> Option<SockType> {
+        SockType::from_int(self.node.ai_socktype)
+    }
+
+    /// The platform's number for the socket type (`ai_socktype`).
+    pub fn raw_sock_type(&self) -> c_int {
+        self.node.ai_socktype
+    }
+
+    /// The protocol, or `None` for one this crate does not model.
+    pub fn protocol(&self) -> Option<Protocol> {
+        Protocol::from_int(self.node.ai_protocol)
+    }
+
+    /// The platform's number for the protocol (`ai_protocol`).
+    pub fn raw_protocol(&self) -> c_int {
+        self.node.ai_protocol
+    }
+
+    /// The address (a copy, ready for `bind_addr`, `connect`, ...). An
+    /// entry without one, which no resolver returns, gives an empty
+    /// address of family `AF_UNSPEC`.
+    pub fn addr(&self) -> SockAddr {
+        let len = self.node.ai_addrlen as usize;
+        if self.node.ai_addr.is_null() {
+            return SockAddr::empty();
+        }
+        // SAFETY: a non-null ai_addr points to ai_addrlen bytes of address,
+        // alive as long as the list.
+        let bytes = unsafe { std::slice::from_raw_parts(self.node.ai_addr.cast::<u8>(), len) };
+        SockAddr::from_bytes(bytes).unwrap_or_else(|_| SockAddr::empty())
+    }
+
+    /// The IPv4 or IPv6 address, or `None` for other families.
+    pub fn socket_addr(&self) -> Option<SocketAddr> {
+        self.addr().as_socket_addr()
+    }
+
+    /// The host's canonical name (`ai_canonname`): set on the first entry
+    /// only (`AI_CANONNAME`), `None` on the others and where the name is
+    /// not UTF-8. For a numeric address it is the address text.
+    pub fn canonical_name(&self) -> Option<&'a str> {
+        let p = self.node.ai_canonname;
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null ai_canonname is a NUL-terminated string alive
+        // as long as the list.
+        unsafe { CStr::from_ptr(p.cast()) }.to_str().ok()
+    }
+}
+
+impl fmt::Debug for AddrInfo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("AddrInfo");
+        match self.domain() {
+            Some(domain) => d.field("domain", &domain),
+            None => d.field("family", &self.family()),
+        };
+        match self.sock_type() {
+            Some(t) => d.field("sock_type", &t),
+            None => d.field("raw_sock_type", &self.raw_sock_type()),
+        };
+        match self.protocol() {
+            Some(p) => d.field("protocol", &p),
+            None => d.field("raw_protocol", &self.raw_protocol()),
+        };
+        d.field("addr", &self.addr());
+        if let Some(name) = self.canonical_name() {
+            d.field("canonical_name", &name);
+        }
+        d.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked_before_use() {
+        let kind = |v: &str| with_c_name("address", v, |_| Ok(())).unwrap_err().kind();
+        assert_eq!(kind(""), io::ErrorKind::InvalidInput);
+        assert_eq!(kind("a\0b"), io::ErrorKind::InvalidInput);
+        assert_eq!(
+            kind(&"a".repeat(MAX_NAME_LEN + 1)),
+            io::ErrorKind::InvalidInput
+        );
+        let n = with_c_name("address", &"a".repeat(MAX_NAME_LEN), |c| {
+            Ok(c.to_bytes().len())
+        });
+        assert_eq!(n.unwrap(), MAX_NAME_LEN);
+    }
+
+    #[test]
+    fn nul_bytes_are_found_at_every_position() {
+        for len in 1..=20 {
+            let clean: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            let copied = with_c_name("x", &clean, |c| Ok(c.to_str().unwrap().to_owned()));
+            assert_eq!(copied.unwrap(), clean);
+            for at in 0..len {
+                let mut bytes = clean.clone().into_bytes();
+                bytes[at] = 0;
+                let text = String::from_utf8(bytes).unwrap();
+                assert!(with_c_name("x", &text, |_| Ok(())).is_err(), "{len} {at}");
+            }
+        }
+        // Bytes over 0x80 must not read as NUL (the word trick's false
+        // positives are only ever next to a real zero byte).
+        assert!(with_c_name("x", "é\u{80}\u{ff}ÿÿÿÿ", |_| Ok(())).is_ok());
+    }
+}

@@ -1,0 +1,193 @@
+//! Hosts and protocols through the system resolver: `get_host_by_name`,
+//! `get_host_by_addr`, `get_hostname`, `get_proto_by_name`.
+
+use std::io;
+use std::net::{IpAddr, Ipv6Addr};
+
+use crate::addrinfo::{with_c_name, LookupError};
+use crate::error::{invalid_input, not_found};
+use crate::sys;
+use crate::Domain;
+
+/// A host's entry in the hosts database (Nim's `Hostent`, C's
+/// `struct hostent`), copied out of the C library's buffers.
+///
+/// Every address in `addr_list` is of the family `addrtype`, `length`
+/// bytes long (4 for [`Domain::Inet`], 16 for [`Domain::Inet6`]).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Hostent {
+    /// The official (canonical) name of the host.
+    pub name: String,
+    /// Other names of the host, in the database's order.
+    pub aliases: Vec<String>,
+    /// The family of every address: `Domain::Inet` or `Domain::Inet6`.
+    pub addrtype: Domain,
+    /// The byte length of one address: 4 or 16.
+    pub length: usize,
+    /// Every address of the host, in the resolver's order.
+    pub addr_list: Vec<IpAddr>,
+}
+
+/// Looks up a host by name in the system's hosts database: /etc/hosts,
+/// DNS, and whatever else nsswitch lists (Nim's `getHostByName`).
+///
+/// The answer holds the canonical name, the aliases and every address of
+/// one family: the host's IPv4 addresses when it has any (as
+/// `gethostbyname` gives), otherwise its IPv6 addresses (`addrtype ==
+/// Domain::Inet6`, `length == 16`). A `Hostent` cannot hold both families;
+/// use [`get_addr_info`](crate::get_addr_info) with
+/// [`Domain::Unspec`] for every address of every family. An IPv6 literal
+/// (`"::1"`) is answered as IPv6 directly.
+///
+/// Thread-safe: `gethostbyname2_r(3)` on Linux (glibc, musl) and FreeBSD,
+/// first for `AF_INET` and then, if that finds nothing, `AF_INET6`;
+/// `getaddrinfo` with `AI_CANONNAME` where there is no `_r` call (macOS:
+/// no aliases there); Winsock's `gethostbyname`, whose result is
+/// per-thread, on Windows (IPv4 only there). Nim calls the non-reentrant
+/// `gethostbyname`.
+///
+/// # Errors
+/// - `InvalidInput`, before any lookup, for an empty name, one over 1 KiB,
+///   or one with a NUL byte.
+/// - `NotFound` when there is no such host or it has no address
+///   (`HOST_NOT_FOUND`, `NO_DATA`); the message names the host and gives
+///   `hstrerror`'s text.
+/// - `TimedOut` for `TRY_AGAIN`, a temporary failure (usually DNS not
+///   answering): a later try may succeed.
+/// - `Other` for `NO_RECOVERY`; the OS error for `NETDB_INTERNAL`.
+///
+/// # Examples
+/// ```
+/// use nativesockets::{get_host_by_name, Domain};
+///
+/// let host = get_host_by_name("localhost")?;
+/// assert_eq!(host.addrtype, Domain::Inet);
+/// assert_eq!(host.length, 4);
+/// assert!(host.addr_list.contains(&"127.0.0.1".parse().unwrap()));
+///
+/// let v6 = get_host_by_name("::1")?;
+/// assert_eq!((v6.addrtype, v6.length), (Domain::Inet6, 16));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_host_by_name(name: &str) -> io::Result<Hostent> {
+    sys::init();
+    with_c_name("host name", name, |c_name| {
+        let answer = if name.parse::<Ipv6Addr>().is_ok() {
+            sys::host_by_name(c_name, sys::AF_INET6)
+        } else {
+            match sys::host_by_name(c_name, sys::AF_INET) {
+                // The IPv4 reason ("Unknown host") is the one to report
+                // when neither family has an address.
+                Err(LookupError::NotFound(why)) => sys::host_by_name(c_name, sys::AF_INET6)
+                    .map_err(|e| match e {
+                        LookupError::NotFound(_) => LookupError::NotFound(why),
+                        other => other,
+                    }),
+                other => other,
+            }
+        };
+        answer.map_err(|e| e.into_error("host name", name, format_args!("")))
+    })
+}
+
+/// Looks up the host that has the IP address `ip`, given as IPv4
+/// (`"127.0.0.1"`) or IPv6 (`"::1"`) text, in the system's hosts database
+/// (/etc/hosts, then reverse DNS, as nsswitch says) (Nim's
+/// `getHostByAddr`).
+///
+/// The answer's `addr_list` holds the address asked for (and, from
+/// /etc/hosts, any other address of that line's family), `addrtype` its
+/// family. An IPv4-mapped IPv6 address (`"::ffff:127.0.0.1"`) is looked up
+/// as the IPv4 address it maps, as glibc's DNS backend does anyway, so
+/// that /etc/hosts answers for it too; the answer is then IPv4.
+///
+/// Thread-safe: `gethostbyaddr_r(3)` on Linux and FreeBSD, `getnameinfo`
+/// with `NI_NAMEREQD` where there is no `_r` call (macOS: no aliases
+/// there), Winsock's per-thread `gethostbyaddr` on Windows.
+///
+/// # Errors
+/// - `InvalidInput`, before any lookup, when `ip` is not IPv4 or IPv6 text
+///   (host names, empty text, text with a NUL byte, ...).
+/// - `NotFound` when no host has that address, naming it, with
+///   `hstrerror`'s text; `TimedOut` for a temporary failure; as
+///   [`get_host_by_name`] otherwise.
+///
+/// # Examples
+/// ```
+/// use nativesockets::get_host_by_addr;
+///
+/// let host = get_host_by_addr("127.0.0.1")?;
+/// assert!(!host.name.is_empty());
+/// assert!(get_host_by_addr("localhost").is_err()); // a name, not an address
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_host_by_addr(ip: &str) -> io::Result<Hostent> {
+    let addr: IpAddr = ip
+        .parse()
+        .map_err(|_| invalid_input("IP address", ip, "is not IPv4 or IPv6 address text"))?;
+    // glibc's DNS backend unmaps these too; doing it first lets every
+    // backend (/etc/hosts included) answer for the IPv4 address.
+    let addr = match addr {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+        v4 => v4,
+    };
+    sys::init();
+    sys::host_by_addr(addr).map_err(|e| e.into_error("IP address", ip, format_args!("")))
+}
+
+/// Returns this machine's host name (newer Nim's `getHostname`).
+///
+/// Corresponds to `gethostname(2)` on Unix and `gethostname` on Windows.
+/// A name that is not UTF-8 is converted lossily.
+///
+/// # Errors
+/// The OS error, which the C call reports only in odd cases (a name over
+/// 255 bytes, or on Windows a Winsock failure).
+///
+/// # Examples
+/// ```
+/// let name = nativesockets::get_hostname()?;
+/// assert!(!name.is_empty());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_hostname() -> io::Result<String> {
+    sys::init();
+    sys::hostname()
+}
+
+/// Returns the number of the protocol called `name` (`"tcp"`, `"udp"`,
+/// `"icmp"`, `"ipv6-icmp"`, ... and their aliases, such as `"TCP"`) in the
+/// system's protocols database (/etc/protocols through nsswitch) (newer
+/// Nim's `getProtoByName`).
+///
+/// Thread-safe: `getprotobyname_r(3)` on glibc and FreeBSD; elsewhere
+/// `getprotobyname`, whose static result is read under a process-wide
+/// lock (macOS's and Windows's are per-thread anyway).
+///
+/// # Errors
+/// - `InvalidInput` for an empty name, one over 1 KiB, or one with a NUL
+///   byte.
+/// - `NotFound` when the database has no such protocol, naming it.
+///
+/// # Examples
+/// ```
+/// use nativesockets::{get_proto_by_name, Protocol};
+///
+/// assert_eq!(get_proto_by_name("tcp")?, Protocol::Tcp.to_int());
+/// assert_eq!(get_proto_by_name("udp")?, 17);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_proto_by_name(name: &str) -> io::Result<i32> {
+    sys::init();
+    with_c_name("protocol name", name, |c_name| {
+        match sys::proto_by_name(c_name) {
+            Ok(Some(number)) => Ok(number),
+            Ok(None) => Err(not_found(
+                "protocol name",
+                name,
+                "no such protocol in the protocols database",
+            )),
+            Err(e) => Err(e.into_error("protocol name", name, format_args!(""))),
+        }
+    })
+}
