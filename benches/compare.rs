@@ -22,6 +22,9 @@
 #[path = "compare/harness.rs"]
 mod harness;
 #[cfg(target_os = "linux")]
+#[path = "compare/names.rs"]
+mod names;
+#[cfg(target_os = "linux")]
 #[path = "compare/readiness.rs"]
 mod readiness;
 #[cfg(target_os = "linux")]
@@ -51,6 +54,12 @@ fn main() {
                 }
             },
             "--idle" => return,
+            "--load-services" => {
+                let http = nativesockets::get_serv_by_name("http", "tcp");
+                let db = nativesockets::ServicesFile::system().db();
+                println!("services loaded: {} entries; http/tcp: {http:?}", db.len());
+                return;
+            }
             // Cargo passes `--bench` to every bench binary; libtest's other
             // flags mean nothing here.
             _ => {}
@@ -68,8 +77,9 @@ fn main() {
     );
     let mut bench = Bench::new(Config::new(quick, filter));
     sockets::run(&mut bench);
-    transfer::run(&mut bench);
+    names::run(&mut bench);
     readiness::run(&mut bench);
+    transfer::run(&mut bench);
 
     let table = harness::table(&bench.rows);
     println!();
