@@ -1,0 +1,725 @@
+//! `nsock listen` and `nsock connect`: netcat-style relays between
+//! standard input/output and a socket.
+//!
+//! Standard input is read by a thread, the pump, which sends each chunk
+//! to the current socket itself and half-closes the socket at the end of
+//! input. A thread, because Windows' `select` waits on sockets only, so
+//! stdin cannot join the readiness vector there, and because a blocking
+//! read behaves the same for a terminal, a pipe and a file everywhere.
+//! Sending from that thread also means the socket-to-stdout direction
+//! never waits behind a full send buffer, so two relays sending to each
+//! other at once cannot deadlock.
+//!
+//! The main thread waits with `select_read` on the network socket(s) and
+//! on one end of a local socket pair, through which the pump tells it
+//! that input ended or a send failed, and copies what arrives to stdout.
+
+use std::fmt;
+use std::io::{self, IsTerminal, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+use std::time::Duration;
+
+use nativesockets::{
+    get_addr_info, new_native_socket, select_read, Domain, Protocol, RawSocketHandle, SockAddr,
+    SockType, SocketHandle, SOMAXCONN,
+};
+
+use crate::target::{resolve_port, split_host_port};
+use crate::{context, stdout_failure, Failure};
+
+pub const LISTEN_HELP: &str = "\
+Standard input goes to the connection and the connection to standard \
+output. At the end of input the connection is half-closed (the peer reads \
+end-of-stream); the tool exits when the peer has finished sending and, \
+unless stdin is a terminal, all of stdin has been sent. With --keep, \
+connections are served one after another (stdin goes to the current one).
+
+Without an address, every interface is used (0.0.0.0 and [::], where \
+IPv6 exists); a name such as localhost is listened on at each of its \
+addresses, all waited on with select_read. Port 0 picks a free port: \
+the address is printed on stderr (`listening on 127.0.0.1:40123`).
+
+With --udp, datagrams from anyone are printed, and stdin goes to the \
+latest sender; there is no end-of-stream, so the tool runs until \
+interrupted or --idle passes. --unix PATH listens on a Unix-domain \
+socket, stream or (with --udp) datagram; the file is removed on exit.
+
+Exit codes: 0 when the connection ended normally; 1 when listening, \
+receiving or sending failed; 2 for a usage error.";
+
+pub const CONNECT_HELP: &str = "\
+Standard input goes to the socket and the socket to standard output. At \
+the end of input the socket is half-closed (the peer reads end-of-stream); \
+the tool exits when the peer has finished sending and, unless stdin is a \
+terminal, all of stdin has been sent. Every address of HOST is tried in \
+turn until one connects.
+
+With --udp each chunk of input is one datagram; there is no end-of-stream, \
+so the tool runs until interrupted, --idle passes, or the peer's port \
+proves closed. --unix PATH connects to a Unix-domain socket, stream or \
+(with --udp) datagram; a datagram client is bound to a temporary path in \
+the temporary directory so that replies can reach it.
+
+Exit codes: 0 when the connection ended normally; 1 when the connection \
+failed, was reset, or a send failed; 2 for a usage error.";
+
+/// What `listen` and `connect` were asked.
+pub struct Options {
+    pub address: Option<String>,
+    pub unix: Option<PathBuf>,
+    pub udp: bool,
+    pub keep: bool,
+    pub idle_ms: Option<u32>,
+    pub connect_timeout_ms: Option<u32>,
+    pub domain: Domain,
+    pub quiet: bool,
+}
+
+impl Options {
+    fn info(&self, message: fmt::Arguments<'_>) {
+        if !self.quiet {
+            crate::note(message);
+        }
+    }
+
+    /// The wait of `select_read`: the idle limit, or forever.
+    fn idle(&self) -> i32 {
+        self.idle_ms
+            .map_or(-1, |ms| i32::try_from(ms).unwrap_or(i32::MAX))
+    }
+
+    fn sock_type(&self) -> SockType {
+        if self.udp {
+            SockType::Dgram
+        } else {
+            SockType::Stream
+        }
+    }
+
+    /// The IP protocol and its name in the services database.
+    fn ip_protocol(&self) -> (Protocol, &'static str) {
+        if self.udp {
+            (Protocol::Udp, "udp")
+        } else {
+            (Protocol::Tcp, "tcp")
+        }
+    }
+
+    /// Bytes read from stdin at once: one datagram must fit in a UDP
+    /// packet, while a stream moves faster in bigger pieces.
+    fn chunk(&self) -> usize {
+        if self.udp {
+            16 * 1024
+        } else {
+            64 * 1024
+        }
+    }
+}
+
+/// `nsock connect HOST:PORT` or `nsock connect --unix PATH`.
+pub fn connect(o: &Options) -> Result<(), Failure> {
+    let mut _client_path = None;
+    let (sock, peer) = match &o.unix {
+        Some(path) => {
+            let addr = SockAddr::unix(path)?;
+            let sock = new_native_socket(Domain::Unix, o.sock_type(), Protocol::Ip)?;
+            if o.udp {
+                // An unnamed datagram socket cannot be answered.
+                let own = temp_socket_path();
+                sock.bind_addr(&SockAddr::unix(&own)?)
+                    .map_err(|e| context(e, format_args!("bind {}", own.display())))?;
+                _client_path = Some(RemoveOnDrop(own));
+            }
+            connect_one(&sock, &addr, o)
+                .map_err(|e| context(e, format_args!("connect to {}", path.display())))?;
+            (sock, path.display().to_string())
+        }
+        None => connect_inet(o)?,
+    };
+    if o.udp {
+        o.info(format_args!("sending to {peer}"));
+    } else {
+        o.info(format_args!("connected to {peer}"));
+    }
+    let relay = Relay::start(o.chunk())?;
+    let sock = Arc::new(sock);
+    if o.udp {
+        datagrams(&relay, &[sock], true, o)
+    } else {
+        stream_session(&relay, &sock, &peer, o, true)
+    }
+}
+
+/// Resolves `HOST:PORT` and connects to the first address that answers.
+fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
+    let text = o.address.as_deref().unwrap_or_default();
+    let (host, port) = split_host_port(text).map_err(Failure::usage)?;
+    let host =
+        host.ok_or_else(|| Failure::usage(format!("{text:?} has no host: write HOST:PORT")))?;
+    let (protocol, proto_name) = o.ip_protocol();
+    let port = resolve_port(port, proto_name)?;
+    let list = get_addr_info(host, port, o.domain, o.sock_type(), protocol)?;
+    let mut last_err = None;
+    for ai in &list {
+        let addr = ai.addr();
+        let Some(domain) = ai.domain() else { continue };
+        let attempt = new_native_socket(domain, o.sock_type(), protocol)
+            .and_then(|sock| connect_one(&sock, &addr, o).map(|()| sock));
+        match attempt {
+            Ok(sock) => return Ok((sock, addr.to_string())),
+            Err(e) => last_err = Some(context(e, format_args!("connect to {text:?} ({addr})"))),
+        }
+    }
+    Err(last_err
+        .unwrap_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("connect to {text:?}: no address to connect to"),
+            )
+        })
+        .into())
+}
+
+fn connect_one(sock: &SocketHandle, addr: &SockAddr, o: &Options) -> io::Result<()> {
+    match o.connect_timeout_ms {
+        Some(ms) => sock.connect_timeout(addr, Duration::from_millis(ms.into())),
+        None => sock.connect(addr),
+    }
+}
+
+/// `nsock listen [ADDR:]PORT` or `nsock listen --unix PATH`.
+pub fn listen(o: &Options) -> Result<(), Failure> {
+    let mut _socket_file = None;
+    let listeners = match &o.unix {
+        Some(path) => {
+            let addr = SockAddr::unix(path)?;
+            let sock = new_native_socket(Domain::Unix, o.sock_type(), Protocol::Ip)?;
+            sock.bind_addr(&addr)
+                .map_err(|e| context(e, format_args!("listen on {}", path.display())))?;
+            // Bound: the file is ours now, and goes when the tool does.
+            _socket_file = Some(RemoveOnDrop(path.clone()));
+            if !o.udp {
+                sock.listen(SOMAXCONN)
+                    .map_err(|e| context(e, format_args!("listen on {}", path.display())))?;
+            }
+            vec![sock]
+        }
+        None => bind_inet(o)?,
+    };
+    for l in &listeners {
+        let shown = l
+            .local_addr()
+            .map_or_else(|_| "?".to_string(), |a| a.to_string());
+        o.info(format_args!("listening on {shown}"));
+    }
+    let relay = Relay::start(o.chunk())?;
+    if o.udp {
+        let socks: Vec<Arc<SocketHandle>> = listeners.into_iter().map(Arc::new).collect();
+        return datagrams(&relay, &socks, false, o);
+    }
+    for l in &listeners {
+        // A client may vanish between readiness and accept; non-blocking,
+        // accept then says so instead of waiting for the next client.
+        l.set_blocking(false)?;
+    }
+    loop {
+        let (conn, peer) = accept_any(&listeners)?;
+        let peer = if peer.is_unnamed() || peer.domain() == Some(Domain::Unix) {
+            "a local client".to_string()
+        } else {
+            peer.to_string()
+        };
+        o.info(format_args!("connection from {peer}"));
+        // Accepted sockets inherit non-blocking mode on BSD and Windows.
+        conn.set_blocking(true)?;
+        let conn = Arc::new(conn);
+        if !o.keep {
+            // Like nc: one connection, and nobody else may connect.
+            drop(listeners);
+            return stream_session(&relay, &conn, &peer, o, true);
+        }
+        match stream_session(&relay, &conn, &peer, o, false) {
+            Ok(()) => {}
+            // stdout is gone: nobody reads what the next client sends.
+            Err(f) if f.code == 0 => return Err(f),
+            Err(f) => crate::warn(f.message.unwrap_or_default()),
+        }
+    }
+}
+
+/// Binds (and for TCP, listens on) every address `o` names. With port 0,
+/// the port picked for the first address is asked for the others, so that
+/// one port number serves every family.
+fn bind_inet(o: &Options) -> Result<Vec<SocketHandle>, Failure> {
+    let text = o.address.as_deref().unwrap_or_default();
+    let (host, port) = split_host_port(text).map_err(Failure::usage)?;
+    let (protocol, proto_name) = o.ip_protocol();
+    let port = resolve_port(port, proto_name)?;
+    let mut addrs: Vec<SocketAddr> = Vec::new();
+    match host {
+        Some(host) => {
+            for ai in &get_addr_info(host, port, o.domain, o.sock_type(), protocol)? {
+                if let Some(a) = ai.socket_addr() {
+                    if !addrs.contains(&a) {
+                        addrs.push(a);
+                    }
+                }
+            }
+        }
+        None => {
+            if o.domain != Domain::Inet {
+                addrs.push(SocketAddr::from(([0u16; 8], port.0)));
+            }
+            if o.domain != Domain::Inet6 {
+                addrs.push(SocketAddr::from(([0u8; 4], port.0)));
+            }
+        }
+    }
+    let mut bound: Vec<SocketHandle> = Vec::new();
+    let mut first_err = None;
+    for mut addr in addrs {
+        if addr.port() == 0 {
+            if let Some(p) = bound.first().and_then(|s| s.local_addr().ok()?.port()) {
+                addr.set_port(p.0);
+            }
+        }
+        match bind_one(addr, o) {
+            Ok(sock) => bound.push(sock),
+            Err(e) => {
+                first_err.get_or_insert(context(e, format_args!("listen on {addr}")));
+            }
+        }
+    }
+    match first_err {
+        Some(e) if bound.is_empty() => Err(e.into()),
+        Some(e) => {
+            // Typically no IPv6 on this machine: the other family serves.
+            o.info(format_args!("skipped: {e}"));
+            Ok(bound)
+        }
+        None => Ok(bound),
+    }
+}
+
+fn bind_one(addr: SocketAddr, o: &Options) -> io::Result<SocketHandle> {
+    let domain = if addr.is_ipv6() {
+        Domain::Inet6
+    } else {
+        Domain::Inet
+    };
+    let sock = new_native_socket(domain, o.sock_type(), o.ip_protocol().0)?;
+    if addr.is_ipv6() {
+        // So that [::] and 0.0.0.0 can both be bound to one port.
+        sock.set_only_v6(true)?;
+    }
+    if !o.udp && cfg!(unix) {
+        // As std does: a restarted server may reuse its port at once. Not
+        // on Windows, where SO_REUSEADDR lets another socket take the port.
+        sock.set_reuse_address(true)?;
+    }
+    sock.bind_addr(&SockAddr::from(addr))?;
+    if !o.udp {
+        sock.listen(SOMAXCONN)?;
+    }
+    Ok(sock)
+}
+
+/// Waits until one of `listeners` has a connection and accepts it.
+fn accept_any(listeners: &[SocketHandle]) -> Result<(SocketHandle, SockAddr), Failure> {
+    loop {
+        let mut ready: Vec<&SocketHandle> = listeners.iter().collect();
+        select_read(&mut ready, -1).map_err(|e| context(e, "waiting for a connection"))?;
+        for l in ready {
+            match l.accept() {
+                Ok(accepted) => return Ok(accepted),
+                Err(e) if transient(&e) || e.kind() == io::ErrorKind::ConnectionAborted => {}
+                Err(e) => return Err(context(e, "accept").into()),
+            }
+        }
+    }
+}
+
+fn transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+    )
+}
+
+/// One stream connection: the socket to stdout until the peer has finished
+/// sending (and, with `wait_for_input`, until stdin has all been sent).
+fn stream_session(
+    relay: &Relay,
+    sock: &Arc<SocketHandle>,
+    peer: &str,
+    o: &Options,
+    wait_for_input: bool,
+) -> Result<(), Failure> {
+    let session = relay.shared.begin(Target {
+        sock: Arc::clone(sock),
+        to: None,
+        stream: true,
+        session: 0,
+    });
+    // Nobody at a terminal types an end of input to let a finished peer
+    // go: there, the peer's end is the end.
+    let wait_for_input = wait_for_input && !io::stdin().is_terminal();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut out = io::stdout().lock();
+    let mut receiving = true;
+    let result = loop {
+        if !receiving && (!wait_for_input || relay.shared.input_ended()) {
+            break Ok(());
+        }
+        let mut ready: Vec<&SocketHandle> = Vec::with_capacity(2);
+        if receiving {
+            ready.push(sock);
+        }
+        ready.push(&relay.wake);
+        match select_read(&mut ready, o.idle()) {
+            Ok(0) => {
+                o.info(format_args!("idle for {} ms: closing", o.idle()));
+                break Ok(());
+            }
+            Ok(_) => {}
+            Err(e) => break Err(context(e, "waiting for data").into()),
+        }
+        let net_ready = receiving && ready[0].as_raw() == sock.as_raw();
+        let wake_ready = ready.last().map(|s| s.as_raw()) == Some(relay.wake.as_raw());
+        drop(ready);
+        if wake_ready {
+            relay.drain_wake();
+            if let Some(e) = relay.shared.take_send_error(session) {
+                break Err(context(e, format_args!("sending to {peer}")).into());
+            }
+        }
+        if net_ready {
+            match sock.recv(&mut buf) {
+                Ok(0) => receiving = false,
+                Ok(n) => {
+                    if let Err(e) = out.write_all(&buf[..n]).and_then(|()| out.flush()) {
+                        break Err(stdout_failure(e));
+                    }
+                }
+                Err(e) if transient(&e) => {}
+                Err(e) => break Err(context(e, format_args!("receiving from {peer}")).into()),
+            }
+        }
+    };
+    relay.shared.end(session);
+    // Wakes a pump blocked in a send to this socket.
+    let _ = sock.shutdown(Shutdown::Both);
+    result
+}
+
+/// Datagrams from `socks` to stdout. A `connected` socket has one peer,
+/// and errors on it (a closed port's ICMP answer) end the relay; otherwise
+/// stdin goes to the latest sender, and errors are reported and survived.
+fn datagrams(
+    relay: &Relay,
+    socks: &[Arc<SocketHandle>],
+    connected: bool,
+    o: &Options,
+) -> Result<(), Failure> {
+    if connected {
+        if let Some(sock) = socks.first() {
+            relay.shared.begin(Target {
+                sock: Arc::clone(sock),
+                to: None,
+                stream: false,
+                session: 0,
+            });
+        }
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut out = io::stdout().lock();
+    let mut last_sender: Option<SockAddr> = None;
+    loop {
+        let ready: Vec<RawSocketHandle> = {
+            let mut ready: Vec<&SocketHandle> = socks.iter().map(|s| &**s).collect();
+            ready.push(&relay.wake);
+            match select_read(&mut ready, o.idle()) {
+                Ok(0) => {
+                    o.info(format_args!("idle for {} ms: closing", o.idle()));
+                    return Ok(());
+                }
+                Ok(_) => ready.iter().map(|s| s.as_raw()).collect(),
+                Err(e) => return Err(context(e, "waiting for datagrams").into()),
+            }
+        };
+        for raw in ready {
+            if raw == relay.wake.as_raw() {
+                relay.drain_wake();
+                if let Some(e) = relay.shared.take_any_send_error() {
+                    let e = context(e, "sending");
+                    if connected {
+                        return Err(e.into());
+                    }
+                    crate::warn(e);
+                }
+                continue;
+            }
+            let Some(sock) = socks.iter().find(|s| s.as_raw() == raw) else {
+                continue;
+            };
+            match sock.recv_from(&mut buf) {
+                Ok((n, from)) => {
+                    if let Err(e) = out.write_all(&buf[..n]).and_then(|()| out.flush()) {
+                        return Err(stdout_failure(e));
+                    }
+                    if !connected && last_sender.as_ref() != Some(&from) {
+                        o.info(format_args!("datagrams from {from}"));
+                        if !from.is_unnamed() {
+                            relay.shared.begin(Target {
+                                sock: Arc::clone(sock),
+                                to: Some(from.clone()),
+                                stream: false,
+                                session: 0,
+                            });
+                        }
+                        last_sender = Some(from);
+                    }
+                }
+                Err(e) if transient(&e) => {}
+                Err(e) if connected => return Err(context(e, "receiving").into()),
+                // On an unconnected socket, an error here is the ICMP
+                // answer to an earlier datagram to some sender, not the
+                // end of this socket.
+                Err(e) => crate::warn(context(e, "receiving")),
+            }
+        }
+    }
+}
+
+/// Where the pump sends stdin now.
+#[derive(Clone)]
+struct Target {
+    sock: Arc<SocketHandle>,
+    /// The destination of an unconnected datagram socket.
+    to: Option<SockAddr>,
+    stream: bool,
+    session: u64,
+}
+
+impl Target {
+    fn send_all(&self, mut data: &[u8]) -> io::Result<()> {
+        if let Some(to) = &self.to {
+            return self.sock.send_to(data, to).map(drop);
+        }
+        if !self.stream {
+            return self.sock.send(data).map(drop);
+        }
+        while !data.is_empty() {
+            match self.sock.send(data) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => data = &data[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct State {
+    target: Option<Target>,
+    session: u64,
+    input_ended: bool,
+    send_error: Option<(u64, io::Error)>,
+}
+
+/// What the pump and the main thread share.
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+    /// The pump's end of the wake-up pair. Kept here rather than in the
+    /// pump, so that it outlives the pump: once closed, the main thread's
+    /// end would read as end-of-stream, ready at every wait.
+    signal: SocketHandle,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere cannot leave State inconsistent: every field
+        // is written whole.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes `target` the pump's destination; returns its session number.
+    fn begin(&self, mut target: Target) -> u64 {
+        let mut st = self.lock();
+        st.session += 1;
+        target.session = st.session;
+        if st.input_ended && target.stream {
+            // Input ended before this connection: it gets none.
+            let _ = target.sock.shutdown(Shutdown::Write);
+        }
+        st.target = Some(target);
+        self.changed.notify_all();
+        st.session
+    }
+
+    fn end(&self, session: u64) {
+        let mut st = self.lock();
+        if st.target.as_ref().is_some_and(|t| t.session == session) {
+            st.target = None;
+        }
+    }
+
+    fn input_ended(&self) -> bool {
+        self.lock().input_ended
+    }
+
+    fn take_send_error(&self, session: u64) -> Option<io::Error> {
+        let mut st = self.lock();
+        match &st.send_error {
+            Some((s, _)) if *s == session => st.send_error.take().map(|(_, e)| e),
+            _ => None,
+        }
+    }
+
+    fn take_any_send_error(&self) -> Option<io::Error> {
+        self.lock().send_error.take().map(|(_, e)| e)
+    }
+
+    // The pump's side.
+
+    /// Makes the main thread's `select_read` return. One byte per event,
+    /// and events are few (end of input, a failed send), so the pair's
+    /// buffer never fills and the send never blocks.
+    fn wake_main(&self) {
+        let _ = self.signal.send(&[0]);
+    }
+
+    /// Waits until there is somewhere to send to.
+    fn next_target(&self) -> Target {
+        let mut st = self.lock();
+        loop {
+            if let Some(t) = &st.target {
+                return t.clone();
+            }
+            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn send_failed(&self, target: &Target, err: io::Error) {
+        let mut st = self.lock();
+        // A send to a connection that has ended since is no news.
+        if st
+            .target
+            .as_ref()
+            .is_some_and(|t| t.session == target.session)
+        {
+            st.target = None;
+            st.send_error = Some((target.session, err));
+        }
+    }
+
+    fn end_input(&self) {
+        let mut st = self.lock();
+        st.input_ended = true;
+        if let Some(t) = st.target.as_ref().filter(|t| t.stream) {
+            // NotConnected if the peer already went: nothing to close then.
+            let _ = t.sock.shutdown(Shutdown::Write);
+        }
+    }
+}
+
+/// The pump thread and the main thread's end of the wake-up pair.
+struct Relay {
+    shared: Arc<Shared>,
+    wake: SocketHandle,
+}
+
+impl Relay {
+    fn start(chunk: usize) -> Result<Relay, Failure> {
+        let (wake, signal) = wake_pair().map_err(|e| context(e, "creating a local socket pair"))?;
+        let shared = Arc::new(Shared {
+            state: Mutex::default(),
+            changed: Condvar::new(),
+            signal,
+        });
+        let pump_shared = Arc::clone(&shared);
+        thread::Builder::new()
+            .name("stdin".into())
+            .spawn(move || pump(&pump_shared, chunk))
+            .map_err(|e| context(e, "starting the stdin thread"))?;
+        Ok(Relay { shared, wake })
+    }
+
+    fn drain_wake(&self) {
+        let mut buf = [0u8; 64];
+        let _ = self.wake.recv(&mut buf);
+    }
+}
+
+/// The pump: stdin to the current target, until the end of input.
+fn pump(shared: &Shared, chunk: usize) {
+    let mut stdin = io::stdin().lock();
+    let mut buf = vec![0u8; chunk];
+    loop {
+        let n = match stdin.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                crate::warn(context(e, "reading stdin"));
+                0
+            }
+        };
+        if n == 0 {
+            shared.end_input();
+            shared.wake_main();
+            return;
+        }
+        let target = shared.next_target();
+        if let Err(e) = target.send_all(&buf[..n]) {
+            shared.send_failed(&target, e);
+            shared.wake_main();
+        }
+    }
+}
+
+/// A connected pair of local sockets: (the end to wait on, the end to
+/// signal on).
+#[cfg(unix)]
+fn wake_pair() -> io::Result<(SocketHandle, SocketHandle)> {
+    let (a, b) = std::os::unix::net::UnixStream::pair()?;
+    Ok((a.into(), b.into()))
+}
+
+/// A connected pair of local sockets: (the end to wait on, the end to
+/// signal on). Windows has no `socketpair`: a loopback connection, checked
+/// to be our own.
+#[cfg(not(unix))]
+fn wake_pair() -> io::Result<(SocketHandle, SocketHandle)> {
+    let listener = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    listener.bind_addr(&SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0))))?;
+    listener.listen(1)?;
+    let signal = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    signal.connect(&listener.local_addr()?)?;
+    let own = signal.local_addr()?;
+    loop {
+        let (wake, from) = listener.accept()?;
+        if from == own {
+            return Ok((wake, signal));
+        }
+    }
+}
+
+/// A path for a datagram client's own socket, unique to this process.
+fn temp_socket_path() -> PathBuf {
+    std::env::temp_dir().join(format!("nsock-{}.sock", std::process::id()))
+}
+
+/// Removes a socket file this process created when the tool ends.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}

@@ -1,0 +1,179 @@
+//! Parsing what the user types: port lists (`22,80,8000-8100`),
+//! `HOST:PORT`, `[ADDR:]PORT`, and a port given by number or service name.
+//!
+//! The parsers that clap calls return a `String` error naming the bad
+//! part, which clap prints as a usage error (exit code 2).
+
+use std::io;
+
+use nativesockets::{get_serv_by_name, Port};
+
+/// The ports of a scan, ascending and without duplicates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortList(pub Vec<u16>);
+
+/// Parses `22,80,8000-8100`: numbers and inclusive ranges of ports 1 to
+/// 65535, separated by commas (spaces around items are allowed).
+pub fn parse_port_list(text: &str) -> Result<PortList, String> {
+    let mut ports = Vec::new();
+    for item in text.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err("empty item in the port list (two commas, or one at an end)".into());
+        }
+        match item.split_once('-') {
+            Some((start, end)) => {
+                let (start, end) = (scan_port(start.trim())?, scan_port(end.trim())?);
+                if start > end {
+                    return Err(format!(
+                        "range {item:?} is backwards: {start} is above {end}"
+                    ));
+                }
+                ports.extend(start..=end);
+            }
+            None => ports.push(scan_port(item)?),
+        }
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    Ok(PortList(ports))
+}
+
+/// A port a connect scan can try: 1 to 65535 (port 0 cannot be connected to).
+fn scan_port(text: &str) -> Result<u16, String> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{text:?} is not a port number"));
+    }
+    match text.parse::<u32>() {
+        Ok(n @ 1..=65535) => Ok(n as u16),
+        _ => Err(format!("port {text} is out of range (1-65535)")),
+    }
+}
+
+/// A port given by number (`0` to `65535`) or by service name, looked up
+/// in the services database for `proto` (`"tcp"` or `"udp"`).
+///
+/// # Errors
+/// `InvalidInput` for a number out of range, the lookup's `NotFound` for
+/// an unknown service.
+pub fn resolve_port(text: &str, proto: &str) -> io::Result<Port> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return match text.parse::<u16>() {
+            Ok(n) => Ok(Port(n)),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("port {text:?}: out of range (0-65535)"),
+            )),
+        };
+    }
+    get_serv_by_name(text, proto).map(|s| s.port)
+}
+
+/// Splits `HOST:PORT`, `[IPV6]:PORT`, `:PORT` or `PORT` into an optional
+/// host and the port text. An IPv6 address needs its brackets, as in a
+/// URL, because its colons would make the port ambiguous.
+pub fn split_host_port(text: &str) -> Result<(Option<&str>, &str), String> {
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("{text:?} has a '[' without its ']'"))?;
+        let port = after
+            .strip_prefix(':')
+            .ok_or_else(|| format!("{text:?} has no port: write [{host}]:PORT"))?;
+        return non_empty(text, Some(host), port);
+    }
+    match text.rsplit_once(':') {
+        Some((host, _)) if host.contains(':') => Err(format!(
+            "{text:?} is ambiguous: write an IPv6 address in brackets, as in [::1]:80"
+        )),
+        Some(("", port)) => non_empty(text, None, port),
+        Some((host, port)) => non_empty(text, Some(host), port),
+        None => non_empty(text, None, text),
+    }
+}
+
+/// For clap: checks `[ADDR:]PORT` (as `listen` takes it).
+pub fn listen_address(text: &str) -> Result<String, String> {
+    split_host_port(text).map(|_| text.to_string())
+}
+
+/// For clap: checks `HOST:PORT` (as `connect` takes it).
+pub fn connect_address(text: &str) -> Result<String, String> {
+    match split_host_port(text)? {
+        (Some(_), _) => Ok(text.to_string()),
+        (None, _) => Err(format!("{text:?} has no host: write HOST:PORT")),
+    }
+}
+
+fn non_empty<'a>(
+    text: &str,
+    host: Option<&'a str>,
+    port: &'a str,
+) -> Result<(Option<&'a str>, &'a str), String> {
+    if port.is_empty() {
+        return Err(format!("{text:?} has no port"));
+    }
+    if host == Some("") {
+        return Err(format!("{text:?} has an empty host"));
+    }
+    Ok((host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_lists_are_sorted_and_deduplicated() {
+        let list = parse_port_list("80, 22,8000-8002,81-80,22").unwrap_err();
+        assert!(list.contains("backwards"), "{list}");
+        let list = parse_port_list("80, 22,8000-8002,79-80,22").unwrap();
+        assert_eq!(list.0, vec![22, 79, 80, 8000, 8001, 8002]);
+        assert_eq!(parse_port_list("1-65535").unwrap().0.len(), 65535);
+    }
+
+    #[test]
+    fn bad_port_lists_name_the_bad_item() {
+        for (text, needle) in [
+            ("90000", "90000 is out of range"),
+            ("0", "0 is out of range"),
+            ("10-5", "\"10-5\" is backwards"),
+            ("http", "\"http\" is not a port number"),
+            ("22,,80", "empty item"),
+            ("22,", "empty item"),
+            ("-5", "\"\" is not a port number"),
+            ("5-", "\"\" is not a port number"),
+            ("1-2-3", "\"2-3\" is not a port number"),
+            ("99999999999999999999", "out of range"),
+            ("+80", "not a port number"),
+        ] {
+            let err = parse_port_list(text).unwrap_err();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn host_port_splits_ipv4_names_and_bracketed_ipv6() {
+        assert_eq!(
+            split_host_port("localhost:80"),
+            Ok((Some("localhost"), "80"))
+        );
+        assert_eq!(split_host_port("[::1]:http"), Ok((Some("::1"), "http")));
+        assert_eq!(split_host_port(":8080"), Ok((None, "8080")));
+        assert_eq!(split_host_port("8080"), Ok((None, "8080")));
+        assert!(split_host_port("::1:80").unwrap_err().contains("brackets"));
+        assert!(split_host_port("[::1]").unwrap_err().contains("no port"));
+        assert!(split_host_port("[::1:80").unwrap_err().contains("']'"));
+        assert!(split_host_port("host:").unwrap_err().contains("no port"));
+        assert!(split_host_port("[]:80").unwrap_err().contains("empty host"));
+    }
+
+    #[test]
+    fn ports_resolve_by_number_and_reject_out_of_range_numbers() {
+        assert_eq!(resolve_port("8080", "tcp").unwrap(), Port(8080));
+        assert_eq!(resolve_port("0", "tcp").unwrap(), Port(0));
+        let err = resolve_port("70000", "tcp").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("70000"));
+    }
+}

@@ -1,0 +1,906 @@
+//! The `nsock` binary run as a subprocess against real listeners on
+//! loopback and Unix sockets in temporary directories: every command's
+//! text and JSON output, exit codes, bad input, and data moving through
+//! `listen` and `connect`.
+//!
+//! Scans target 127.0.0.1 only. Every child is waited on with a deadline
+//! and killed past it, so a bug fails a test instead of hanging the suite.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nativesockets::{
+    get_hostname, get_proto_by_name, get_serv_by_name, get_serv_by_port, new_native_socket, Domain,
+    Port, Protocol, ServicesFile, SockAddr, SockType, SocketHandle,
+};
+use serde_json::Value;
+
+/// Far more than any command here needs; reached only by a hung child.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn nsock() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nsock"))
+}
+
+/// Runs `nsock args` with empty stdin and returns its output.
+fn run(args: &[&str]) -> Output {
+    let child = nsock()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn nsock");
+    finish(child, &format!("nsock {args:?}"))
+}
+
+/// Waits for `child` with a deadline, collecting its output.
+fn finish(mut child: Child, what: &str) -> Output {
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let out = thread::spawn(move || read_all(stdout.as_mut()));
+    let err = thread::spawn(move || read_all(stderr.as_mut()));
+    let status = wait(&mut child, what);
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+fn read_all(r: Option<&mut impl Read>) -> Vec<u8> {
+    let mut buf = Vec::new();
+    if let Some(r) = r {
+        r.read_to_end(&mut buf).unwrap();
+    }
+    buf
+}
+
+fn wait(child: &mut Child, what: &str) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not finish within {DEADLINE:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts the exit code and that stderr is one line naming `needle`.
+fn assert_fails(o: &Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert!(err.contains(needle), "stderr should name {needle:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
+}
+
+fn json(o: &Output) -> Value {
+    assert!(o.status.success(), "exit {:?}: {}", o.status, stderr(o));
+    let text = stdout(o);
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "one JSON document, one line: {text}"
+    );
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// The keys of a JSON object, in order.
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+// ---- serv ----
+
+#[test]
+fn serv_prints_the_entry_found_by_name_and_by_port() {
+    let expected = get_serv_by_name("http", "tcp").unwrap();
+    let o = run(&["serv", "http", "-p", "tcp"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line = stdout(&o);
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields[0], expected.name);
+    assert_eq!(fields[1], format!("{}/tcp", expected.port));
+    assert_eq!(
+        fields[2..],
+        expected
+            .aliases
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()[..]
+    );
+
+    let by_port = run(&["serv", &expected.port.to_string(), "-p", "tcp"]);
+    let wanted = get_serv_by_port(expected.port, "tcp").unwrap();
+    assert!(
+        stdout(&by_port).starts_with(&wanted.name),
+        "{}",
+        stdout(&by_port)
+    );
+}
+
+#[test]
+fn serv_without_a_protocol_shows_the_tcp_and_udp_entries() {
+    let o = json(&run(&["serv", "domain", "--json"]));
+    let protos: Vec<&str> = o
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["proto"].as_str().unwrap())
+        .collect();
+    let mut want = Vec::new();
+    for p in ["tcp", "udp"] {
+        if get_serv_by_name("domain", p).is_ok() {
+            want.push(p);
+        }
+    }
+    assert_eq!(protos, want);
+}
+
+#[test]
+fn serv_json_has_the_documented_shape() {
+    let expected = get_serv_by_name("ssh", "tcp").unwrap();
+    let v = json(&run(&["serv", "ssh", "-p", "tcp", "--json"]));
+    let entries = v.as_array().expect("an array");
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert_eq!(keys(e), ["name", "aliases", "port", "proto"]);
+    assert_eq!(e["name"], expected.name.as_str());
+    assert_eq!(e["port"], expected.port.0);
+    assert_eq!(e["proto"], "tcp");
+    assert_eq!(
+        e["aliases"].as_array().unwrap().len(),
+        expected.aliases.len()
+    );
+}
+
+#[test]
+fn serv_unknown_service_exits_1_naming_it() {
+    assert_fails(
+        &run(&["serv", "no-such-service-here"]),
+        1,
+        "no-such-service-here",
+    );
+    assert_fails(&run(&["serv", "http", "-p", "nosuchproto"]), 1, "http");
+}
+
+#[test]
+fn serv_port_out_of_range_is_a_usage_error() {
+    assert_fails(&run(&["serv", "90000"]), 2, "90000");
+    assert_fails(&run(&["serv", ""]), 2, "\"\"");
+}
+
+// ---- host, addrinfo, proto, hostname ----
+
+#[test]
+fn host_shows_name_type_and_addresses() {
+    let o = run(&["host", "localhost"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("addrtype:  inet (4-byte addresses)"),
+        "{text}"
+    );
+    assert!(text.lines().any(|l| l == "address:   127.0.0.1"), "{text}");
+
+    let v = json(&run(&["host", "localhost", "--json"]));
+    assert_eq!(
+        keys(&v),
+        ["name", "aliases", "addrtype", "length", "addresses"]
+    );
+    assert_eq!(v["addrtype"], "inet");
+    assert_eq!(v["length"], 4);
+    assert!(v["aliases"].is_array());
+    assert!(v["addresses"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("127.0.0.1")));
+}
+
+#[test]
+fn host_looks_up_an_address() {
+    let v = json(&run(&["host", "127.0.0.1", "--json"]));
+    assert_eq!(v["addresses"][0], "127.0.0.1");
+    assert!(!v["name"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn host_unknown_or_malformed_names_fail_naming_the_input() {
+    assert_fails(
+        &run(&["host", "no-such-host.invalid"]),
+        1,
+        "no-such-host.invalid",
+    );
+    assert_fails(&run(&["host", "bad host!"]), 1, "bad host!");
+    assert_fails(&run(&["host", ""]), 2, "\"\"");
+}
+
+#[test]
+fn addrinfo_lists_each_entry_with_its_type_and_protocol() {
+    let o = run(&["addrinfo", "127.0.0.1", "8080"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("FAMILY"), "{text}");
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(row[..5], ["inet", "stream", "tcp", "127.0.0.1", "8080"]);
+
+    let v = json(&run(&["addrinfo", "127.0.0.1", "8080", "--udp", "--json"]));
+    let entries = v.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{v}");
+    let e = &entries[0];
+    assert_eq!(
+        keys(e),
+        [
+            "family",
+            "type",
+            "protocol",
+            "address",
+            "port",
+            "canonical_name"
+        ]
+    );
+    assert_eq!(e["family"], "inet");
+    assert_eq!(e["type"], "dgram");
+    assert_eq!(e["protocol"], "udp");
+    assert_eq!(e["address"], "127.0.0.1");
+    assert_eq!(e["port"], 8080);
+}
+
+#[test]
+fn addrinfo_takes_a_service_name_and_a_family() {
+    let http = get_serv_by_name("http", "tcp").unwrap().port;
+    let v = json(&run(&["addrinfo", "::1", "http", "-6", "--json"]));
+    let e = &v[0];
+    assert_eq!(e["family"], "inet6");
+    assert_eq!(e["address"], "::1");
+    assert_eq!(e["port"], http.0);
+}
+
+#[test]
+fn addrinfo_rejects_bad_input() {
+    assert_fails(
+        &run(&["addrinfo", "no-such-host.invalid"]),
+        1,
+        "no-such-host.invalid",
+    );
+    assert_fails(&run(&["addrinfo", "localhost", "70000"]), 2, "70000");
+    assert_fails(
+        &run(&["addrinfo", "localhost", "no-such-service"]),
+        1,
+        "no-such-service",
+    );
+    let o = run(&["addrinfo", "localhost", "--udp", "--raw"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn proto_prints_the_protocol_number() {
+    let tcp = get_proto_by_name("tcp").unwrap();
+    assert_eq!(stdout(&run(&["proto", "tcp"])), format!("tcp {tcp}\n"));
+    let v = json(&run(&["proto", "udp", "--json"]));
+    assert_eq!(keys(&v), ["name", "number"]);
+    assert_eq!(v["number"], get_proto_by_name("udp").unwrap());
+    assert_fails(&run(&["proto", "no-such-proto"]), 1, "no-such-proto");
+}
+
+#[test]
+fn hostname_prints_this_machines_name() {
+    let name = get_hostname().unwrap();
+    assert_eq!(stdout(&run(&["hostname"])), format!("{name}\n"));
+    let v = json(&run(&["hostname", "--json"]));
+    assert_eq!(keys(&v), ["hostname"]);
+    assert_eq!(v["hostname"], name.as_str());
+}
+
+// ---- usage ----
+
+#[test]
+fn usage_errors_exit_2_and_help_and_version_exit_0() {
+    assert_eq!(run(&[]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(run(&["scan"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["scan", "127.0.0.1", "--parallel", "0"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(run(&["connect"]).status.code(), Some(2));
+
+    let v = run(&["--version"]);
+    assert!(v.status.success());
+    assert_eq!(
+        stdout(&v).trim(),
+        format!("nsock {}", env!("CARGO_PKG_VERSION"))
+    );
+    for cmd in ["serv", "host", "addrinfo", "proto", "hostname", "scan"] {
+        let h = run(&[cmd, "--help"]);
+        assert!(h.status.success(), "{cmd}");
+        assert!(
+            stdout(&h).contains("JSON (--json)"),
+            "{cmd} --help documents its JSON"
+        );
+    }
+    for cmd in ["listen", "connect"] {
+        let h = run(&[cmd, "--help"]);
+        assert!(h.status.success(), "{cmd}");
+        assert!(stdout(&h).contains("--unix"), "{cmd}");
+    }
+}
+
+// ---- scan ----
+
+/// A port on 127.0.0.1 that refuses connections and stays so: a TCP
+/// socket bound to it, never listening.
+fn closed_port() -> (SocketHandle, u16) {
+    let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
+    s.bind_addr(&SockAddr::from(std::net::SocketAddr::from((
+        [127, 0, 0, 1],
+        0,
+    ))))
+    .unwrap();
+    let port = s.local_addr().unwrap().port().unwrap().0;
+    (s, port)
+}
+
+#[test]
+fn scan_finds_exactly_the_ports_the_test_opened() {
+    let listeners: Vec<TcpListener> = (0..3)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let closed: Vec<(SocketHandle, u16)> = (0..40).map(|_| closed_port()).collect();
+    let open: BTreeSet<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    let list: Vec<String> = open
+        .iter()
+        .copied()
+        .chain(closed.iter().map(|c| c.1))
+        .map(|p| p.to_string())
+        .collect();
+    let list = list.join(",");
+
+    let v = json(&run(&[
+        "scan",
+        "127.0.0.1",
+        &list,
+        "--json",
+        "--parallel",
+        "7",
+    ]));
+    assert_eq!(
+        keys(&v),
+        [
+            "host",
+            "addresses",
+            "ports",
+            "tried",
+            "open",
+            "closed",
+            "timed_out",
+            "failed",
+            "elapsed_ms"
+        ]
+    );
+    assert_eq!(v["host"], "127.0.0.1");
+    assert_eq!(v["addresses"], serde_json::json!(["127.0.0.1"]));
+    assert_eq!(v["ports"], 43);
+    assert_eq!(v["tried"], 43);
+    assert_eq!(v["closed"], 40);
+    assert_eq!(v["timed_out"], 0);
+    assert_eq!(v["failed"], 0);
+    assert!(v["elapsed_ms"].as_f64().unwrap() >= 0.0);
+    let found: Vec<u16> = v["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(keys(e), ["address", "port", "service"]);
+            assert_eq!(e["address"], "127.0.0.1");
+            let port = e["port"].as_u64().unwrap() as u16;
+            let service = get_serv_by_port(Port(port), "tcp").ok().map(|s| s.name);
+            assert_eq!(e["service"].as_str(), service.as_deref());
+            port
+        })
+        .collect();
+    assert_eq!(
+        found,
+        open.iter().copied().collect::<Vec<_>>(),
+        "sorted, exactly the open ones"
+    );
+
+    let text = stdout(&run(&["scan", "127.0.0.1", &list]));
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[0].starts_with("PORT"), "{text}");
+    for (row, port) in rows[1..4].iter().zip(&open) {
+        assert!(row.starts_with(&format!("{port}/tcp ")), "{row}");
+        assert!(row.contains("127.0.0.1"), "{row}");
+    }
+    assert!(
+        rows[4].starts_with("127.0.0.1: 43 ports tried, 3 open, 40 closed, 0 timed out in "),
+        "{text}"
+    );
+    assert_eq!(rows.len(), 5, "{text}");
+}
+
+#[test]
+fn scan_by_default_tries_the_tcp_ports_of_the_services_database() {
+    let db = ServicesFile::system().db();
+    let ports: BTreeSet<u16> = db
+        .iter()
+        .filter(|s| s.proto == "tcp" && s.port.0 != 0)
+        .map(|s| s.port.0)
+        .collect();
+    let v = json(&run(&["scan", "127.0.0.1", "--json"]));
+    assert_eq!(v["ports"], ports.len());
+    let counted = ["closed", "timed_out", "failed"]
+        .iter()
+        .map(|k| v[k].as_u64().unwrap())
+        .sum::<u64>()
+        + v["open"].as_array().unwrap().len() as u64;
+    assert_eq!(counted, ports.len() as u64);
+    for e in v["open"].as_array().unwrap() {
+        assert!(ports.contains(&(e["port"].as_u64().unwrap() as u16)));
+    }
+}
+
+#[test]
+fn scan_of_a_thousand_ports_accounts_for_each() {
+    let v = json(&run(&["scan", "127.0.0.1", "20001-21000", "--json"]));
+    assert_eq!(v["tried"], 1000);
+    let open = v["open"].as_array().unwrap().len() as u64;
+    assert_eq!(open + v["closed"].as_u64().unwrap(), 1000, "{v}");
+}
+
+#[test]
+fn scan_rejects_bad_port_lists_as_usage_errors() {
+    for (ports, needle) in [
+        ("90000", "90000"),
+        ("10-5", "10-5"),
+        ("0", "0"),
+        ("ssh", "ssh"),
+        ("22,,80", "22,,80"),
+        ("1-70000", "70000"),
+    ] {
+        let o = run(&["scan", "127.0.0.1", ports]);
+        assert_eq!(o.status.code(), Some(2), "{ports}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{ports}: {}", stderr(&o));
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn scan_of_a_malformed_or_unknown_host_fails_naming_it() {
+    assert_fails(&run(&["scan", "bad host!", "80"]), 1, "bad host!");
+    assert_fails(
+        &run(&["scan", "no-such-host.invalid", "80"]),
+        1,
+        "no-such-host.invalid",
+    );
+    assert_fails(&run(&["scan", "", "80"]), 2, "\"\"");
+}
+
+#[test]
+fn scan_output_into_a_closed_pipe_ends_quietly() {
+    let mut child = nsock()
+        .args(["scan", "127.0.0.1", "1-200"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = finish(child, "scan into a closed pipe");
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+// ---- listen and connect ----
+
+/// A running `nsock listen`, with the address it printed.
+struct Listener {
+    child: Child,
+    addr: String,
+    stderr: thread::JoinHandle<String>,
+}
+
+/// Starts `nsock listen args`, piping all three streams, and reads the
+/// `listening on ADDR` line from its stderr.
+fn listen(args: &[&str]) -> Listener {
+    let mut child = nsock()
+        .arg("listen")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr = line
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("listen printed {line:?}"))
+        .trim()
+        .to_string();
+    let stderr = thread::spawn(move || drain(err));
+    Listener {
+        child,
+        addr,
+        stderr,
+    }
+}
+
+fn drain(mut r: BufReader<ChildStderr>) -> String {
+    let mut rest = String::new();
+    let _ = r.read_to_string(&mut rest);
+    rest
+}
+
+fn connect(args: &[&str]) -> Child {
+    nsock()
+        .arg("connect")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Writes `data` to the child's stdin from a thread, then closes it.
+fn feed(child: &mut Child, data: Vec<u8>) -> thread::JoinHandle<()> {
+    let mut stdin = child.stdin.take().unwrap();
+    thread::spawn(move || {
+        stdin.write_all(&data).unwrap();
+    })
+}
+
+/// Reads the child's stdout to its end from a thread.
+fn collect(child: &mut Child) -> thread::JoinHandle<Vec<u8>> {
+    let mut out = child.stdout.take().unwrap();
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        out.read_to_end(&mut buf).unwrap();
+        buf
+    })
+}
+
+/// Reads exactly `n` bytes from `r`, failing the test (not hanging it)
+/// if they do not come within the deadline.
+fn read_n(r: &mut (impl Read + Send), n: usize) -> Vec<u8> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::scope(|s| {
+        s.spawn(|| {
+            let mut buf = vec![0u8; n];
+            let got = r.read_exact(&mut buf).map(|()| buf);
+            let _ = tx.send(got);
+        });
+        match rx.recv_timeout(DEADLINE) {
+            Ok(got) => got.unwrap(),
+            Err(_) => panic!("{n} bytes did not come within {DEADLINE:?}"),
+        }
+    })
+}
+
+/// Bytes that differ between the two directions and show any shift.
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// Runs a listen and a connect with `to_listener` on the connect's stdin
+/// and `to_connector` on the listen's stdin, both written at once; returns
+/// (what listen printed, what connect printed).
+fn exchange(
+    listen_args: &[&str],
+    connect_target: &[&str],
+    to_listener: Vec<u8>,
+    to_connector: Vec<u8>,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut l = listen(listen_args);
+    let mut args: Vec<&str> = connect_target.to_vec();
+    let addr = l.addr.clone();
+    if args.is_empty() {
+        args.push(&addr);
+    }
+    let mut c = connect(&args);
+    let l_in = feed(&mut l.child, to_connector);
+    let c_in = feed(&mut c, to_listener);
+    let l_out = collect(&mut l.child);
+    let c_out = collect(&mut c);
+    let c_status = wait(&mut c, "connect");
+    let l_status = wait(&mut l.child, "listen");
+    l_in.join().unwrap();
+    c_in.join().unwrap();
+    let mut c_err = String::new();
+    c.stderr.take().unwrap().read_to_string(&mut c_err).unwrap();
+    let l_err = l.stderr.join().unwrap();
+    assert!(c_status.success(), "connect: {c_status:?} {c_err}");
+    assert!(l_status.success(), "listen: {l_status:?} {l_err}");
+    (l_out.join().unwrap(), c_out.join().unwrap())
+}
+
+#[test]
+fn listen_and_connect_move_data_both_ways() {
+    let (at_listener, at_connector) = exchange(
+        &["127.0.0.1:0"],
+        &[],
+        b"hello from connect\n".to_vec(),
+        b"hello from listen\n".to_vec(),
+    );
+    assert_eq!(at_listener, b"hello from connect\n");
+    assert_eq!(at_connector, b"hello from listen\n");
+}
+
+#[test]
+fn ten_mib_cross_in_both_directions_byte_for_byte() {
+    const LEN: usize = 10 * 1024 * 1024;
+    let up = pattern(LEN, 0x9e37_79b9_7f4a_7c15);
+    let down = pattern(LEN, 0x2545_f491_4f6c_dd1d);
+    let (at_listener, at_connector) = exchange(&["127.0.0.1:0"], &[], up.clone(), down.clone());
+    assert_eq!(at_listener.len(), LEN);
+    assert!(at_listener == up, "the listener received other bytes");
+    assert_eq!(at_connector.len(), LEN);
+    assert!(at_connector == down, "the connector received other bytes");
+}
+
+#[test]
+fn ipv6_loopback_and_service_name_ports_work() {
+    let Ok(probe) = TcpListener::bind("[::1]:0") else {
+        eprintln!("no IPv6 loopback here: nothing to test");
+        return;
+    };
+    drop(probe);
+    let (at_listener, at_connector) =
+        exchange(&["[::1]:0"], &[], b"six".to_vec(), b"four".to_vec());
+    assert_eq!(
+        (at_listener, at_connector),
+        (b"six".to_vec(), b"four".to_vec())
+    );
+}
+
+#[test]
+fn end_of_input_half_closes_and_the_peers_end_ends_connect() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = server.local_addr().unwrap().to_string();
+    let mut c = connect(&["-q", &target]);
+    let (mut conn, _) = server.accept().unwrap();
+    let c_in = feed(&mut c, b"request".to_vec());
+    let c_out = collect(&mut c);
+    // The read ends because nsock half-closed at the end of its input,
+    // while its socket stays open for the reply.
+    let mut got = Vec::new();
+    conn.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"request");
+    conn.write_all(b"reply").unwrap();
+    drop(conn);
+    let status = wait(&mut c, "connect");
+    c_in.join().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(c_out.join().unwrap(), b"reply");
+}
+
+#[test]
+fn connect_keeps_sending_after_the_peer_has_finished_sending() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = server.local_addr().unwrap().to_string();
+    let mut c = connect(&["-q", &target]);
+    let (mut conn, _) = server.accept().unwrap();
+    conn.write_all(b"early").unwrap();
+    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    let c_out = collect(&mut c);
+    let upload = pattern(1 << 20, 7);
+    let c_in = feed(&mut c, upload.clone());
+    let mut got = Vec::new();
+    conn.read_to_end(&mut got).unwrap();
+    assert!(
+        got == upload,
+        "the upload arrived whole after the peer's end"
+    );
+    assert!(wait(&mut c, "connect").success());
+    c_in.join().unwrap();
+    assert_eq!(c_out.join().unwrap(), b"early");
+}
+
+#[test]
+fn listen_keep_serves_connections_one_after_another() {
+    let mut l = listen(&["127.0.0.1:0", "--keep"]);
+    let addr = l.addr.clone();
+    drop(l.child.stdin.take());
+    let mut l_out = l.child.stdout.take().unwrap();
+    for i in 0..3 {
+        let mut c = connect(&["-q", &addr]);
+        let c_in = feed(&mut c, format!("client {i}\n").into_bytes());
+        let c_out = collect(&mut c);
+        assert!(wait(&mut c, "connect").success());
+        c_in.join().unwrap();
+        assert_eq!(c_out.join().unwrap(), b"", "listen's input had ended");
+    }
+    // Still serving: a fourth connection is accepted too.
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.write_all(b"last\n").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let expected = "client 0\nclient 1\nclient 2\nlast\n";
+    assert_eq!(read_n(&mut l_out, expected.len()), expected.as_bytes());
+    l.child.kill().unwrap();
+    wait(&mut l.child, "listen --keep");
+    let err = l.stderr.join().unwrap();
+    assert_eq!(
+        err.matches("connection from 127.0.0.1:").count(),
+        4,
+        "{err}"
+    );
+}
+
+#[test]
+fn udp_datagrams_go_both_ways() {
+    let mut l = listen(&["127.0.0.1:0", "--udp"]);
+    let addr = l.addr.clone();
+    let mut l_stdin = l.child.stdin.take().unwrap();
+    let mut l_stdout = l.child.stdout.take().unwrap();
+    let mut c = connect(&["--udp", "-q", &addr]);
+    let mut c_stdin = c.stdin.take().unwrap();
+    let mut c_stdout = c.stdout.take().unwrap();
+
+    c_stdin.write_all(b"ping").unwrap();
+    assert_eq!(read_n(&mut l_stdout, 4), b"ping");
+    // The listener answers its latest sender.
+    l_stdin.write_all(b"pong").unwrap();
+    assert_eq!(read_n(&mut c_stdout, 4), b"pong");
+
+    for child in [&mut c, &mut l.child] {
+        child.kill().unwrap();
+        wait(child, "udp relay");
+    }
+    let err = l.stderr.join().unwrap();
+    assert!(err.contains("datagrams from 127.0.0.1:"), "{err}");
+}
+
+#[test]
+fn idle_limit_ends_a_silent_udp_relay() {
+    let mut l = listen(&["127.0.0.1:0", "--udp", "--idle", "200"]);
+    drop(l.child.stdin.take());
+    let status = wait(&mut l.child, "listen --udp --idle");
+    assert!(status.success());
+    assert!(l.stderr.join().unwrap().contains("idle for 200 ms"));
+}
+
+#[test]
+fn connect_to_a_closed_port_fails_naming_the_target() {
+    let (_reserved, port) = closed_port();
+    let target = format!("127.0.0.1:{port}");
+    let o = run(&["connect", &target]);
+    assert_fails(&o, 1, &target);
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    let o = run(&["connect", "--timeout", "5000", &target]);
+    assert_fails(&o, 1, &target);
+}
+
+#[test]
+fn connect_and_listen_reject_bad_targets() {
+    assert_fails(&run(&["connect", "localhost"]), 2, "localhost");
+    assert_fails(&run(&["connect", "::1:80"]), 2, "::1:80");
+    assert_fails(&run(&["connect", "[::1]"]), 2, "[::1]");
+    assert_fails(&run(&["connect", "localhost:99999"]), 2, "99999");
+    assert_fails(
+        &run(&["connect", "localhost:no-such-service"]),
+        1,
+        "no-such-service",
+    );
+    assert_fails(
+        &run(&["connect", "no-such-host.invalid:80"]),
+        1,
+        "no-such-host.invalid",
+    );
+    assert_fails(&run(&["listen", "127.0.0.1:99999"]), 2, "99999");
+    assert_fails(&run(&["listen", "bad host!:80"]), 1, "bad host!");
+    assert_fails(&run(&["listen", "--keep", "--udp", "0"]), 2, "--udp");
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = busy.local_addr().unwrap().to_string();
+    assert_fails(&run(&["listen", &taken]), 1, &taken);
+}
+
+#[cfg(unix)]
+mod unix {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// A fresh directory under the system's temporary one, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> TempDir {
+            let dir = std::env::temp_dir().join(format!("nsock-cli-{tag}-{}", std::process::id()));
+            // A leftover of a killed run of this same test is stale.
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir(&dir).unwrap();
+            TempDir(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn unix_stream_sockets_move_data_both_ways_and_the_file_is_removed() {
+        let dir = TempDir::new("stream");
+        let path = dir.0.join("relay.sock");
+        let p = path.to_str().unwrap();
+        let up = pattern(3 << 20, 11);
+        let down = pattern(1 << 20, 13);
+        let (at_listener, at_connector) =
+            exchange(&["--unix", p], &["--unix", p], up.clone(), down.clone());
+        assert!(at_listener == up);
+        assert!(at_connector == down);
+        assert!(!path.exists(), "listen removes its socket file on exit");
+    }
+
+    #[test]
+    fn unix_datagram_sockets_carry_datagrams_both_ways() {
+        let dir = TempDir::new("dgram");
+        let path = dir.0.join("dgram.sock");
+        let p = path.to_str().unwrap();
+        let mut l = listen(&["--unix", p, "--udp"]);
+        let mut l_stdin = l.child.stdin.take().unwrap();
+        let mut l_stdout = l.child.stdout.take().unwrap();
+        let mut c = connect(&["--unix", p, "--udp", "-q"]);
+        let mut c_stdin = c.stdin.take().unwrap();
+        let mut c_stdout = c.stdout.take().unwrap();
+        c_stdin.write_all(b"ping").unwrap();
+        assert_eq!(read_n(&mut l_stdout, 4), b"ping");
+        l_stdin.write_all(b"pong").unwrap();
+        assert_eq!(read_n(&mut c_stdout, 4), b"pong");
+        for child in [&mut c, &mut l.child] {
+            child.kill().unwrap();
+            wait(child, "unix datagram relay");
+        }
+    }
+
+    #[test]
+    fn listen_on_a_path_in_use_fails_and_leaves_the_file() {
+        let dir = TempDir::new("busy");
+        let path = dir.0.join("busy.sock");
+        let _owner = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let o = run(&["listen", "--unix", path.to_str().unwrap()]);
+        assert_fails(&o, 1, path.to_str().unwrap());
+        assert!(
+            path.exists(),
+            "a socket file nsock did not create is left alone"
+        );
+        let long = "x".repeat(200);
+        assert_fails(&run(&["connect", "--unix", &long]), 2, "xxxx");
+    }
+}
