@@ -446,6 +446,48 @@ fn scan_finds_exactly_the_ports_the_test_opened() {
 }
 
 #[test]
+fn scan_counts_a_port_that_never_answers_as_timed_out() {
+    // A listener whose accept queue is full: the kernel drops further
+    // SYNs, so a connect to it is neither accepted nor refused.
+    let loopback = SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    let stalled = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
+    stalled.bind_addr(&loopback).unwrap();
+    stalled.listen(0).unwrap();
+    let stalled_addr = stalled.local_addr().unwrap();
+    let filler = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
+    filler
+        .connect_timeout(&stalled_addr, Duration::from_secs(10))
+        .unwrap();
+    let open = TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed: Vec<(SocketHandle, u16)> = (0..5).map(|_| closed_port()).collect();
+    let mut ports = vec![
+        stalled_addr.port().unwrap().0,
+        open.local_addr().unwrap().port(),
+    ];
+    ports.extend(closed.iter().map(|c| c.1));
+    let list = ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+
+    let v = json(&run(&[
+        "scan",
+        "127.0.0.1",
+        &list,
+        "--timeout",
+        "300",
+        "--parallel",
+        "2",
+        "--json",
+    ]));
+    assert_eq!(v["timed_out"], 1, "{v}");
+    assert_eq!(v["closed"], 5, "{v}");
+    assert_eq!(v["open"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["open"][0]["port"], ports[1]);
+}
+
+#[test]
 fn scan_by_default_tries_the_tcp_ports_of_the_services_database() {
     let db = ServicesFile::system().db();
     let ports: BTreeSet<u16> = db
