@@ -170,6 +170,9 @@ fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
             .and_then(|sock| connect_one(&sock, &addr, o).map(|()| sock));
         match attempt {
             Ok(sock) => return Ok((sock, addr.to_string())),
+            Err(e) if addr.to_string() == text => {
+                last_err = Some(context(e, format_args!("connect to {text:?}")));
+            }
             Err(e) => last_err = Some(context(e, format_args!("connect to {text:?} ({addr})"))),
         }
     }
