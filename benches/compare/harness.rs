@@ -13,6 +13,10 @@
 //! a few milliseconds of each other, so a slow spell on this shared machine
 //! (another process compiling, a frequency change) slows both and cancels
 //! out, where a ratio of two independent medians would keep it.
+//!
+//! Batches are short (0.2 ms) on purpose: on a loaded machine most of them
+//! then run without being preempted, and the few that are become outliers
+//! the medians ignore; long batches would all carry some interference.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
@@ -87,7 +91,7 @@ impl Config {
                 quick,
                 filter,
                 budget: Duration::from_millis(250),
-                batch: Duration::from_micros(400),
+                batch: Duration::from_micros(200),
                 min_rounds: 11,
                 warmup_rounds: 2,
             }
@@ -96,7 +100,7 @@ impl Config {
                 quick,
                 filter,
                 budget: Duration::from_millis(3000),
-                batch: Duration::from_micros(1000),
+                batch: Duration::from_micros(200),
                 min_rounds: 101,
                 warmup_rounds: 10,
             }
