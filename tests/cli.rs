@@ -829,6 +829,23 @@ fn udp_datagrams_go_both_ways() {
 }
 
 #[test]
+fn udp_connect_to_a_closed_port_fails_naming_the_target() {
+    // A port just given back by a UDP socket: nothing listens there, so
+    // the kernel answers the datagram with ICMP port unreachable.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("127.0.0.1:{port}");
+    let mut c = connect(&["--udp", "-q", &target]);
+    let c_in = feed(&mut c, b"anyone?".to_vec());
+    let o = finish(c, "connect --udp to a closed port");
+    c_in.join().unwrap();
+    assert_fails(&o, 1, &format!("receiving from {target}"));
+}
+
+#[test]
 fn idle_limit_ends_a_silent_udp_relay() {
     let mut l = listen(&["127.0.0.1:0", "--udp", "--idle", "200"]);
     drop(l.child.stdin.take());

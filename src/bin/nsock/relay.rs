@@ -147,7 +147,7 @@ pub fn connect(o: &Options) -> Result<(), Failure> {
     let relay = Relay::start(o.chunk())?;
     let sock = Arc::new(sock);
     if o.udp {
-        datagrams(&relay, &[sock], true, o)
+        datagrams(&relay, &[sock], Some(&peer), o)
     } else {
         stream_session(&relay, &sock, &peer, o, true)
     }
@@ -221,7 +221,7 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
     let relay = Relay::start(o.chunk())?;
     if o.udp {
         let socks: Vec<Arc<SocketHandle>> = listeners.into_iter().map(Arc::new).collect();
-        return datagrams(&relay, &socks, false, o);
+        return datagrams(&relay, &socks, None, o);
     }
     for l in &listeners {
         // A client may vanish between readiness and accept; non-blocking,
@@ -418,15 +418,17 @@ fn stream_session(
     result
 }
 
-/// Datagrams from `socks` to stdout. A `connected` socket has one peer,
-/// and errors on it (a closed port's ICMP answer) end the relay; otherwise
-/// stdin goes to the latest sender, and errors are reported and survived.
+/// Datagrams from `socks` to stdout. A socket connected to `peer` has that
+/// one peer, and errors on it (a closed port's ICMP answer) end the relay;
+/// otherwise stdin goes to the latest sender, and errors are reported and
+/// survived.
 fn datagrams(
     relay: &Relay,
     socks: &[Arc<SocketHandle>],
-    connected: bool,
+    peer: Option<&str>,
     o: &Options,
 ) -> Result<(), Failure> {
+    let connected = peer.is_some();
     if connected {
         if let Some(sock) = socks.first() {
             relay.shared.begin(Target {
@@ -457,11 +459,15 @@ fn datagrams(
             if raw == relay.wake.as_raw() {
                 relay.drain_wake();
                 if let Some(e) = relay.shared.take_any_send_error() {
-                    let e = context(e, "sending");
-                    if connected {
-                        return Err(e.into());
+                    match (peer, &last_sender) {
+                        (Some(peer), _) => {
+                            return Err(context(e, format_args!("sending to {peer}")).into())
+                        }
+                        (None, Some(to)) => {
+                            crate::warn(context(e, format_args!("sending to {to}")))
+                        }
+                        (None, None) => crate::warn(context(e, "sending")),
                     }
-                    crate::warn(e);
                 }
                 continue;
             }
@@ -487,11 +493,17 @@ fn datagrams(
                     }
                 }
                 Err(e) if transient(&e) => {}
-                Err(e) if connected => return Err(context(e, "receiving").into()),
+                Err(e) if connected => {
+                    let peer = peer.unwrap_or_default();
+                    return Err(context(e, format_args!("receiving from {peer}")).into());
+                }
                 // On an unconnected socket, an error here is the ICMP
                 // answer to an earlier datagram to some sender, not the
                 // end of this socket.
-                Err(e) => crate::warn(context(e, "receiving")),
+                Err(e) => match sock.local_addr() {
+                    Ok(local) => crate::warn(context(e, format_args!("receiving on {local}"))),
+                    Err(_) => crate::warn(context(e, "receiving")),
+                },
             }
         }
     }
