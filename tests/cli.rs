@@ -488,6 +488,27 @@ fn scan_counts_a_port_that_never_answers_as_timed_out() {
 }
 
 #[test]
+fn scan_reaches_ipv6_loopback() {
+    let Ok(open) = TcpListener::bind("[::1]:0") else {
+        eprintln!("no IPv6 loopback here: nothing to test");
+        return;
+    };
+    let port = open.local_addr().unwrap().port();
+    let v = json(&run(&["scan", "::1", &port.to_string(), "--json"]));
+    assert_eq!(v["addresses"], serde_json::json!(["::1"]));
+    assert_eq!(v["open"][0]["address"], "::1");
+    assert_eq!(v["open"][0]["port"], port);
+    let text = stdout(&run(&["scan", "::1", &port.to_string()]));
+    let row: Vec<&str> = text
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[..2], [format!("{port}/tcp").as_str(), "::1"], "{text}");
+}
+
+#[test]
 fn scan_by_default_tries_the_tcp_ports_of_the_services_database() {
     let db = ServicesFile::system().db();
     let ports: BTreeSet<u16> = db

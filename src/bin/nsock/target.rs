@@ -23,7 +23,12 @@ pub fn parse_port_list(text: &str) -> Result<PortList, String> {
         }
         match item.split_once('-') {
             Some((start, end)) => {
-                let (start, end) = (scan_port(start.trim())?, scan_port(end.trim())?);
+                let (start, end) = (start.trim(), end.trim());
+                if start.is_empty() || end.is_empty() {
+                    let missing = if start.is_empty() { "start" } else { "end" };
+                    return Err(format!("range {item:?} has no {missing}"));
+                }
+                let (start, end) = (scan_port(start)?, scan_port(end)?);
                 if start > end {
                     return Err(format!(
                         "range {item:?} is backwards: {start} is above {end}"
@@ -141,8 +146,9 @@ mod tests {
             ("http", "\"http\" is not a port number"),
             ("22,,80", "empty item"),
             ("22,", "empty item"),
-            ("-5", "\"\" is not a port number"),
-            ("5-", "\"\" is not a port number"),
+            ("-5", "range \"-5\" has no start"),
+            ("5-", "range \"5-\" has no end"),
+            ("-", "range \"-\" has no start"),
             ("1-2-3", "\"2-3\" is not a port number"),
             ("99999999999999999999", "out of range"),
             ("+80", "not a port number"),
