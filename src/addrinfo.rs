@@ -356,7 +356,7 @@ impl AddrInfoList {
             unsafe {
                 let ai = &*node;
                 if !ai.ai_addr.is_null() {
-                    sys::set_port(ai.ai_addr, ai.ai_addrlen as usize, port);
+                    sys::set_port(ai.ai_addr, sys::addr_len(ai), port);
                 }
                 node = ai.ai_next;
             }
@@ -455,7 +455,7 @@ impl<'a> AddrInfo<'a> {
     /// entry without one, which no resolver returns, gives an empty
     /// address of family `AF_UNSPEC`.
     pub fn addr(&self) -> SockAddr {
-        let len = self.node.ai_addrlen as usize;
+        let len = sys::addr_len(self.node);
         if self.node.ai_addr.is_null() {
             return SockAddr::empty();
         }

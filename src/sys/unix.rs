@@ -802,6 +802,12 @@ mod names {
         unsafe { libc::freeaddrinfo(list.as_ptr()) }
     }
 
+    /// The length of an entry's address (`ai_addrlen`, a `socklen_t`).
+    #[inline]
+    pub(crate) fn addr_len(ai: &addrinfo) -> usize {
+        ai.ai_addrlen as usize
+    }
+
     /// Writes `port` (host order) into an IPv4 or IPv6 address that
     /// `getaddrinfo` returned, as it fills in a numeric service; leaves
     /// other families and short addresses alone.
