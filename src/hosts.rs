@@ -42,9 +42,9 @@ pub struct Hostent {
 /// Thread-safe: `gethostbyname2_r(3)` on Linux (glibc, musl) and FreeBSD,
 /// first for `AF_INET` and then, if that finds nothing, `AF_INET6`;
 /// `getaddrinfo` with `AI_CANONNAME` where there is no `_r` call (macOS:
-/// no aliases there); Winsock's `gethostbyname`, whose result is
-/// per-thread, on Windows (IPv4 only there). Nim calls the non-reentrant
-/// `gethostbyname`.
+/// no aliases there); on Windows Winsock's `gethostbyname`, whose result
+/// is per-thread, for IPv4 and `getaddrinfo` for IPv6 (no aliases). Nim
+/// calls the non-reentrant `gethostbyname`.
 ///
 /// # Errors
 /// - `InvalidInput`, before any lookup, for an empty name, one over 1 KiB,
@@ -137,8 +137,8 @@ pub fn get_host_by_addr(ip: &str) -> io::Result<Hostent> {
 
 /// Returns this machine's host name (newer Nim's `getHostname`).
 ///
-/// Corresponds to `gethostname(2)` on Unix and `gethostname` on Windows.
-/// A name that is not UTF-8 is converted lossily.
+/// Corresponds to `gethostname(2)` on Unix and `GetHostNameW` on Windows.
+/// A name that is not valid text is converted lossily.
 ///
 /// # Errors
 /// The OS error, which the C call reports only in odd cases (a name over
