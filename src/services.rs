@@ -471,12 +471,13 @@ impl ServicesFile {
     ///
     /// # Errors
     /// As [`get_serv_by_name`].
+    #[inline]
     pub fn get_serv_by_name(&self, name: &str, proto: &str) -> io::Result<Servent> {
-        check_text("service name", name, false)?;
-        check_text("protocol", proto, true)?;
+        check_length("service name", name, false)?;
+        check_length("protocol", proto, true)?;
         self.with_snapshot(|s| match s.db.by_name(name, proto) {
             Some(found) => Ok(found.clone()),
-            None => Err(ServiceMiss::error(name, None, proto, &s.source)),
+            None => Err(miss(Some(name), None, proto, &s.source)),
         })
     }
 
@@ -485,11 +486,12 @@ impl ServicesFile {
     ///
     /// # Errors
     /// As [`get_serv_by_port`].
+    #[inline]
     pub fn get_serv_by_port(&self, port: Port, proto: &str) -> io::Result<Servent> {
-        check_text("protocol", proto, true)?;
+        check_length("protocol", proto, true)?;
         self.with_snapshot(|s| match s.db.by_port(port, proto) {
             Some(found) => Ok(found.clone()),
-            None => Err(ServiceMiss::error("", Some(port), proto, &s.source)),
+            None => Err(miss(None, Some(port), proto, &s.source)),
         })
     }
 
@@ -497,6 +499,7 @@ impl ServicesFile {
     /// when its generation is current (no lock, no reference count),
     /// otherwise a fresh copy from under the read lock, which the thread
     /// then caches.
+    #[inline]
     fn with_snapshot<R>(&self, f: impl Fn(&Snapshot) -> R) -> R {
         let generation = self.current_generation();
         let fast = CACHED
@@ -525,6 +528,7 @@ impl ServicesFile {
 
     /// The current generation, after looking at the file if due; loads
     /// the file on first use (other threads wait for that load).
+    #[inline]
     fn current_generation(&self) -> u64 {
         let now = sys::coarse_now_ms();
         let due = self.next_check_ms.load(Ordering::Relaxed);
@@ -688,19 +692,33 @@ impl fmt::Debug for ServiceMiss {
 
 impl std::error::Error for ServiceMiss {}
 
-/// `InvalidInput` for text no services file can hold: a NUL byte, over
-/// 1 KiB, or (unless `empty_ok`) empty.
-fn check_text(what: &str, value: &str, empty_ok: bool) -> io::Result<()> {
+/// `InvalidInput` for text that is empty (unless `empty_ok`) or over
+/// 1 KiB. A NUL byte is looked for only after a miss (see [`miss`]): no
+/// entry holds one, so a hit proves there is none, and the hot path skips
+/// the scan.
+#[inline]
+fn check_length(what: &str, value: &str, empty_ok: bool) -> io::Result<()> {
     if value.is_empty() && !empty_ok {
         return Err(invalid_input(what, value, "is empty"));
     }
     if value.len() > MAX_NAME_LEN {
         return Err(invalid_input(what, value, "is longer than 1024 bytes"));
     }
-    if value.as_bytes().contains(&0) {
-        return Err(invalid_input(what, value, "contains a NUL byte"));
-    }
     Ok(())
+}
+
+/// The error of a lookup that found nothing: `InvalidInput` if the name
+/// or protocol holds a NUL byte (which no entry can), else `NotFound`.
+#[cold]
+#[inline(never)]
+fn miss(name: Option<&str>, port: Option<Port>, proto: &str, source: &Arc<str>) -> io::Error {
+    if let Some(name) = name.filter(|n| n.as_bytes().contains(&0)) {
+        return invalid_input("service name", name, "contains a NUL byte");
+    }
+    if proto.as_bytes().contains(&0) {
+        return invalid_input("protocol", proto, "contains a NUL byte");
+    }
+    ServiceMiss::error(name.unwrap_or(""), port, proto, source)
 }
 
 /// Looks up a service by name or alias in the system's services database
@@ -738,6 +756,7 @@ fn check_text(what: &str, value: &str, empty_ok: bool) -> io::Result<()> {
 /// );
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[inline]
 pub fn get_serv_by_name(name: &str, proto: &str) -> io::Result<Servent> {
     ServicesFile::system().get_serv_by_name(name, proto)
 }
@@ -762,6 +781,7 @@ pub fn get_serv_by_name(name: &str, proto: &str) -> io::Result<Servent> {
 /// assert_eq!(get_serv_by_port(Port(53), "udp")?.name, "domain");
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[inline]
 pub fn get_serv_by_port(port: Port, proto: &str) -> io::Result<Servent> {
     ServicesFile::system().get_serv_by_port(port, proto)
 }

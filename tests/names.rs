@@ -447,6 +447,13 @@ fn service_lookup_errors_name_the_query() {
         get_serv_by_port(Port(80), &long).unwrap_err().kind(),
         ErrorKind::InvalidInput
     );
+    let e = get_serv_by_port(Port(80), "t\0cp").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(
+        e.to_string()
+            .starts_with("protocol \"t\\0cp\": contains a NUL"),
+        "{e}"
+    );
 }
 
 #[test]
