@@ -813,7 +813,7 @@ mod tests {
             "x +1/tcp",
             "x -1/tcp",
             "x#y 1/tcp",
-            "x\01/tcp",
+            "x\u{0}1/tcp",
         ] {
             assert!(parse_line(bad).is_none(), "{bad:?}");
         }
