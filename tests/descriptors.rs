@@ -326,6 +326,100 @@ fn addresses() {
     assert!(get_addr_string(&SockAddr::from_bytes(&[0xff; 16]).unwrap()).is_err());
 }
 
+/// Lookups that never leave the machine: numeric addresses, `localhost`
+/// (in /etc/hosts), the services and protocols files. Their error paths
+/// here are the ones decided before or without any query (bad text, a
+/// numeric address of the wrong family, a service not in the file).
+fn name_databases() {
+    let list = get_addr_info(
+        "127.0.0.1",
+        Port(80),
+        Domain::Inet,
+        SockType::Stream,
+        Protocol::Tcp,
+    )
+    .unwrap();
+    assert_eq!(
+        list.first().socket_addr(),
+        Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 80)))
+    );
+    drop(list);
+    let list = get_addr_info(
+        "localhost",
+        Port(53),
+        Domain::Inet,
+        SockType::Dgram,
+        Protocol::Udp,
+    )
+    .unwrap();
+    assert!(list
+        .iter()
+        .all(|ai| ai.addr().as_socket_addr().unwrap().ip().is_loopback()));
+    assert_eq!(
+        get_addr_info(
+            "::1",
+            Port(1),
+            Domain::Inet,
+            SockType::Stream,
+            Protocol::Tcp
+        )
+        .unwrap_err()
+        .kind(),
+        ErrorKind::NotFound
+    );
+    for bad in ["", "a\0b"] {
+        let e = get_addr_info(bad, Port(1), Domain::Inet, SockType::Stream, Protocol::Tcp);
+        assert_eq!(e.unwrap_err().kind(), ErrorKind::InvalidInput);
+    }
+
+    let ssh = get_serv_by_name("ssh", "tcp").unwrap();
+    assert_eq!(get_serv_by_port(ssh.port, "tcp").unwrap().name, "ssh");
+    assert_eq!(
+        get_serv_by_name("no-such-service-nativesockets", "")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        get_serv_by_port(Port(22), "no-such-proto")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        get_serv_by_name("", "tcp").unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    let db = ServicesDb::from_path("/etc/services").unwrap();
+    assert!(db.by_name("ssh", "tcp").is_some());
+    assert_eq!(
+        ServicesDb::from_path("/nonexistent/nativesockets/services")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+
+    let host = get_host_by_name("localhost").unwrap();
+    assert!(host.addr_list.iter().all(|ip| ip.is_loopback()));
+    assert!(!get_host_by_addr("127.0.0.1").unwrap().name.is_empty());
+    assert_eq!(
+        get_host_by_name("").unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        get_host_by_addr("localhost").unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert!(!get_hostname().unwrap().is_empty());
+    assert_eq!(get_proto_by_name("udp").unwrap(), libc::IPPROTO_UDP);
+    assert_eq!(
+        get_proto_by_name("no-such-protocol-nativesockets")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+}
+
 type Group = (&'static str, fn());
 
 const GROUPS: &[Group] = &[
@@ -340,6 +434,7 @@ const GROUPS: &[Group] = &[
     ("std conversions and SocketRef", std_conversions),
     ("select, select_write, connect_timeout", readiness),
     ("addresses", addresses),
+    ("name databases", name_databases),
 ];
 
 #[test]
