@@ -5,12 +5,11 @@ use std::ffi::CStr;
 use std::fmt;
 use std::io;
 use std::iter::FusedIterator;
-use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::os::raw::c_int;
 use std::ptr::NonNull;
 
-use crate::error::{context, invalid_input, not_found, with_kind, MAX_NAME_LEN};
+use crate::error::{context, invalid_input, not_found, with_c_name, with_kind};
 use crate::sys;
 use crate::{Domain, Port, Protocol, SockAddr, SockType};
 
@@ -149,89 +148,6 @@ fn lookup_failed(
         address,
         format_args!(" ({domain:?}, {sock_type:?}, {protocol:?}, port {port})"),
     )
-}
-
-/// Checks a name for a lookup (empty, over 1 KiB, or with a NUL byte is
-/// `InvalidInput`, naming it) and passes it to `f` as a C string built on
-/// the stack, so a lookup allocates nothing for its argument.
-pub(crate) fn with_c_name<R>(
-    what: &str,
-    value: &str,
-    f: impl FnOnce(&CStr) -> io::Result<R>,
-) -> io::Result<R> {
-    let bytes = value.as_bytes();
-    if bytes.is_empty() {
-        return Err(bad_name(what, value, "is empty"));
-    }
-    if bytes.len() > MAX_NAME_LEN {
-        return Err(bad_name(what, value, "is longer than 1024 bytes"));
-    }
-    let mut buf = [MaybeUninit::<u8>::uninit(); MAX_NAME_LEN + 1];
-    if !copy_without_nul(bytes, &mut buf) {
-        return Err(bad_name(what, value, "contains a NUL byte"));
-    }
-    buf[bytes.len()].write(0);
-    // SAFETY: copy_without_nul initialised buf[..bytes.len()] with bytes
-    // that are not NUL, and the NUL after them was just written.
-    let name = unsafe {
-        CStr::from_bytes_with_nul_unchecked(std::slice::from_raw_parts(
-            buf.as_ptr().cast::<u8>(),
-            bytes.len() + 1,
-        ))
-    };
-    f(name)
-}
-
-#[cold]
-#[inline(never)]
-fn bad_name(what: &str, value: &str, why: &str) -> io::Error {
-    invalid_input(what, value, why)
-}
-
-/// Copies `src` to the start of `dst` (which must be at least as long)
-/// and tells whether it holds no NUL byte, in one pass of 8-byte words:
-/// this runs on every lookup, where a copy and then a search would cost a
-/// measurable share of a numeric `getaddrinfo`.
-fn copy_without_nul(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> bool {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Sets a high bit in the result when (and only when) x has a zero byte.
-    let zero_in = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
-    let n = src.len();
-    let dst = &mut dst[..n];
-    let (s, d) = (src.as_ptr(), dst.as_mut_ptr().cast::<u8>());
-    let mut zero = 0u64;
-    let mut i = 0;
-    while i + 8 <= n {
-        // SAFETY: i + 8 <= n and both buffers hold n bytes; unaligned
-        // reads and writes of u64 are allowed through these calls.
-        unsafe {
-            let x = s.add(i).cast::<u64>().read_unaligned();
-            zero |= zero_in(x);
-            d.add(i).cast::<u64>().write_unaligned(x);
-        }
-        i += 8;
-    }
-    if i < n && n >= 8 {
-        // The last, partial word: redo the final 8 bytes, overlapping.
-        // SAFETY: n >= 8, so n - 8 .. n is inside both buffers.
-        unsafe {
-            let x = s.add(n - 8).cast::<u64>().read_unaligned();
-            zero |= zero_in(x);
-            d.add(n - 8).cast::<u64>().write_unaligned(x);
-        }
-    } else {
-        while i < n {
-            // SAFETY: i < n, inside both buffers.
-            unsafe {
-                let b = *s.add(i);
-                zero |= u64::from(b == 0);
-                *d.add(i) = b;
-            }
-            i += 1;
-        }
-    }
-    zero == 0
 }
 
 /// Why a lookup in a system database failed, sorted by the platform layer
@@ -510,6 +426,7 @@ impl fmt::Debug for AddrInfo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::MAX_NAME_LEN;
 
     #[test]
     fn names_are_checked_before_use() {

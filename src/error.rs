@@ -2,9 +2,11 @@
 //! `<what> <input:?>: <why>`, for example
 //! `host name "a\0b": contains a NUL byte`.
 
-use std::ffi::CString;
+use std::ffi::CStr;
 use std::fmt;
 use std::io;
+use std::mem::MaybeUninit;
+use std::ptr;
 
 /// Longest text input (host name, service name, address text) the crate
 /// passes on; longer input is `InvalidInput` before any OS call. DNS names
@@ -45,16 +47,44 @@ pub(crate) fn context(err: io::Error, what: &str, value: impl fmt::Debug) -> io:
     io::Error::new(err.kind(), format!("{what} {}: {err}", Shortened(value)))
 }
 
-/// Checks a text input for a lookup and turns it into a C string: empty,
-/// over [`MAX_NAME_LEN`] bytes, or with an interior NUL is `InvalidInput`.
-pub(crate) fn c_name(what: &str, value: &str) -> io::Result<CString> {
-    if value.is_empty() {
-        return Err(invalid_input(what, value, "is empty"));
+/// Checks a name for a lookup (empty, over 1 KiB, or with a NUL byte is
+/// `InvalidInput`, naming it) and passes it to `f` as a C string built on
+/// the stack: `CString::new` would cost an allocation on every lookup.
+pub(crate) fn with_c_name<R>(
+    what: &str,
+    value: &str,
+    f: impl FnOnce(&CStr) -> io::Result<R>,
+) -> io::Result<R> {
+    let bytes = value.as_bytes();
+    if bytes.is_empty() {
+        return Err(bad_name(what, value, "is empty"));
     }
-    if value.len() > MAX_NAME_LEN {
-        return Err(invalid_input(what, value, "is longer than 1024 bytes"));
+    if bytes.len() > MAX_NAME_LEN {
+        return Err(bad_name(what, value, "is longer than 1024 bytes"));
     }
-    CString::new(value).map_err(|_| invalid_input(what, value, "contains a NUL byte"))
+    if bytes.contains(&0) {
+        return Err(bad_name(what, value, "contains a NUL byte"));
+    }
+    let mut buf = [MaybeUninit::<u8>::uninit(); MAX_NAME_LEN + 1];
+    // SAFETY: bytes.len() <= MAX_NAME_LEN < buf.len(), and the two buffers
+    // are distinct.
+    unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), buf.as_mut_ptr().cast::<u8>(), bytes.len()) };
+    buf[bytes.len()].write(0);
+    // SAFETY: buf[..=len] is initialised: the name's bytes, none of them
+    // NUL (checked above), then the terminating NUL.
+    let name = unsafe {
+        CStr::from_bytes_with_nul_unchecked(std::slice::from_raw_parts(
+            buf.as_ptr().cast::<u8>(),
+            bytes.len() + 1,
+        ))
+    };
+    f(name)
+}
+
+#[cold]
+#[inline(never)]
+fn bad_name(what: &str, value: &str, why: &str) -> io::Error {
+    invalid_input(what, value, why)
 }
 
 /// Debug-prints a value, cutting it to a readable length so that a 64 KiB
@@ -91,22 +121,32 @@ mod tests {
     #[test]
     fn long_inputs_are_shortened_in_messages() {
         let long = "x".repeat(65536);
-        let e = c_name("host name", &long).unwrap_err();
+        let e = with_c_name("host name", &long, |_| Ok(())).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
         assert!(e.to_string().len() < 200, "{}", e);
         assert!(e.to_string().starts_with("host name \"xxx"));
     }
 
     #[test]
-    fn c_name_rejects_empty_and_nul() {
+    fn names_are_checked_and_passed_nul_terminated() {
+        let kind = |v: &str| {
+            with_c_name("service name", v, |_| Ok(()))
+                .unwrap_err()
+                .kind()
+        };
+        assert_eq!(kind(""), io::ErrorKind::InvalidInput);
+        assert_eq!(kind("a\0b"), io::ErrorKind::InvalidInput);
         assert_eq!(
-            c_name("service name", "").unwrap_err().kind(),
+            kind(&"a".repeat(MAX_NAME_LEN + 1)),
             io::ErrorKind::InvalidInput
         );
-        assert!(c_name("service name", "a\0")
-            .unwrap_err()
-            .to_string()
-            .contains("NUL"));
-        assert_eq!(c_name("x", "http").unwrap().as_bytes(), b"http");
+        let longest = "a".repeat(MAX_NAME_LEN);
+        let n = with_c_name("x", &longest, |c| Ok(c.to_bytes().len())).unwrap();
+        assert_eq!(n, MAX_NAME_LEN);
+        with_c_name("x", "http", |c| {
+            assert_eq!(c.to_bytes_with_nul(), b"http\0");
+            Ok(())
+        })
+        .unwrap();
     }
 }

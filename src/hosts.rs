@@ -4,7 +4,8 @@
 use std::io;
 use std::net::{IpAddr, Ipv6Addr};
 
-use crate::addrinfo::{with_c_name, LookupError};
+use crate::addrinfo::LookupError;
+use crate::error::with_c_name;
 use crate::error::{invalid_input, not_found};
 use crate::sys;
 use crate::Domain;

@@ -13,7 +13,7 @@ use crate::SocketHandle;
 pub const SOL_SOCKET: i32 = sys::SOL_SOCKET;
 /// `SO_REUSEADDR`: allow binding a local address in `TIME_WAIT` (Unix); on
 /// Windows it lets a second socket *steal* a bound port, see
-/// [`SO_EXCLUSIVEADDRUSE`].
+/// `SO_EXCLUSIVEADDRUSE`.
 pub const SO_REUSEADDR: i32 = sys::SO_REUSEADDR;
 /// `SO_REUSEPORT`: several sockets may bind the same address and port
 /// (Linux balances connections between them). Not on Windows.
@@ -171,7 +171,7 @@ impl SocketHandle {
 
     /// Sets `SO_REUSEADDR`. On Windows this lets another socket bind the
     /// same port even while this one listens; servers there want
-    /// [`set_exclusive_address_use`](Self::set_exclusive_address_use).
+    /// `set_exclusive_address_use` (Windows).
     pub fn set_reuse_address(&self, reuse: bool) -> io::Result<()> {
         self.set_bool(sys::SOL_SOCKET, sys::SO_REUSEADDR, reuse)
     }

@@ -26,7 +26,7 @@ pub const OS_INVALID_SOCKET: RawSocketHandle = sys::INVALID_SOCKET as RawSocketH
 
 /// The largest backlog the system accepts for [`listen`]: `SOMAXCONN`.
 /// Larger values are clamped by the OS.
-pub const SOMAXCONN: i32 = sys::SOMAXCONN as i32;
+pub const SOMAXCONN: i32 = sys::SOMAXCONN;
 
 /// An owned OS socket, closed when dropped.
 ///

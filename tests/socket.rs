@@ -720,11 +720,9 @@ fn std_sockets_convert_both_ways_and_can_be_borrowed() {
     assert_eq!(get_peer_addr(&r).unwrap().1, Port(port));
     r.set_nodelay(true).unwrap();
     assert!(stream.nodelay().unwrap());
-    drop(r);
 
     // Owned: into a SocketHandle and back, the same descriptor.
     let handle = SocketHandle::from(listener);
-    let raw = handle.as_raw();
     let (accepted, _) = handle.accept().unwrap();
     let back = TcpListener::from(handle);
     assert_eq!(back.local_addr().unwrap().port(), port);
@@ -734,7 +732,6 @@ fn std_sockets_convert_both_ways_and_can_be_borrowed() {
     assert_eq!(get_sock_domain(&udp).unwrap(), Domain::Inet6);
     let udp = UdpSocket::from(udp);
     assert!(udp.local_addr().unwrap().is_ipv6());
-    let _ = raw;
 }
 
 #[cfg(unix)]
