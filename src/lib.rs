@@ -83,3 +83,8 @@ pub use socket::{
 };
 pub use sockref::SocketRef;
 pub use types::{htonl, htons, ntohl, ntohs, Domain, Port, Protocol, SockType};
+
+/// The README's examples, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
