@@ -5,9 +5,9 @@
 //! closure that performs `n` operations. After a warm-up, each side's batch
 //! size is calibrated so one batch lasts about `Config::batch`; then rounds
 //! run until the case's time budget is spent, and in every round each side
-//! runs one batch, ours and the alternatives taking turns (the order is
-//! reversed every other round, so neither side always runs right after the
-//! other). One batch gives one sample, its mean time per operation; a
+//! runs one batch, ours and the alternatives taking turns (in an order
+//! that changes every round, so that no side always runs first, last, or
+//! right after a particular other one). One batch gives one sample, its mean time per operation; a
 //! side's figure is the median of its samples. The ratio is the median of
 //! the per-round ratios ours/alternative: both batches of a round ran within
 //! a few milliseconds of each other, so a slow spell on this shared machine
@@ -179,20 +179,43 @@ impl Bench {
     /// Measures `ours` against each of `alts`, interleaved, and adds one
     /// row per alternative.
     pub fn compare(&mut self, case: &str, ours: Side<'_>, alts: Vec<Side<'_>>) {
+        let batch = self.cfg.batch;
+        self.compare_in_batches_of(case, batch, ours, alts);
+    }
+
+    /// [`compare`](Self::compare) with batches of `batch` instead of the
+    /// default, for operations with a fixed cost per batch to amortise.
+    pub fn compare_in_batches_of(
+        &mut self,
+        case: &str,
+        batch: Duration,
+        ours: Side<'_>,
+        alts: Vec<Side<'_>>,
+    ) {
         let mut sides: Vec<Side<'_>> = Vec::with_capacity(1 + alts.len());
         sides.push(ours);
         sides.extend(alts);
         let case_start = Instant::now();
 
-        let batch = self.cfg.batch;
-        let sizes: Vec<u64> = sides
+        let mut sizes: Vec<u64> = sides
             .iter_mut()
             .map(|s| calibrate(&mut s.op, batch))
             .collect();
+        // Sides of about the same speed run the same number of operations
+        // a batch, so that whatever a batch costs once (a wake-up, an
+        // acknowledgement) weighs the same on each; sides far apart (a
+        // cached lookup against one that reads a file) keep their own
+        // sizes, or the slow side's batches would last seconds.
+        let (lo, hi) = (
+            *sizes.iter().min().unwrap_or(&1),
+            *sizes.iter().max().unwrap_or(&1),
+        );
+        if hi <= lo.saturating_mul(4) {
+            sizes.iter_mut().for_each(|n| *n = hi);
+        }
 
         let mut samples: Vec<Vec<f64>> = vec![Vec::new(); sides.len()];
-        let order_fwd: Vec<usize> = (0..sides.len()).collect();
-        let order_rev: Vec<usize> = (0..sides.len()).rev().collect();
+        let orders = orders(sides.len());
         let mut round = 0usize;
         let mut measured = 0usize;
         let measure_start = loop {
@@ -210,12 +233,7 @@ impl Bench {
         while measured < self.cfg.min_rounds
             || (measure_start.elapsed() < self.cfg.budget && measured < max_rounds)
         {
-            let order = if measured % 2 == 0 {
-                &order_fwd
-            } else {
-                &order_rev
-            };
-            for &i in order {
+            for &i in &orders[measured % orders.len()] {
                 let n = sizes[i];
                 let t0 = Instant::now();
                 (sides[i].op)(n);
@@ -267,6 +285,42 @@ impl Bench {
     /// Seconds since the run started.
     pub fn elapsed(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
+    }
+}
+
+/// The orders the sides take turns in, one per round, cycled: every
+/// permutation (up to 5 sides, 120 orders), so each side runs in every
+/// position and after every other side equally often. Fixed orders let a
+/// side that always runs right after a particular other one, or always
+/// twice in a row across rounds, inherit its state (a TCP connection's
+/// buffers, the caches) and skew the comparison.
+fn orders(k: usize) -> Vec<Vec<usize>> {
+    fn permute(prefix: &mut Vec<usize>, left: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if left.is_empty() {
+            out.push(prefix.clone());
+            return;
+        }
+        for i in 0..left.len() {
+            let x = left.remove(i);
+            prefix.push(x);
+            permute(prefix, left, out);
+            prefix.pop();
+            left.insert(i, x);
+        }
+    }
+    if k <= 5 {
+        let mut out = Vec::new();
+        permute(&mut Vec::new(), &mut (0..k).collect(), &mut out);
+        out
+    } else {
+        // Rotations, each forwards and backwards.
+        (0..k)
+            .flat_map(|r| {
+                let fwd: Vec<usize> = (0..k).map(|i| (i + r) % k).collect();
+                let rev: Vec<usize> = fwd.iter().rev().copied().collect();
+                [fwd, rev]
+            })
+            .collect()
     }
 }
 
