@@ -100,8 +100,9 @@ pub(crate) enum Interest {
 ///
 /// # Errors
 /// - `InvalidInput` naming the handle when one is closed, negative, or
-///   otherwise not an open descriptor (`POLLNVAL`); on Windows the OS error
-///   (`WSAENOTSOCK`) for a handle that is not a socket.
+///   otherwise not an open descriptor (`POLLNVAL` on Unix; on Windows
+///   `INVALID_SOCKET`, or a handle that is not a socket: `WSAENOTSOCK`,
+///   which is returned as it is if the culprit closed in the meantime).
 /// - `InvalidInput` when there are more handles than the OS accepts, and
 ///   for an empty vector with a negative timeout.
 /// - Any other OS error (`ENOMEM`).
