@@ -318,13 +318,39 @@ pub(crate) fn shutdown(s: Socket, how: c_int) -> io::Result<()> {
     syscall!(shutdown(s, how)).map(|_| ())
 }
 
-/// `getsockname` (fails with `WSAEINVAL` on a socket that is not bound).
+/// `getsockname`, answering for a socket that is not bound what Unix
+/// answers: Winsock fails with `WSAEINVAL` there, where Unix gives the
+/// unspecified address of the socket's family with port 0 (or an unnamed
+/// address for a Unix-domain socket). So `get_sock_name` is 0 and
+/// `local_addr` is `0.0.0.0:0` / `[::]:0` for an unbound socket on every
+/// platform. The family is read (`SO_PROTOCOL_INFOW`) only on that error
+/// path; `WSAEINVAL` has no other cause for an open socket.
 pub(crate) fn getsockname(
     s: Socket,
     storage: *mut sockaddr_storage,
     len: *mut socklen_t,
 ) -> io::Result<()> {
-    syscall!(getsockname(s, storage.cast(), len)).map(|_| ())
+    let err = match syscall!(getsockname(s, storage.cast(), len)) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.raw_os_error() == Some(ws::WSAEINVAL) => e,
+        Err(e) => return Err(e),
+    };
+    let family = socket_family(s).map_err(|_| err)?;
+    // SAFETY: the caller passes a valid, writable storage and length;
+    // all zeros is the unspecified address with port 0 in every family.
+    let storage = unsafe {
+        storage.write(mem::zeroed());
+        &mut *storage
+    };
+    let unbound_len = match family {
+        AF_INET => mem::size_of::<sockaddr_in>(),
+        AF_INET6 => mem::size_of::<sockaddr_in6>(),
+        _ => SUN_PATH_OFFSET,
+    } as socklen_t;
+    set_family(storage, family, unbound_len);
+    // SAFETY: as above.
+    unsafe { *len = unbound_len };
+    Ok(())
 }
 
 /// `getpeername`.
@@ -589,6 +615,552 @@ pub(crate) fn into_raw<T: IntoRawSocket>(s: T) -> Socket {
 pub(crate) unsafe fn from_raw<T: FromRawSocket>(s: Socket) -> T {
     // SAFETY: guaranteed by the caller.
     unsafe { T::from_raw_socket(s as std::os::windows::io::RawSocket) }
+}
+
+// ---- readiness (select.rs) ----
+//
+// The twin of the `PollSet` in sys/unix.rs, with the same contract (see the
+// comment there), built on Winsock's `select` rather than `WSAPoll`:
+// before Windows 10 version 2004, `WSAPoll` never reported a non-blocking
+// `connect` that failed (the wait ran to its timeout), while `select`
+// reports it in `exceptfds`. Winsock's `fd_set` is a count followed by an
+// array that `select` reads `fd_count` entries of: `FD_SETSIZE` (64) is
+// only the size of the C struct's default array, so sets allocated to the
+// input's size have no limit on how many handles they carry.
+
+/// The handles of one `select` call: ONE buffer, in three parts, each
+/// `width` words long: the input handles (kept, since `select` rewrites its
+/// sets and a resumed wait must start again from the input), then the
+/// primary set (`readfds` or `writefds`), then `exceptfds` (where failed
+/// connects, and out-of-band data, are reported).
+pub(crate) struct PollSet {
+    buf: Vec<Socket>,
+    len: usize,
+    width: usize,
+    interest: crate::select::Interest,
+}
+
+/// Where `fd_array` begins in an `FD_SET`, in `SOCKET`-sized words: the
+/// `u_int` count is padded to one word on both 32- and 64-bit Windows.
+const FD_ARRAY_WORD: usize = mem::offset_of!(ws::FD_SET, fd_array) / mem::size_of::<Socket>();
+const _: () = assert!(mem::offset_of!(ws::FD_SET, fd_array) == mem::size_of::<Socket>());
+
+impl PollSet {
+    pub(crate) fn new(
+        sockets: impl ExactSizeIterator<Item = Socket>,
+        interest: crate::select::Interest,
+    ) -> io::Result<PollSet> {
+        let len = sockets.len();
+        // Never smaller than the C struct, in case an implementation
+        // copies `sizeof(fd_set)` bytes rather than `fd_count` entries.
+        let width = FD_ARRAY_WORD + len.max(ws::FD_SETSIZE as usize);
+        let mut buf = Vec::with_capacity(3 * width);
+        for s in sockets {
+            // Winsock's select fails on INVALID_SOCKET without saying which
+            // entry it was; name it here.
+            if s == INVALID_SOCKET {
+                return Err(crate::error::invalid_input(
+                    "socket handle",
+                    s,
+                    "is INVALID_SOCKET, not an open socket",
+                ));
+            }
+            buf.push(s);
+        }
+        buf.resize(3 * width, 0);
+        Ok(PollSet {
+            buf,
+            len,
+            width,
+            interest,
+        })
+    }
+
+    /// A pointer to the set that starts at word `at` of the buffer.
+    fn set(&mut self, at: usize) -> *mut ws::FD_SET {
+        self.buf[at..].as_mut_ptr().cast()
+    }
+
+    /// The handles a finished `select` left in the set at word `at`.
+    fn ready_in(&self, at: usize) -> &[Socket] {
+        // SAFETY: the set was filled by `select`, which leaves at most the
+        // `len` handles it was given; `fd_count` is the first field.
+        let count = unsafe { (*self.buf[at..].as_ptr().cast::<ws::FD_SET>()).fd_count } as usize;
+        &self.buf[at + FD_ARRAY_WORD..at + FD_ARRAY_WORD + count.min(self.len)]
+    }
+
+    /// One `select`. A negative timeout waits forever (a null `timeval`).
+    /// A handle that is closed or not a socket makes Winsock fail the whole
+    /// call with `WSAENOTSOCK`; each handle is then asked for its type to
+    /// name the culprit (only on that error path).
+    pub(crate) fn wait(&mut self, timeout_ms: c_int) -> io::Result<usize> {
+        let (len, width) = (self.len, self.width);
+        let (input, sets) = self.buf.split_at_mut(width);
+        for set in sets.chunks_exact_mut(width) {
+            set[0] = len as Socket;
+            set[FD_ARRAY_WORD..FD_ARRAY_WORD + len].copy_from_slice(&input[..len]);
+        }
+        let tv = ws::TIMEVAL {
+            tv_sec: timeout_ms / 1000,
+            tv_usec: (timeout_ms % 1000) * 1000,
+        };
+        let tv_ptr = if timeout_ms < 0 { ptr::null() } else { &tv };
+        let primary = self.set(width);
+        let except = self.set(2 * width);
+        let (readfds, writefds) = match self.interest {
+            crate::select::Interest::Read => (primary, ptr::null_mut()),
+            crate::select::Interest::Write => (ptr::null_mut(), primary),
+        };
+        // The first argument is ignored by Winsock (kept for Berkeley
+        // compatibility).
+        let res = syscall!(select(0, readfds, writefds, except, tv_ptr));
+        let n = match res {
+            Ok(n) => n,
+            Err(e) if e.raw_os_error() == Some(ws::WSAENOTSOCK) => return Err(self.culprit(e)),
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(0);
+        }
+        // `ready` looks handles up by binary search, and a handle in both
+        // sets counts once.
+        for at in [width, 2 * width] {
+            let count = self.ready_in(at).len();
+            self.buf[at + FD_ARRAY_WORD..at + FD_ARRAY_WORD + count].sort_unstable();
+        }
+        let (primary, except) = (self.ready_in(width), self.ready_in(2 * width));
+        Ok(primary.len()
+            + except
+                .iter()
+                .filter(|s| primary.binary_search(s).is_err())
+                .count())
+    }
+
+    /// The first input handle that is not an open socket, named, or `err`
+    /// when every handle answers (it closed in between).
+    fn culprit(&self, err: io::Error) -> io::Error {
+        self.buf[..self.len]
+            .iter()
+            .find(|&&s| getsockopt::<c_int>(s, SOL_SOCKET, SO_TYPE).is_err())
+            .map_or(err, |&s| {
+                crate::error::invalid_input(
+                    "socket handle",
+                    s,
+                    "is not an open socket (select failed with WSAENOTSOCK)",
+                )
+            })
+    }
+
+    /// Readiness of each input handle, in input order, after `wait`:
+    /// ready when it is in the primary set or in `exceptfds` (a failed
+    /// connect, for both interests, as `POLLERR` counts on Unix).
+    pub(crate) fn ready(&self) -> impl Iterator<Item = bool> + '_ {
+        let primary = self.ready_in(self.width);
+        let except = self.ready_in(2 * self.width);
+        self.buf[..self.len]
+            .iter()
+            .map(move |s| primary.binary_search(s).is_ok() || except.binary_search(s).is_ok())
+    }
+}
+
+/// `WSAEWOULDBLOCK`: a non-blocking `connect` goes on in the background
+/// (Winsock's word for Unix's `EINPROGRESS`).
+pub(crate) fn connect_in_progress(err: &io::Error) -> bool {
+    err.raw_os_error() == Some(ws::WSAEWOULDBLOCK)
+}
+
+// ---- name databases (addrinfo.rs, services.rs, hosts.rs) ----
+
+pub(crate) use self::names::*;
+
+mod names {
+    use std::ffi::CStr;
+    use std::io;
+    use std::mem;
+    use std::net::IpAddr;
+    use std::os::raw::{c_char, c_int};
+    use std::os::windows::ffi::OsStringExt;
+    use std::path::PathBuf;
+    use std::ptr::{self, NonNull};
+
+    use windows_sys::Win32::Networking::WinSock as ws;
+    use windows_sys::Win32::System::SystemInformation::{GetSystemDirectoryW, GetTickCount64};
+
+    use crate::addrinfo::LookupError;
+    use crate::hosts::Hostent;
+    use crate::{Domain, SockAddr};
+
+    /// `ADDRINFOA`: the ANSI `getaddrinfo`, whose `ai_canonname` is a C
+    /// string like Unix's. (Names outside the ANSI code page would need
+    /// `GetAddrInfoW`; host names are ASCII, IDNs in their `xn--` form.)
+    pub(crate) type addrinfo = ws::ADDRINFOA;
+
+    pub(crate) const AI_CANONNAME: c_int = ws::AI_CANONNAME as c_int;
+    /// Supported by Windows' `getaddrinfo` since Vista.
+    pub(crate) const AI_V4MAPPED: c_int = ws::AI_V4MAPPED as c_int;
+
+    /// Hints for `getaddrinfo`: every other field zero, as the call
+    /// requires.
+    #[inline]
+    pub(crate) fn addrinfo_hints(
+        flags: c_int,
+        family: c_int,
+        socktype: c_int,
+        protocol: c_int,
+    ) -> addrinfo {
+        // SAFETY: ADDRINFOA is plain data; all zeros (null pointers, zero
+        // numbers) is what unused hint fields must be.
+        let mut hints: addrinfo = unsafe { mem::zeroed() };
+        hints.ai_flags = flags;
+        hints.ai_family = family;
+        hints.ai_socktype = socktype;
+        hints.ai_protocol = protocol;
+        hints
+    }
+
+    /// `getaddrinfo`. The list it returns must be given back to
+    /// [`freeaddrinfo`]. Starts Winsock first: a lookup can be a process's
+    /// first Winsock call.
+    #[inline]
+    pub(crate) fn getaddrinfo(
+        node: &CStr,
+        service: Option<&CStr>,
+        hints: &addrinfo,
+    ) -> Result<NonNull<addrinfo>, LookupError> {
+        super::init();
+        let mut res: *mut addrinfo = ptr::null_mut();
+        // SAFETY: node and service are NUL-terminated and live across the
+        // call, hints is a valid ADDRINFOA, res is a valid out pointer.
+        let code = unsafe {
+            ws::getaddrinfo(
+                node.as_ptr().cast(),
+                service.map_or(ptr::null(), |s| s.as_ptr().cast()),
+                hints,
+                &mut res,
+            )
+        };
+        if code != 0 {
+            return Err(lookup_error(code));
+        }
+        NonNull::new(res).ok_or_else(|| LookupError::NotFound("no address returned".into()))
+    }
+
+    /// `freeaddrinfo`.
+    ///
+    /// # Safety
+    /// `list` came from [`getaddrinfo`] and is not used afterwards.
+    #[inline]
+    pub(crate) unsafe fn freeaddrinfo(list: NonNull<addrinfo>) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { ws::freeaddrinfo(list.as_ptr()) }
+    }
+
+    /// The length of an entry's address (`ai_addrlen`, a `size_t` here).
+    #[inline]
+    pub(crate) fn addr_len(ai: &addrinfo) -> usize {
+        ai.ai_addrlen
+    }
+
+    /// Writes `port` (host order) into an IPv4 or IPv6 address that
+    /// `getaddrinfo` returned; leaves other families and short addresses
+    /// alone.
+    ///
+    /// # Safety
+    /// `addr` points to `len` writable bytes of address.
+    #[inline]
+    pub(crate) unsafe fn set_port(addr: *mut ws::SOCKADDR, len: usize, port: u16) {
+        // The port sits right after the family in both structs.
+        const PORT_AT: usize = mem::offset_of!(ws::SOCKADDR_IN, sin_port);
+        const _: () = assert!(PORT_AT == mem::offset_of!(ws::SOCKADDR_IN6, sin6_port));
+        // SAFETY: every address starts with its family field and `len`
+        // covers the whole struct before the port is written. Unaligned
+        // accesses: Wine's getaddrinfo packs addresses at 2-byte offsets.
+        unsafe {
+            let family = addr.cast::<ws::ADDRESS_FAMILY>().read_unaligned();
+            let whole = match family {
+                ws::AF_INET => mem::size_of::<ws::SOCKADDR_IN>(),
+                ws::AF_INET6 => mem::size_of::<ws::SOCKADDR_IN6>(),
+                _ => return,
+            };
+            if len >= whole {
+                addr.cast::<u8>()
+                    .add(PORT_AT)
+                    .cast::<u16>()
+                    .write_unaligned(port.to_be());
+            }
+        }
+    }
+
+    /// Sorts a Winsock resolver error. `getaddrinfo` returns its code (the
+    /// `EAI_*` names are `WSA*` codes on Windows), and `gethostbyname`,
+    /// `gethostbyaddr`, `getprotobyname` leave theirs in `WSAGetLastError`.
+    #[cold]
+    fn lookup_error(code: c_int) -> LookupError {
+        let why = || resolver_text(code);
+        match code {
+            ws::WSAHOST_NOT_FOUND | ws::WSANO_DATA => LookupError::NotFound(why()),
+            ws::WSATRY_AGAIN => LookupError::TryAgain(why()),
+            ws::WSAEAFNOSUPPORT
+            | ws::WSAESOCKTNOSUPPORT
+            | ws::WSATYPE_NOT_FOUND
+            | ws::WSAEINVAL => LookupError::Unsupported(why()),
+            ws::WSA_NOT_ENOUGH_MEMORY => LookupError::OutOfMemory(why()),
+            ws::WSANO_RECOVERY => LookupError::Failed(why()),
+            // Wine (8.0 at least) passes glibc's EAI_NODATA (-5) and
+            // EAI_ADDRFAMILY (-9), "no address of that family", through
+            // untranslated where Windows returns WSANO_DATA. Windows never
+            // returns a negative code, so this reads only Wine's.
+            -5 | -9 => LookupError::NotFound(resolver_text(ws::WSANO_DATA)),
+            _ => LookupError::Os(io::Error::from_raw_os_error(code)),
+        }
+    }
+
+    /// What `gai_strerror` says for the resolver's codes. Windows'
+    /// `gai_strerror` is an inline `FormatMessage` call, whose text is
+    /// missing under Wine and localised on Windows; these fixed texts (the
+    /// system's English ones) read the same everywhere, with the code name
+    /// to search for.
+    fn resolver_text(code: c_int) -> String {
+        let (name, text) = match code {
+            ws::WSAHOST_NOT_FOUND => ("WSAHOST_NOT_FOUND", "No such host is known"),
+            ws::WSANO_DATA => (
+                "WSANO_DATA",
+                "The requested name is valid, but no data of the requested type was found",
+            ),
+            ws::WSATRY_AGAIN => (
+                "WSATRY_AGAIN",
+                "This is usually a temporary error during hostname resolution",
+            ),
+            ws::WSANO_RECOVERY => (
+                "WSANO_RECOVERY",
+                "A non-recoverable error occurred during a database lookup",
+            ),
+            ws::WSAEAFNOSUPPORT => (
+                "WSAEAFNOSUPPORT",
+                "An address incompatible with the requested protocol was used",
+            ),
+            ws::WSAESOCKTNOSUPPORT => (
+                "WSAESOCKTNOSUPPORT",
+                "The support for the specified socket type does not exist in this address family",
+            ),
+            ws::WSATYPE_NOT_FOUND => ("WSATYPE_NOT_FOUND", "The specified class was not found"),
+            ws::WSAEINVAL => ("WSAEINVAL", "An invalid argument was supplied"),
+            ws::WSA_NOT_ENOUGH_MEMORY => (
+                "WSA_NOT_ENOUGH_MEMORY",
+                "Not enough memory resources are available to process this command",
+            ),
+            _ => return io::Error::from_raw_os_error(code).to_string(),
+        };
+        format!("{text} ({name}, {code})")
+    }
+
+    /// The error a `gethostby*` call that returned null left behind.
+    #[cold]
+    fn last_lookup_error() -> LookupError {
+        // SAFETY: WSAGetLastError has no preconditions.
+        lookup_error(unsafe { ws::WSAGetLastError() })
+    }
+
+    /// A C string from Winsock as Rust text (lossy: ANSI names may hold
+    /// any byte).
+    ///
+    /// # Safety
+    /// `p` is null or points to a NUL-terminated string.
+    unsafe fn lossy(p: *const c_char) -> String {
+        if p.is_null() {
+            return String::new();
+        }
+        // SAFETY: guaranteed by the caller.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+
+    /// `GetHostNameW`: the name as Windows holds it, in UTF-16 (the ANSI
+    /// `gethostname` would replace characters outside the code page).
+    pub(crate) fn hostname() -> io::Result<String> {
+        super::init();
+        // Windows host names are at most 256 characters and the NUL.
+        let mut buf = [0u16; 257];
+        // SAFETY: buf has room for the length passed.
+        if unsafe { ws::GetHostNameW(buf.as_mut_ptr(), buf.len() as c_int) } != 0 {
+            return Err(super::last_error());
+        }
+        let len = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+        Ok(String::from_utf16_lossy(&buf[..len]))
+    }
+
+    /// The system's services file: `drivers\etc\services` in the system
+    /// directory (`%SystemRoot%\System32`), asked of the OS rather than of
+    /// the environment, which a process can change.
+    pub(crate) fn services_path() -> PathBuf {
+        let mut buf = [0u16; 260];
+        // SAFETY: buf has room for the length passed.
+        let len = unsafe { GetSystemDirectoryW(buf.as_mut_ptr(), buf.len() as u32) } as usize;
+        let system = if len == 0 || len > buf.len() {
+            // Only a broken system gets here; this is where every Windows
+            // since NT keeps it.
+            PathBuf::from(r"C:\Windows\System32")
+        } else {
+            PathBuf::from(std::ffi::OsString::from_wide(&buf[..len]))
+        };
+        system.join(r"drivers\etc\services")
+    }
+
+    /// A cheap monotonic clock in milliseconds, for "has a second passed"
+    /// checks on hot paths: `GetTickCount64` reads a value the kernel
+    /// keeps, at the timer's resolution (about 16 ms).
+    #[inline]
+    pub(crate) fn coarse_now_ms() -> u64 {
+        // SAFETY: GetTickCount64 has no preconditions.
+        unsafe { GetTickCount64() }
+    }
+
+    /// IPv4: `gethostbyname`, whose result Winsock keeps per thread (so
+    /// the call is thread-safe) and which gives the aliases. IPv6, which
+    /// `gethostbyname` does not do: `getaddrinfo` with `AI_CANONNAME`, one
+    /// address per distinct entry, no aliases.
+    pub(crate) fn host_by_name(name: &CStr, family: c_int) -> Result<Hostent, LookupError> {
+        super::init();
+        if family != super::AF_INET {
+            return host_by_getaddrinfo(name, family);
+        }
+        // SAFETY: name is NUL-terminated.
+        let h = unsafe { ws::gethostbyname(name.as_ptr().cast()) };
+        if h.is_null() {
+            return Err(last_lookup_error());
+        }
+        // SAFETY: a non-null result is this thread's HOSTENT, valid until
+        // the next gethostby* call on this thread, and copied out now.
+        unsafe { hostent_from_c(&*h) }
+    }
+
+    /// `gethostbyaddr`, per thread like `gethostbyname`; IPv4 and IPv6.
+    pub(crate) fn host_by_addr(ip: IpAddr) -> Result<Hostent, LookupError> {
+        super::init();
+        let (v4, v6);
+        let (bytes, family): (&[u8], c_int) = match ip {
+            IpAddr::V4(a) => {
+                v4 = a.octets();
+                (&v4, super::AF_INET)
+            }
+            IpAddr::V6(a) => {
+                v6 = a.octets();
+                (&v6, super::AF_INET6)
+            }
+        };
+        // SAFETY: bytes holds bytes.len() bytes of address.
+        let h = unsafe { ws::gethostbyaddr(bytes.as_ptr(), bytes.len() as c_int, family) };
+        if h.is_null() {
+            return Err(last_lookup_error());
+        }
+        // SAFETY: as in `host_by_name`.
+        unsafe { hostent_from_c(&*h) }
+    }
+
+    /// `getaddrinfo` with `AI_CANONNAME`, gathered into a [`Hostent`].
+    fn host_by_getaddrinfo(name: &CStr, family: c_int) -> Result<Hostent, LookupError> {
+        let hints = addrinfo_hints(AI_CANONNAME, family, super::SOCK_STREAM, 0);
+        let list = getaddrinfo(name, None, &hints)?;
+        let mut host = Hostent {
+            name: name.to_string_lossy().into_owned(),
+            aliases: Vec::new(),
+            addrtype: Domain::from_int(family).unwrap_or(Domain::Inet6),
+            length: if family == super::AF_INET6 { 16 } else { 4 },
+            addr_list: Vec::new(),
+        };
+        let mut node = list.as_ptr();
+        while !node.is_null() {
+            // SAFETY: node is an entry of the list getaddrinfo returned,
+            // which stays alive until freeaddrinfo below.
+            let ai = unsafe { &*node };
+            if !ai.ai_canonname.is_null() && host.addr_list.is_empty() {
+                // SAFETY: ai_canonname is a NUL-terminated string.
+                host.name = unsafe { lossy(ai.ai_canonname.cast()) };
+            }
+            if !ai.ai_addr.is_null() {
+                // SAFETY: ai_addr points to ai_addrlen bytes of address.
+                let bytes =
+                    unsafe { std::slice::from_raw_parts(ai.ai_addr.cast::<u8>(), ai.ai_addrlen) };
+                let ip = SockAddr::from_bytes(bytes)
+                    .ok()
+                    .and_then(|a| a.as_socket_addr())
+                    .map(|a| a.ip());
+                if let Some(ip) = ip.filter(|ip| !host.addr_list.contains(ip)) {
+                    host.addr_list.push(ip);
+                }
+            }
+            node = ai.ai_next;
+        }
+        // SAFETY: the list came from getaddrinfo and is not used again.
+        unsafe { freeaddrinfo(list) };
+        Ok(host)
+    }
+
+    /// Copies a Winsock `HOSTENT` into a [`Hostent`].
+    ///
+    /// # Safety
+    /// `h` is a `HOSTENT` filled by Winsock: `h_name` a string,
+    /// `h_aliases` and `h_addr_list` null-terminated arrays.
+    unsafe fn hostent_from_c(h: &ws::HOSTENT) -> Result<Hostent, LookupError> {
+        let family = c_int::from(h.h_addrtype);
+        let addrtype = Domain::from_int(family)
+            .ok_or_else(|| LookupError::Failed(format!("unknown address family {family}")))?;
+        let length = usize::try_from(h.h_length).unwrap_or(0);
+        let mut aliases = Vec::new();
+        let mut p = h.h_aliases;
+        // SAFETY: h_aliases is a null-terminated array of strings.
+        while !p.is_null() && unsafe { !(*p).is_null() } {
+            // SAFETY: *p is a non-null NUL-terminated string.
+            aliases.push(unsafe { lossy((*p).cast()) });
+            // SAFETY: the array goes on until its null terminator.
+            p = unsafe { p.add(1) };
+        }
+        let mut addr_list = Vec::new();
+        let mut p = h.h_addr_list;
+        // SAFETY: h_addr_list is a null-terminated array of pointers to
+        // h_length bytes each.
+        while !p.is_null() && unsafe { !(*p).is_null() } {
+            // SAFETY: *p points to h_length bytes.
+            let bytes = unsafe { std::slice::from_raw_parts((*p).cast::<u8>(), length) };
+            let ip = match (addrtype, bytes.len()) {
+                (Domain::Inet, 4) => IpAddr::from(<[u8; 4]>::try_from(bytes).unwrap_or([0; 4])),
+                (Domain::Inet6, 16) => IpAddr::from(<[u8; 16]>::try_from(bytes).unwrap_or([0; 16])),
+                _ => {
+                    return Err(LookupError::Failed(format!(
+                        "address of family {family} and length {length}"
+                    )))
+                }
+            };
+            addr_list.push(ip);
+            // SAFETY: the array goes on until its null terminator.
+            p = unsafe { p.add(1) };
+        }
+        Ok(Hostent {
+            // SAFETY: h_name is a NUL-terminated string.
+            name: unsafe { lossy(h.h_name.cast()) },
+            aliases,
+            addrtype,
+            length,
+            addr_list,
+        })
+    }
+
+    /// `getprotobyname`: Winsock keeps its result per thread, so the call
+    /// is thread-safe. The protocol number, or `None` when the protocols
+    /// database (`drivers\etc\protocol`) has no such name.
+    pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<c_int>, LookupError> {
+        super::init();
+        // SAFETY: name is NUL-terminated.
+        let p = unsafe { ws::getprotobyname(name.as_ptr().cast()) };
+        if p.is_null() {
+            // SAFETY: WSAGetLastError has no preconditions.
+            return match unsafe { ws::WSAGetLastError() } {
+                ws::WSANO_DATA | ws::WSAHOST_NOT_FOUND | 0 => Ok(None),
+                code => Err(lookup_error(code)),
+            };
+        }
+        // SAFETY: p is this thread's PROTOENT, read at once.
+        Ok(Some(c_int::from(unsafe { (*p).p_proto })))
+    }
 }
 
 mod std_traits {
