@@ -77,6 +77,7 @@ impl SocketHandle {
     }
 
     /// The raw handle, still owned by `self`.
+    #[inline]
     pub fn as_raw(&self) -> RawSocketHandle {
         self.raw as RawSocketHandle
     }
