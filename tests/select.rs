@@ -452,7 +452,10 @@ mod unix {
             // to the hard one needs no privilege.
             assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) }, 0);
         }
-        lim.rlim_cur as u64
+        // rlim_t is u64 on Linux but i64 on the BSDs.
+        #[allow(clippy::unnecessary_cast)]
+        let cur = lim.rlim_cur as u64;
+        cur
     }
 
     /// A new descriptor for the same socket, numbered `min` or above.
