@@ -44,6 +44,7 @@ fn temp_dir(tag: &str) -> std::path::PathBuf {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
 fn tcp_moves_data_both_ways_on_ipv4_and_ipv6() {
     for addr in [v4(0), v6(0)] {
         let (mut client, mut server) = tcp_pair(addr);
@@ -62,6 +63,7 @@ fn tcp_moves_data_both_ways_on_ipv4_and_ipv6() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
 fn peek_leaves_data_for_the_next_recv() {
     let (client, server) = tcp_pair(v4(0));
     client.send(b"abc").unwrap();
@@ -83,6 +85,7 @@ fn peek_leaves_data_for_the_next_recv() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
 fn shutdown_write_gives_the_peer_end_of_stream() {
     let (client, mut server) = tcp_pair(v6(0));
     client.send(b"last").unwrap();
@@ -97,6 +100,7 @@ fn shutdown_write_gives_the_peer_end_of_stream() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "UDP sockets, which Miri does not emulate")]
 fn udp_send_to_and_recv_from_report_the_sender() {
     for (a, b) in [(v4(0), v4(0)), (v6(0), v6(0))] {
         let domain = a.domain().unwrap();
@@ -120,6 +124,7 @@ fn udp_send_to_and_recv_from_report_the_sender() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "UDP sockets, which Miri does not emulate")]
 fn udp_connect_sets_the_default_destination() {
     let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
     let tx = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
@@ -139,6 +144,7 @@ fn udp_connect_sets_the_default_destination() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
 fn local_and_peer_addresses_come_back_as_text_and_port() {
     for (addr, text) in [(v4(0), "127.0.0.1"), (v6(0), "::1")] {
         let (client, server) = tcp_pair(addr);
@@ -155,6 +161,7 @@ fn local_and_peer_addresses_come_back_as_text_and_port() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
 fn unbound_sockets_report_their_domain_and_port_zero() {
     let cases = [
         (Domain::Inet, SockType::Stream, Protocol::Tcp),
@@ -180,6 +187,7 @@ fn peer_address_of_an_unconnected_socket_is_not_connected() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "UDP sockets, which Miri does not emulate")]
 fn operations_on_the_wrong_kind_of_socket_fail_cleanly() {
     let udp = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
     assert!(listen(&udp, 1).is_err(), "listen on UDP");
@@ -197,6 +205,10 @@ fn operations_on_the_wrong_kind_of_socket_fail_cleanly() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "socket(2) with an unknown family, on which Miri stops instead of failing with EAFNOSUPPORT"
+)]
 fn unknown_family_numbers_give_an_error_naming_them() {
     let err = new_native_socket_raw(4242, SockType::Stream.to_int(), 0).unwrap_err();
     let msg = err.to_string();
@@ -215,6 +227,7 @@ fn explicit_close_reports_success_and_failure() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
 fn set_blocking_switches_between_would_block_and_waiting() {
     let (client, server) = tcp_pair(v4(0));
     set_blocking(&server, false).unwrap();
@@ -247,6 +260,7 @@ fn non_blocking_accept_with_nothing_pending_would_block() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_REUSEADDR), which Miri does not emulate")]
 fn integer_options_round_trip_through_the_reexported_constants() {
     let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
     for (level, name) in [
@@ -286,6 +300,10 @@ fn integer_options_round_trip_through_the_reexported_constants() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "setsockopt(TCP_NODELAY) on an unconnected socket, which Miri does not emulate"
+)]
 fn typed_options_round_trip() {
     let s = new_native_socket(Domain::Inet6, SockType::Stream, Protocol::Tcp).unwrap();
     s.set_nodelay(true).unwrap();
@@ -335,6 +353,7 @@ fn typed_options_round_trip() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
 fn new_and_accepted_sockets_are_not_inherited_until_asked() {
     let (client, server) = tcp_pair(v4(0));
     for s in [&client, &server] {
@@ -350,6 +369,7 @@ fn new_and_accepted_sockets_are_not_inherited_until_asked() {
 /// does not see the descriptor until `set_inheritable(true)`.
 #[cfg(target_os = "linux")]
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
 fn exec_does_not_pass_sockets_to_children_unless_inheritable() {
     use std::os::fd::AsRawFd;
     let (client, server) = tcp_pair(v4(0));
@@ -383,6 +403,7 @@ fn exec_does_not_pass_sockets_to_children_unless_inheritable() {
 /// raised `SIGPIPE`).
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "spawns a process, which Miri does not emulate")]
 fn sending_to_a_closed_peer_is_broken_pipe_not_sigpipe() {
     const CHILD: &str = "NATIVESOCKETS_SIGPIPE_CHILD";
     if std::env::var_os(CHILD).is_some() {
@@ -428,6 +449,7 @@ fn sending_to_a_closed_peer_is_broken_pipe_not_sigpipe() {
 
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "Unix-domain sockets, which Miri does not emulate")]
 fn unix_stream_sockets_on_a_path() {
     let dir = temp_dir("stream");
     let path = dir.join("s.sock");
@@ -457,6 +479,7 @@ fn unix_stream_sockets_on_a_path() {
 
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "Unix-domain sockets, which Miri does not emulate")]
 fn unix_datagram_and_seqpacket_sockets_keep_message_boundaries() {
     let dir = temp_dir("dgram");
     let a_addr = SockAddr::unix(dir.join("a")).unwrap();
@@ -490,6 +513,7 @@ fn unix_datagram_and_seqpacket_sockets_keep_message_boundaries() {
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
+#[cfg_attr(miri, ignore = "Unix-domain sockets, which Miri does not emulate")]
 fn linux_abstract_and_autobound_unix_addresses() {
     let name = format!("nativesockets-test-{}", std::process::id());
     let addr = SockAddr::unix_abstract(name.as_bytes()).unwrap();
@@ -525,6 +549,7 @@ fn unix_paths_that_do_not_fit_are_invalid_input() {
 /// `PermissionDenied` must come through unchanged.
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "raw sockets, which Miri does not emulate")]
 fn raw_icmp_sockets_ping_loopback_when_privileged() {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
@@ -560,6 +585,7 @@ fn raw_icmp_sockets_ping_loopback_when_privileged() {
 
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "raw sockets, which Miri does not emulate")]
 fn raw_icmpv6_sockets_ping_loopback_when_privileged() {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
@@ -707,6 +733,7 @@ fn enums_round_trip_and_reject_unknown_numbers() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "UDP sockets, which Miri does not emulate")]
 fn std_sockets_convert_both_ways_and_can_be_borrowed() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -736,6 +763,7 @@ fn std_sockets_convert_both_ways_and_can_be_borrowed() {
 
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "Unix-domain sockets, which Miri does not emulate")]
 fn unix_std_sockets_convert_and_borrow() {
     use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
     let dir = temp_dir("stdunix");
@@ -757,6 +785,7 @@ fn unix_std_sockets_convert_and_borrow() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "UDP sockets, which Miri does not emulate")]
 fn into_raw_and_from_raw_transfer_ownership() {
     let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
     let raw = s.into_raw();
@@ -772,6 +801,7 @@ fn into_raw_and_from_raw_transfer_ownership() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
 fn debug_output_names_the_addresses() {
     let (client, _server) = tcp_pair(v4(0));
     let text = format!("{client:?}");
