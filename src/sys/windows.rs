@@ -156,6 +156,11 @@ pub(crate) fn raw_of<T: AsSocket + ?Sized>(s: &T) -> Socket {
 /// overlapped I/O and IOCP-based runtimes, as std's do) and
 /// `WSA_FLAG_NO_HANDLE_INHERIT` (not inherited by child processes). Starts
 /// Winsock first.
+///
+/// Unix-domain sockets exist on Windows 10 version 1803 and later, and
+/// only as `SOCK_STREAM`; where Winsock refuses them (older Windows, Wine
+/// 8, another type) the error is `Unsupported` and says so, rather than
+/// the bare `WSAEAFNOSUPPORT` that std would call "uncategorized".
 pub(crate) fn socket(domain: c_int, ty: c_int, protocol: c_int) -> io::Result<Socket> {
     init();
     syscall!(
@@ -169,6 +174,22 @@ pub(crate) fn socket(domain: c_int, ty: c_int, protocol: c_int) -> io::Result<So
         ),
         INVALID_SOCKET
     )
+    .map_err(|e| {
+        let unix_refused = domain == AF_UNIX
+            && matches!(
+                e.raw_os_error(),
+                Some(ws::WSAEAFNOSUPPORT | ws::WSAESOCKTNOSUPPORT | ws::WSAEPROTONOSUPPORT)
+            );
+        if !unix_refused {
+            return e;
+        }
+        let why = if ty == SOCK_STREAM {
+            "this Windows has no Unix-domain sockets (they need Windows 10 version 1803 or later)"
+        } else {
+            "Windows has Unix-domain sockets of type SOCK_STREAM only"
+        };
+        io::Error::new(io::ErrorKind::Unsupported, format!("{why}: {e}"))
+    })
 }
 
 /// `closesocket`.
