@@ -39,6 +39,10 @@ fn socket_addrs(list: &AddrInfoList) -> Vec<SocketAddr> {
 // ---- get_addr_info ----
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with a family hint, which Miri does not emulate"
+)]
 fn numeric_ipv4_gives_one_entry_with_the_port_and_hints() {
     let list = get_addr_info(
         "127.0.0.1",
@@ -65,6 +69,10 @@ fn numeric_ipv4_gives_one_entry_with_the_port_and_hints() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with a protocol hint, which Miri does not emulate"
+)]
 fn localhost_resolves_through_etc_hosts_with_its_canonical_name() {
     let list = get_addr_info(
         "localhost",
@@ -89,6 +97,10 @@ fn localhost_resolves_through_etc_hosts_with_its_canonical_name() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) for datagram sockets, which Miri does not emulate"
+)]
 fn ipv6_loopback_resolves_and_the_address_binds() {
     let list = get_addr_info(
         "::1",
@@ -120,6 +132,10 @@ fn ipv6_loopback_resolves_and_the_address_binds() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with a family hint, which Miri does not emulate"
+)]
 fn ipv6_hints_give_v4_mapped_addresses_for_ipv4_only_names() {
     let list = get_addr_info(
         "127.0.0.1",
@@ -135,6 +151,10 @@ fn ipv6_hints_give_v4_mapped_addresses_for_ipv4_only_names() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with a family hint, which Miri does not emulate"
+)]
 fn an_ipv6_address_asked_for_as_ipv4_is_not_found() {
     let e = get_addr_info(
         "::1",
@@ -149,6 +169,10 @@ fn an_ipv6_address_asked_for_as_ipv4_is_not_found() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with a family hint, which Miri does not emulate"
+)]
 fn raw_hints_need_no_service_and_carry_port_zero() {
     // Nim passed the port as the service here and getaddrinfo failed with
     // EAI_SERVICE.
@@ -176,6 +200,10 @@ fn raw_hints_need_no_service_and_carry_port_zero() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with a family hint, which Miri does not emulate"
+)]
 fn datagram_hints_give_udp_entries_with_the_port() {
     let list = get_addr_info(
         "127.0.0.1",
@@ -196,6 +224,10 @@ fn datagram_hints_give_udp_entries_with_the_port() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with a family hint, which Miri does not emulate"
+)]
 fn a_type_and_protocol_that_do_not_match_are_unsupported() {
     let e = get_addr_info(
         "127.0.0.1",
@@ -237,6 +269,10 @@ fn bad_address_text_is_invalid_input_before_any_lookup() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with a protocol hint, which Miri does not emulate"
+)]
 fn an_unknown_name_is_not_found_with_the_resolvers_reason() {
     let e = get_addr_info(
         "no-such-host.invalid",
@@ -261,6 +297,10 @@ fn an_unknown_name_is_not_found_with_the_resolvers_reason() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with a family hint, which Miri does not emulate"
+)]
 fn addr_info_lists_can_move_between_threads() {
     fn send_sync<T: Send + Sync>(_: &T) {}
     let list = get_addr_info(
@@ -333,6 +373,10 @@ fn c_getaddrinfo(
 #[cfg_attr(
     not(all(target_os = "linux", target_env = "gnu")),
     ignore = "compares with glibc's getaddrinfo"
+)]
+#[cfg_attr(
+    miri,
+    ignore = "getaddrinfo(3) with flags, which Miri does not emulate"
 )]
 fn every_hint_combination_answers_as_getaddrinfo_with_a_numeric_service() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -679,6 +723,7 @@ mod c_services {
     not(all(target_os = "linux", target_env = "gnu")),
     ignore = "compares with glibc's getservbyname_r/getservbyport_r"
 )]
+#[cfg_attr(miri, ignore = "getservbyname_r(3), which Miri does not emulate")]
 fn every_entry_of_the_system_services_file_answers_as_the_c_library() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -756,6 +801,7 @@ fn every_entry_of_the_system_services_file_answers_as_the_c_library() {
 // ---- hosts and protocols ----
 
 #[test]
+#[cfg_attr(miri, ignore = "gethostbyname2_r(3), which Miri does not emulate")]
 fn localhost_has_an_ipv4_host_entry() {
     let host = get_host_by_name("localhost").unwrap();
     assert_eq!(host.addrtype, Domain::Inet);
@@ -769,6 +815,7 @@ fn localhost_has_an_ipv4_host_entry() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "gethostname(3), which Miri does not emulate")]
 fn this_machines_host_name_resolves() {
     let name = get_hostname().unwrap();
     assert!(!name.is_empty());
@@ -789,6 +836,7 @@ fn this_machines_host_name_resolves() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "gethostbyname2_r(3), which Miri does not emulate")]
 fn ipv6_literals_give_ipv6_host_entries() {
     let host = get_host_by_name("::1").unwrap();
     assert_eq!((host.addrtype, host.length), (Domain::Inet6, 16));
@@ -796,6 +844,7 @@ fn ipv6_literals_give_ipv6_host_entries() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "gethostbyaddr_r(3), which Miri does not emulate")]
 fn reverse_lookup_of_loopback_finds_etc_hosts_including_v4_mapped() {
     let v4 = get_host_by_addr("127.0.0.1").unwrap();
     assert_eq!(v4.addrtype, Domain::Inet);
@@ -813,6 +862,7 @@ fn reverse_lookup_of_loopback_finds_etc_hosts_including_v4_mapped() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "gethostbyname2_r(3), which Miri does not emulate")]
 fn host_lookup_errors_name_the_query() {
     let e = get_host_by_name("no-such-host.invalid").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
@@ -846,6 +896,7 @@ fn host_lookup_errors_name_the_query() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getprotobyname_r(3), which Miri does not emulate")]
 fn protocols_are_found_by_name_and_alias() {
     assert_eq!(get_proto_by_name("tcp").unwrap(), Protocol::Tcp.to_int());
     assert_eq!(get_proto_by_name("udp").unwrap(), Protocol::Udp.to_int());
@@ -919,6 +970,7 @@ fn mixed_lookups(host_name: &str) -> Vec<Box<dyn Fn() -> String + Send + Sync>> 
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "gethostname(3), which Miri does not emulate")]
 fn eight_threads_of_mixed_lookups_get_the_single_threaded_answers() {
     let host_name = get_hostname().unwrap();
     let lookups = std::sync::Arc::new(mixed_lookups(&host_name));

@@ -54,6 +54,7 @@ fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 's
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn listener_with_a_pending_connection_is_ready_to_read() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let mut idle = vec![&listener];
@@ -69,6 +70,7 @@ fn listener_with_a_pending_connection_is_ready_to_read() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn waiting_data_makes_a_socket_ready_to_read() {
     let (mut client, server) = tcp_pair();
     let mut idle = vec![&server];
@@ -87,6 +89,7 @@ fn waiting_data_makes_a_socket_ready_to_read() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn end_of_stream_makes_a_socket_ready_to_read() {
     let (client, server) = tcp_pair();
     client.shutdown(Shutdown::Write).unwrap();
@@ -97,6 +100,7 @@ fn end_of_stream_makes_a_socket_ready_to_read() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "setsockopt(SO_LINGER), which Miri does not emulate")]
 fn peer_reset_makes_a_socket_ready_to_read() {
     let (client, server) = tcp_pair();
     // Linger 0: close sends RST instead of FIN.
@@ -116,6 +120,7 @@ fn peer_reset_makes_a_socket_ready_to_read() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "UDP sockets, which Miri does not emulate")]
 fn datagram_makes_a_udp_socket_ready_to_read() {
     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -128,6 +133,7 @@ fn datagram_makes_a_udp_socket_ready_to_read() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn room_to_send_makes_a_socket_ready_to_write() {
     let (writer, mut reader) = tcp_pair();
     let mut ready = vec![&writer];
@@ -184,6 +190,7 @@ fn room_to_send_makes_a_socket_ready_to_write() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn finished_nonblocking_connect_is_ready_to_write() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
@@ -201,6 +208,10 @@ fn finished_nonblocking_connect_is_ready_to_write() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getsockname(2) on a socket bound to port 0 before listen or connect, which Miri does not emulate"
+)]
 fn refused_nonblocking_connect_is_ready_to_write() {
     let (_guard, addr) = refusing_port();
     let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
@@ -218,6 +229,7 @@ fn refused_nonblocking_connect_is_ready_to_write() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn select_keeps_ready_handles_in_order() {
     let pairs: Vec<(TcpStream, TcpStream)> = (0..6).map(|_| tcp_pair()).collect();
     for i in [1, 3, 4] {
@@ -250,6 +262,7 @@ fn select_keeps_ready_handles_in_order() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn zero_timeout_polls_and_empties_the_vector() {
     let (_client, server) = tcp_pair();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -259,6 +272,7 @@ fn zero_timeout_polls_and_empties_the_vector() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn positive_timeout_waits_it_out_then_empties_the_vector() {
     let (_client, server) = tcp_pair();
     let mut handles = vec![&server];
@@ -269,6 +283,7 @@ fn positive_timeout_waits_it_out_then_empties_the_vector() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn negative_timeout_waits_until_another_thread_makes_a_socket_ready() {
     let (client, server) = tcp_pair();
     let (_other_client, other_server) = tcp_pair();
@@ -334,6 +349,7 @@ fn invalid_socket_value_is_an_error_and_leaves_the_vector_unchanged() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "UDP sockets, which Miri does not emulate")]
 fn std_and_crate_types_can_be_selected() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -369,6 +385,7 @@ fn std_and_crate_types_can_be_selected() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn connect_timeout_connects_to_a_listening_port_and_keeps_the_blocking_mode() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = SockAddr::from(listener.local_addr().unwrap());
@@ -402,6 +419,10 @@ fn connect_timeout_connects_to_a_listening_port_and_keeps_the_blocking_mode() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "getsockname(2) on a socket bound to port 0 before listen or connect, which Miri does not emulate"
+)]
 fn connect_timeout_reports_a_refused_connection() {
     let (_guard, addr) = refusing_port();
     let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
@@ -480,6 +501,7 @@ mod unix {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "UDP sockets, which Miri does not emulate")]
     fn pending_error_makes_a_socket_ready_to_read() {
         // A connected UDP socket that sends to a port nobody listens on gets
         // the ICMP "port unreachable" as a pending error, with no data queued:
@@ -500,6 +522,7 @@ mod unix {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "getrlimit(2), which Miri does not emulate")]
     fn descriptor_numbered_above_1024_works() {
         assert!(raise_fd_limit(4096) > 1600, "cannot open descriptor 1500");
         let (mut client, server) = tcp_pair();
@@ -520,6 +543,7 @@ mod unix {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "getrlimit(2), which Miri does not emulate")]
     fn ten_thousand_sockets_with_one_ready() {
         let _one_at_a_time = exclusive();
         let limit = raise_fd_limit(20_000);
@@ -544,6 +568,7 @@ mod unix {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "getrlimit(2), which Miri does not emulate")]
     fn closed_or_never_opened_descriptor_is_an_error_and_leaves_the_vector_unchanged() {
         let _one_at_a_time = exclusive();
         let limit = raise_fd_limit(20_000);
@@ -619,6 +644,10 @@ mod unix {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "signal handlers (sigaction), which Miri does not emulate"
+    )]
     fn interrupted_wait_resumes_and_still_honours_the_timeout() {
         let _one_at_a_time = exclusive();
         let (_client, server) = tcp_pair();
@@ -643,6 +672,10 @@ mod unix {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "signal handlers (sigaction), which Miri does not emulate"
+    )]
     fn interrupted_wait_still_sees_a_socket_become_ready() {
         let _one_at_a_time = exclusive();
         let (client, server) = tcp_pair();
@@ -680,6 +713,7 @@ mod unix {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
     fn connect_timeout_times_out_against_a_full_backlog() {
         let (_listener, addr, _queued) = full_backlog();
         let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
@@ -702,6 +736,7 @@ mod unix {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
     fn interrupted_connect_timeout_resumes_and_times_out() {
         let (_listener, addr, _queued) = full_backlog();
         let _one_at_a_time = exclusive();
@@ -721,6 +756,7 @@ mod unix {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Unix-domain sockets, which Miri does not emulate")]
     fn connect_timeout_works_on_unix_domain_sockets() {
         let dir = std::env::temp_dir().join(format!("nativesockets-select-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
