@@ -9,7 +9,9 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::ops::{Deref, DerefMut};
 use std::process::{Child, ChildStderr, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -22,24 +24,75 @@ use serde_json::Value;
 /// Far more than any command here needs; reached only by a hung child.
 const DEADLINE: Duration = Duration::from_secs(120);
 
+/// The nsock binary, started as cargo starts this test: through the
+/// target's runner when one is set (`qemu-s390x -L ...` for a cross-built
+/// Linux target, which the host kernel cannot exec by itself). Under Wine
+/// no runner is needed: a Windows process starts Windows programs.
 fn nsock() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nsock"))
+    let bin = env!("CARGO_BIN_EXE_nsock");
+    if cfg!(unix) {
+        let prefix = format!("CARGO_TARGET_{}_", std::env::consts::ARCH.to_uppercase());
+        let os = format!("_{}_", std::env::consts::OS.to_uppercase());
+        let runner = std::env::vars()
+            .find(|(k, _)| k.starts_with(&prefix) && k.contains(&os) && k.ends_with("_RUNNER"));
+        if let Some((_, runner)) = runner {
+            let mut words = runner.split_whitespace();
+            if let Some(program) = words.next() {
+                let mut cmd = Command::new(program);
+                cmd.args(words).arg(bin);
+                return cmd;
+            }
+        }
+    }
+    Command::new(bin)
+}
+
+/// A running nsock, killed and reaped when dropped: a failing test leaves
+/// no process behind, and no reader blocked on the pipes of one.
+struct Proc(Child);
+
+impl Deref for Proc {
+    type Target = Child;
+
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for Proc {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        // An error means the child had already exited: nothing to do.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `nsock args` with stdout and stderr piped.
+fn spawn(args: &[&str], stdin: Stdio) -> Proc {
+    Proc(
+        nsock()
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn nsock"),
+    )
 }
 
 /// Runs `nsock args` with empty stdin and returns its output.
 fn run(args: &[&str]) -> Output {
-    let child = nsock()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn nsock");
-    finish(child, &format!("nsock {args:?}"))
+    finish(spawn(args, Stdio::null()), &format!("nsock {args:?}"))
 }
 
 /// Waits for `child` with a deadline, collecting its output.
-fn finish(mut child: Child, what: &str) -> Output {
+fn finish(mut child: Proc, what: &str) -> Output {
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
     let out = thread::spawn(move || read_all(stdout.as_mut()));
@@ -567,13 +620,7 @@ fn scan_of_a_malformed_or_unknown_host_fails_naming_it() {
 
 #[test]
 fn scan_output_into_a_closed_pipe_ends_quietly() {
-    let mut child = nsock()
-        .args(["scan", "127.0.0.1", "1-200"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["scan", "127.0.0.1", "1-200"], Stdio::null());
     drop(child.stdout.take());
     let o = finish(child, "scan into a closed pipe");
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
@@ -584,7 +631,7 @@ fn scan_output_into_a_closed_pipe_ends_quietly() {
 
 /// A running `nsock listen`, with the address it printed.
 struct Listener {
-    child: Child,
+    child: Proc,
     addr: String,
     stderr: thread::JoinHandle<String>,
 }
@@ -592,17 +639,14 @@ struct Listener {
 /// Starts `nsock listen args`, piping all three streams, and reads the
 /// `listening on ADDR` line from its stderr.
 fn listen(args: &[&str]) -> Listener {
-    let mut child = nsock()
-        .arg("listen")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
+    let mut child = spawn(&[&["listen"], args].concat(), Stdio::piped());
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let (line, err) = within("the `listening on` line", move || {
+        let mut err = err;
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        (line, err)
+    });
     let addr = line
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("listen printed {line:?}"))
@@ -622,15 +666,8 @@ fn drain(mut r: BufReader<ChildStderr>) -> String {
     rest
 }
 
-fn connect(args: &[&str]) -> Child {
-    nsock()
-        .arg("connect")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+fn connect(args: &[&str]) -> Proc {
+    spawn(&[&["connect"], args].concat(), Stdio::piped())
 }
 
 /// Writes `data` to the child's stdin from a thread, then closes it.
@@ -651,21 +688,50 @@ fn collect(child: &mut Child) -> thread::JoinHandle<Vec<u8>> {
     })
 }
 
-/// Reads exactly `n` bytes from `r`, failing the test (not hanging it)
-/// if they do not come within the deadline.
-fn read_n(r: &mut (impl Read + Send), n: usize) -> Vec<u8> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    thread::scope(|s| {
-        s.spawn(|| {
-            let mut buf = vec![0u8; n];
-            let got = r.read_exact(&mut buf).map(|()| buf);
-            let _ = tx.send(got);
-        });
-        match rx.recv_timeout(DEADLINE) {
-            Ok(got) => got.unwrap(),
-            Err(_) => panic!("{n} bytes did not come within {DEADLINE:?}"),
-        }
+/// Runs `f` on a thread and returns its result, failing the test (not
+/// hanging it) if it takes past the deadline. The thread is then left
+/// blocked until the test's `Proc`s, dropped as the panic unwinds, kill
+/// the children whose pipes it waits on.
+fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(DEADLINE)
+        .unwrap_or_else(|_| panic!("{what}: nothing within {DEADLINE:?}"))
+}
+
+/// Reads exactly `n` bytes from `r` within the deadline; gives `r` back.
+fn read_n<R: Read + Send + 'static>(r: R, n: usize) -> (Vec<u8>, R) {
+    within(&format!("{n} bytes"), move || {
+        let mut r = r;
+        let mut buf = vec![0u8; n];
+        r.read_exact(&mut buf).unwrap();
+        (buf, r)
     })
+}
+
+/// Accepts one connection on `server` within the deadline; the stream's
+/// reads time out at the deadline too.
+fn accept(server: &TcpListener) -> TcpStream {
+    server.set_nonblocking(true).unwrap();
+    let start = Instant::now();
+    loop {
+        match server.accept() {
+            Ok((conn, _)) => {
+                conn.set_nonblocking(false).unwrap();
+                conn.set_read_timeout(Some(DEADLINE)).unwrap();
+                return conn;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("accept: {e}"),
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "no connection within {DEADLINE:?}"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// Bytes that differ between the two directions and show any shift.
@@ -757,7 +823,7 @@ fn end_of_input_half_closes_and_the_peers_end_ends_connect() {
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
     let target = server.local_addr().unwrap().to_string();
     let mut c = connect(&["-q", &target]);
-    let (mut conn, _) = server.accept().unwrap();
+    let mut conn = accept(&server);
     let c_in = feed(&mut c, b"request".to_vec());
     let c_out = collect(&mut c);
     // The read ends because nsock half-closed at the end of its input,
@@ -778,7 +844,7 @@ fn connect_keeps_sending_after_the_peer_has_finished_sending() {
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
     let target = server.local_addr().unwrap().to_string();
     let mut c = connect(&["-q", &target]);
-    let (mut conn, _) = server.accept().unwrap();
+    let mut conn = accept(&server);
     conn.write_all(b"early").unwrap();
     conn.shutdown(std::net::Shutdown::Write).unwrap();
     let c_out = collect(&mut c);
@@ -800,7 +866,7 @@ fn listen_keep_serves_connections_one_after_another() {
     let mut l = listen(&["127.0.0.1:0", "--keep"]);
     let addr = l.addr.clone();
     drop(l.child.stdin.take());
-    let mut l_out = l.child.stdout.take().unwrap();
+    let l_out = l.child.stdout.take().unwrap();
     for i in 0..3 {
         let mut c = connect(&["-q", &addr]);
         let c_in = feed(&mut c, format!("client {i}\n").into_bytes());
@@ -814,9 +880,8 @@ fn listen_keep_serves_connections_one_after_another() {
     s.write_all(b"last\n").unwrap();
     s.shutdown(std::net::Shutdown::Write).unwrap();
     let expected = "client 0\nclient 1\nclient 2\nlast\n";
-    assert_eq!(read_n(&mut l_out, expected.len()), expected.as_bytes());
-    l.child.kill().unwrap();
-    wait(&mut l.child, "listen --keep");
+    assert_eq!(read_n(l_out, expected.len()).0, expected.as_bytes());
+    drop(l.child);
     let err = l.stderr.join().unwrap();
     assert_eq!(
         err.matches("connection from 127.0.0.1:").count(),
@@ -830,21 +895,19 @@ fn udp_datagrams_go_both_ways() {
     let mut l = listen(&["127.0.0.1:0", "--udp"]);
     let addr = l.addr.clone();
     let mut l_stdin = l.child.stdin.take().unwrap();
-    let mut l_stdout = l.child.stdout.take().unwrap();
+    let l_stdout = l.child.stdout.take().unwrap();
     let mut c = connect(&["--udp", "-q", &addr]);
     let mut c_stdin = c.stdin.take().unwrap();
-    let mut c_stdout = c.stdout.take().unwrap();
+    let c_stdout = c.stdout.take().unwrap();
 
     c_stdin.write_all(b"ping").unwrap();
-    assert_eq!(read_n(&mut l_stdout, 4), b"ping");
+    assert_eq!(read_n(l_stdout, 4).0, b"ping");
     // The listener answers its latest sender.
     l_stdin.write_all(b"pong").unwrap();
-    assert_eq!(read_n(&mut c_stdout, 4), b"pong");
+    assert_eq!(read_n(c_stdout, 4).0, b"pong");
 
-    for child in [&mut c, &mut l.child] {
-        child.kill().unwrap();
-        wait(child, "udp relay");
-    }
+    drop(c);
+    drop(l.child);
     let err = l.stderr.join().unwrap();
     assert!(err.contains("datagrams from 127.0.0.1:"), "{err}");
 }
@@ -955,18 +1018,16 @@ mod unix {
         let p = path.to_str().unwrap();
         let mut l = listen(&["--unix", p, "--udp"]);
         let mut l_stdin = l.child.stdin.take().unwrap();
-        let mut l_stdout = l.child.stdout.take().unwrap();
+        let l_stdout = l.child.stdout.take().unwrap();
         let mut c = connect(&["--unix", p, "--udp", "-q"]);
         let mut c_stdin = c.stdin.take().unwrap();
-        let mut c_stdout = c.stdout.take().unwrap();
+        let c_stdout = c.stdout.take().unwrap();
         c_stdin.write_all(b"ping").unwrap();
-        assert_eq!(read_n(&mut l_stdout, 4), b"ping");
+        assert_eq!(read_n(l_stdout, 4).0, b"ping");
         l_stdin.write_all(b"pong").unwrap();
-        assert_eq!(read_n(&mut c_stdout, 4), b"pong");
-        for child in [&mut c, &mut l.child] {
-            child.kill().unwrap();
-            wait(child, "unix datagram relay");
-        }
+        assert_eq!(read_n(c_stdout, 4).0, b"pong");
+        drop(c);
+        drop(l.child);
     }
 
     #[test]
