@@ -913,6 +913,11 @@ fn udp_datagrams_go_both_ways() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Wine's select never reports the ICMP error of a connected UDP socket \
+              (Windows reports WSAECONNRESET)"
+)]
 fn udp_connect_to_a_closed_port_fails_naming_the_target() {
     // A port just given back by a UDP socket: nothing listens there, so
     // the kernel answers the datagram with ICMP port unreachable.
