@@ -300,10 +300,8 @@ impl SocketHandle {
     }
 
     fn connect_within(&self, addr: &SockAddr, timeout: Duration) -> io::Result<()> {
-        match self.connect(addr) {
-            Ok(()) => return Ok(()),
-            Err(e) if sys::connect_in_progress(&e) => {}
-            Err(e) => return Err(e),
+        if self.start_connect(addr)? {
+            return Ok(());
         }
         let mut set = sys::PollSet::new(std::iter::once(self.sys()), Interest::Write)?;
         if wait(&mut set, Some(timeout))? == 0 {

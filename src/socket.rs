@@ -170,6 +170,43 @@ impl SocketHandle {
         sys::connect(self.raw, addr.as_ptr(), addr.len())
     }
 
+    /// Starts a connection without waiting for it, on a socket in
+    /// non-blocking mode: `Ok(true)` when it completed at once (Unix-domain
+    /// sockets, sometimes loopback), `Ok(false)` when it goes on in the
+    /// background (`EINPROGRESS` on Unix, `WSAEWOULDBLOCK` on Windows),
+    /// and the error when it failed at once.
+    ///
+    /// It spares callers telling "in progress" from a failure by error
+    /// codes that differ between platforms (and whose `ErrorKind`,
+    /// `InProgress`, is newer than this crate's minimum Rust). When it
+    /// returns `Ok(false)`, wait with [`select_write`](crate::select_write)
+    /// and then read [`take_error`](Self::take_error): `None` means
+    /// connected.
+    ///
+    /// Corresponds to `connect(2)` on Unix and `connect` on Windows.
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::*;
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// s.set_blocking(false)?;
+    /// if !s.start_connect(&listener.local_addr()?.into())? {
+    ///     let mut pending = vec![&s];
+    ///     select_write(&mut pending, 5000)?;
+    /// }
+    /// assert!(s.take_error()?.is_none());
+    /// assert!(s.peer_addr().is_ok());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn start_connect(&self, addr: &SockAddr) -> io::Result<bool> {
+        match sys::connect(self.raw, addr.as_ptr(), addr.len()) {
+            Ok(()) => Ok(true),
+            Err(e) if sys::connect_in_progress(&e) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Sends `buf` on a connected socket; returns how many bytes went.
     ///
     /// Corresponds to `send(2)` with `MSG_NOSIGNAL` on Unix (on macOS the

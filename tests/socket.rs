@@ -810,3 +810,32 @@ fn debug_output_names_the_addresses() {
         "{text}"
     );
 }
+
+/// `start_connect` tells "in progress" from failure on every platform; the
+/// outcome then comes from readiness and `SO_ERROR`.
+#[test]
+fn start_connect_reports_progress_then_the_outcome() {
+    let listener = tcp_listener(v4(0));
+    let closed = {
+        let tmp = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
+        tmp.bind_addr(&v4(0)).unwrap();
+        tmp.local_addr().unwrap()
+    };
+    let outcome = |addr: &SockAddr| -> io::Result<()> {
+        let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
+        s.set_blocking(false).unwrap();
+        if !s.start_connect(addr)? {
+            let mut pending = vec![&s];
+            assert_eq!(select_write(&mut pending, 5000).unwrap(), 1);
+            if let Some(e) = s.take_error().unwrap() {
+                return Err(e);
+            }
+        }
+        s.peer_addr().map(drop)
+    };
+    outcome(&listener.local_addr().unwrap()).unwrap();
+    assert_eq!(
+        outcome(&closed).unwrap_err().kind(),
+        io::ErrorKind::ConnectionRefused
+    );
+}

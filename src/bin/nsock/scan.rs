@@ -56,8 +56,6 @@ struct InFlight {
     sock: SocketHandle,
     target: usize,
     deadline: Instant,
-    /// What `connect` returned; reported if readiness says nothing better.
-    started_with: io::Error,
 }
 
 /// The counts so far, and the open targets.
@@ -250,11 +248,10 @@ fn scan(
         while pending.len() < cap && next < targets.len() {
             match start(&SockAddr::from(targets[next])) {
                 Ok(Started::Done(v)) => tally.record(next, addr_index(next), v),
-                Ok(Started::Pending(sock, started_with)) => pending.push(InFlight {
+                Ok(Started::Pending(sock)) => pending.push(InFlight {
                     sock,
                     target: next,
                     deadline: Instant::now() + timeout,
-                    started_with,
                 }),
                 Err(_) if !pending.is_empty() => {
                     // Most likely the descriptor limit: keep to the number
@@ -297,7 +294,7 @@ fn scan(
         pending.retain(|p| {
             let verdict = if ready.peek() == Some(&p.sock.as_raw()) {
                 ready.next();
-                settle(&p.sock, &p.started_with)
+                settle(&p.sock)
             } else if now >= p.deadline {
                 Verdict::TimedOut
             } else {
@@ -313,7 +310,7 @@ fn scan(
 
 enum Started {
     Done(Verdict),
-    Pending(SocketHandle, io::Error),
+    Pending(SocketHandle),
 }
 
 /// Starts a non-blocking connect to `addr`. An error creating the socket
@@ -325,39 +322,25 @@ fn start(addr: &SockAddr) -> io::Result<Started> {
     if let Err(e) = sock.set_blocking(false) {
         return Ok(Started::Done(Verdict::Failed(e)));
     }
-    match sock.connect(addr) {
-        Ok(()) => Ok(Started::Done(check_open(&sock))),
-        Err(e) => Ok(match e.kind() {
-            io::ErrorKind::ConnectionRefused => Started::Done(Verdict::Closed),
-            io::ErrorKind::TimedOut => Started::Done(Verdict::TimedOut),
-            io::ErrorKind::PermissionDenied
-            | io::ErrorKind::AddrNotAvailable
-            | io::ErrorKind::AddrInUse
-            | io::ErrorKind::InvalidInput
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::Unsupported
-            | io::ErrorKind::OutOfMemory => Started::Done(Verdict::Failed(e)),
-            // The connect goes on in the background: EINPROGRESS (whose
-            // ErrorKind, InProgress, is newer than this crate's minimum
-            // Rust) or Windows's WSAEWOULDBLOCK. An immediate error of a
-            // kind not listed above lands here too; the wait settles it:
-            // the socket is reported ready and `settle` falls back to
-            // this error, or else the timeout counts it.
-            _ => Started::Pending(sock, e),
-        }),
+    match sock.start_connect(addr) {
+        Ok(true) => Ok(Started::Done(check_open(&sock))),
+        Ok(false) => Ok(Started::Pending(sock)),
+        Err(e) => Ok(Started::Done(match e.kind() {
+            io::ErrorKind::ConnectionRefused => Verdict::Closed,
+            io::ErrorKind::TimedOut => Verdict::TimedOut,
+            _ => Verdict::Failed(e),
+        })),
     }
 }
 
 /// The outcome of a connect that readiness says has finished.
-fn settle(sock: &SocketHandle, started_with: &io::Error) -> Verdict {
+fn settle(sock: &SocketHandle) -> Verdict {
     match sock.take_error() {
+        // Writable, no pending error, yet no peer: the connect failed and
+        // its error was already taken; "not connected" is all that is left.
         Ok(None) => match sock.peer_addr() {
             Ok(_) => check_open(sock),
-            Err(_) => Verdict::Failed(io::Error::new(
-                started_with.kind(),
-                started_with.to_string(),
-            )),
+            Err(e) => Verdict::Failed(e),
         },
         Ok(Some(e)) | Err(e) => match e.kind() {
             io::ErrorKind::ConnectionRefused => Verdict::Closed,
