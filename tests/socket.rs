@@ -814,6 +814,7 @@ fn debug_output_names_the_addresses() {
 /// `start_connect` tells "in progress" from failure on every platform; the
 /// outcome then comes from readiness and `SO_ERROR`.
 #[test]
+#[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn start_connect_reports_progress_then_the_outcome() {
     let listener = tcp_listener(v4(0));
     let closed = {
