@@ -216,7 +216,14 @@ fn datagram_hints_give_udp_entries_with_the_port() {
     assert!(list
         .iter()
         .all(|ai| ai.sock_type() == Some(SockType::Dgram)));
-    assert!(list.iter().any(|ai| ai.protocol() == Some(Protocol::Udp)));
+    // Windows leaves ai_protocol 0 when the hints name none (Microsoft's
+    // own example prints "Protocol: Unspecified"); Wine does the same.
+    let protocol = if cfg!(windows) {
+        Protocol::Ip
+    } else {
+        Protocol::Udp
+    };
+    assert!(list.iter().any(|ai| ai.protocol() == Some(protocol)));
     assert_eq!(
         list.first().socket_addr(),
         Some("127.0.0.1:53".parse().unwrap())
@@ -228,6 +235,10 @@ fn datagram_hints_give_udp_entries_with_the_port() {
     miri,
     ignore = "getaddrinfo(3) with a family hint, which Miri does not emulate"
 )]
+// Not on Windows: Wine's getaddrinfo, which CI runs, does not check that
+// the protocol fits the type (it answers a stream entry of protocol UDP);
+// what Windows itself answers is not tested here.
+#[cfg(not(windows))]
 fn a_type_and_protocol_that_do_not_match_are_unsupported() {
     let e = get_addr_info(
         "127.0.0.1",
@@ -917,6 +928,14 @@ fn protocols_are_found_by_name_and_alias() {
 
 // ---- threads ----
 
+/// A service near the end of the system's services file: Debian's
+/// netbase file has x11, Windows' file (and Wine's copy of it) has none,
+/// but has directplay8.
+#[cfg(not(windows))]
+const LATE_SERVICE: (&str, u16) = ("x11", 6000);
+#[cfg(windows)]
+const LATE_SERVICE: (&str, u16) = ("directplay8", 6073);
+
 /// One lookup of each kind, and its answer as comparable text.
 fn mixed_lookups(host_name: &str) -> Vec<Box<dyn Fn() -> String + Send + Sync>> {
     let host_name = host_name.to_owned();
@@ -931,14 +950,14 @@ fn mixed_lookups(host_name: &str) -> Vec<Box<dyn Fn() -> String + Send + Sync>> 
         ("http", "tcp"),
         ("www", ""),
         ("domain", "udp"),
-        ("x11", ""),
+        (LATE_SERVICE.0, ""),
         ("nope", "tcp"),
     ] {
         lookups.push(Box::new(move || {
             show(get_serv_by_name(name, proto).map(|s| format!("{s:?}")))
         }));
     }
-    for (port, proto) in [(22, "tcp"), (53, ""), (6000, "tcp"), (1, "udp")] {
+    for (port, proto) in [(22, "tcp"), (53, ""), (LATE_SERVICE.1, "tcp"), (1, "udp")] {
         lookups.push(Box::new(move || {
             show(get_serv_by_port(Port(port), proto).map(|s| format!("{s:?}")))
         }));

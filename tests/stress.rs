@@ -121,6 +121,11 @@ fn sockets() {
         (Domain::Inet6, SockType::Dgram, Protocol::Udp),
         (Domain::Unix, SockType::Stream, Protocol::Ip),
     ] {
+        // Wine 8 and Windows before 10 1803 have no Unix-domain sockets;
+        // tests/windows.rs checks them (or their Unsupported error) there.
+        if cfg!(windows) && d == Domain::Unix {
+            continue;
+        }
         let s = new_native_socket(d, t, p).unwrap();
         assert_eq!(get_sock_domain(&s).unwrap(), d);
         assert!(!s.is_inheritable().unwrap());
