@@ -889,6 +889,11 @@ fn listen_and_connect_move_data_both_ways() {
     miri,
     ignore = "runs nsock as a child process, which Miri cannot spawn"
 )]
+#[cfg_attr(
+    windows,
+    ignore = "Wine 8's blocking send now and then returns 0 bytes while another thread waits \
+              on the socket (Windows never does), which nsock reports as a failed write"
+)]
 fn ten_mib_cross_in_both_directions_byte_for_byte() {
     const LEN: usize = 10 * 1024 * 1024;
     let up = pattern(LEN, 0x9e37_79b9_7f4a_7c15);
