@@ -285,11 +285,14 @@ impl SocketHandle {
         sys::shutdown(self.raw, how)
     }
 
-    /// The address the socket is bound to.
+    /// The address the socket is bound to. A socket that is not bound
+    /// gives the unspecified address of its family with port 0
+    /// (`0.0.0.0:0`, `[::]:0`; an unnamed address for a Unix-domain
+    /// socket), on every platform.
     ///
     /// Corresponds to `getsockname(2)` on Unix and `getsockname` on
     /// Windows (which fails with `WSAEINVAL` on a socket that is not
-    /// bound).
+    /// bound: the crate then answers as Unix does).
     pub fn local_addr(&self) -> io::Result<SockAddr> {
         let mut addr = SockAddr::empty();
         let (storage, len) = addr.out_parts();
