@@ -36,7 +36,8 @@ pub const SOMAXCONN: i32 = sys::SOMAXCONN;
 ///
 /// New sockets (from [`new_native_socket`], [`accept`]) are close-on-exec
 /// (not inherited by child processes) and never raise `SIGPIPE`: a send to
-/// a vanished peer fails with `BrokenPipe`.
+/// a vanished peer fails with `BrokenPipe` (on Windows, which has no
+/// signals, `ConnectionReset` or `ConnectionAborted`).
 ///
 /// Every method of the seed's free functions exists as a method too:
 /// `bind_addr(&s, &a)` and `s.bind_addr(&a)` are the same call.
@@ -211,7 +212,8 @@ impl SocketHandle {
     ///
     /// Corresponds to `send(2)` with `MSG_NOSIGNAL` on Unix (on macOS the
     /// socket carries `SO_NOSIGPIPE` instead) and `send` on Windows. A peer
-    /// that is gone gives `BrokenPipe`, never `SIGPIPE`. `EINTR` is
+    /// that is gone gives `BrokenPipe`, never `SIGPIPE` (Windows:
+    /// `ConnectionReset` or `ConnectionAborted`). `EINTR` is
     /// reported as `Interrupted` (what `Write::write_all` retries).
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         sys::send(self.raw, buf, 0)
