@@ -6,6 +6,7 @@ use std::io;
 use std::os::raw::c_int;
 use std::time::Duration;
 
+use crate::error::invalid_input;
 use crate::sys;
 use crate::SocketHandle;
 
@@ -148,9 +149,8 @@ impl SocketHandle {
     }
 
     fn set_u32(&self, level: c_int, name: c_int, value: u32) -> io::Result<()> {
-        let value = c_int::try_from(value).map_err(|_| {
-            crate::error::invalid_input("socket option value", value, "does not fit in a C int")
-        })?;
+        let value = c_int::try_from(value)
+            .map_err(|_| invalid_input("socket option value", value, "does not fit in a C int"))?;
         sys::setsockopt::<c_int>(self.sys(), level, name, value)
     }
 
@@ -260,10 +260,10 @@ impl SocketHandle {
     /// Sets `SO_RCVBUF` (Linux doubles the value for its bookkeeping).
     ///
     /// # Errors
-    /// `InvalidInput` when `size` does not fit in a C `int`.
+    /// `InvalidInput`, naming the size, when it does not fit in a C `int`.
     pub fn set_recv_buffer_size(&self, size: usize) -> io::Result<()> {
-        let size = u32::try_from(size).unwrap_or(u32::MAX);
-        self.set_u32(sys::SOL_SOCKET, sys::SO_RCVBUF, size)
+        let size = buffer_size("receive buffer size", size)?;
+        sys::setsockopt::<c_int>(self.sys(), sys::SOL_SOCKET, sys::SO_RCVBUF, size)
     }
 
     /// `SO_SNDBUF`, in bytes.
@@ -275,10 +275,10 @@ impl SocketHandle {
     /// Sets `SO_SNDBUF`.
     ///
     /// # Errors
-    /// `InvalidInput` when `size` does not fit in a C `int`.
+    /// `InvalidInput`, naming the size, when it does not fit in a C `int`.
     pub fn set_send_buffer_size(&self, size: usize) -> io::Result<()> {
-        let size = u32::try_from(size).unwrap_or(u32::MAX);
-        self.set_u32(sys::SOL_SOCKET, sys::SO_SNDBUF, size)
+        let size = buffer_size("send buffer size", size)?;
+        sys::setsockopt::<c_int>(self.sys(), sys::SOL_SOCKET, sys::SO_SNDBUF, size)
     }
 
     /// `SO_LINGER`: `None` when off, else how long `close` waits for
@@ -288,9 +288,14 @@ impl SocketHandle {
     }
 
     /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes `close` reset the
-    /// connection.
+    /// connection. The OS counts whole seconds: a fraction rounds up, so
+    /// `Some(500 ms)` lingers for 1 s rather than resetting.
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        sys::set_linger(self.sys(), linger)
+        let whole = linger.map(|d| {
+            let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+            Duration::from_secs(secs)
+        });
+        sys::set_linger(self.sys(), whole)
     }
 
     /// `SO_RCVTIMEO`: `None` when receives wait forever.
@@ -300,7 +305,12 @@ impl SocketHandle {
 
     /// Sets `SO_RCVTIMEO`; a receive that waits longer fails with
     /// `WouldBlock` (Unix) or `TimedOut` (Windows). `None` waits forever.
+    ///
+    /// # Errors
+    /// `InvalidInput` for `Some(Duration::ZERO)`, which the OS would read
+    /// as "no timeout" (std's `set_read_timeout` refuses it too).
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout("read timeout", timeout)?;
         sys::set_timeout(self.sys(), sys::SO_RCVTIMEO, timeout)
     }
 
@@ -310,7 +320,11 @@ impl SocketHandle {
     }
 
     /// Sets `SO_SNDTIMEO`; see [`set_read_timeout`](Self::set_read_timeout).
+    ///
+    /// # Errors
+    /// `InvalidInput` for `Some(Duration::ZERO)`.
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout("write timeout", timeout)?;
         sys::set_timeout(self.sys(), sys::SO_SNDTIMEO, timeout)
     }
 
@@ -331,4 +345,19 @@ impl SocketHandle {
     pub fn is_listener(&self) -> io::Result<bool> {
         self.get_bool(sys::SOL_SOCKET, sys::SO_ACCEPTCONN)
     }
+}
+
+fn buffer_size(what: &str, size: usize) -> io::Result<c_int> {
+    c_int::try_from(size).map_err(|_| invalid_input(what, size, "does not fit in a C int"))
+}
+
+fn check_timeout(what: &str, timeout: Option<Duration>) -> io::Result<()> {
+    if timeout == Some(Duration::ZERO) {
+        return Err(invalid_input(
+            what,
+            Duration::ZERO,
+            "is zero, which the OS reads as no timeout (pass None for that)",
+        ));
+    }
+    Ok(())
 }

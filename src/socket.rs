@@ -459,9 +459,10 @@ std_conversions!(
 /// `WSA_FLAG_NO_HANDLE_INHERIT` on Windows.
 ///
 /// # Errors
-/// The OS error with the arguments in its message: for example
-/// `EAFNOSUPPORT`, `EPROTONOSUPPORT` (`Protocol::Tcp` with `SockType::Dgram`),
-/// or `PermissionDenied` for raw sockets without privileges.
+/// As [`new_native_socket_raw`]: `Unsupported`, naming the arguments, for
+/// a combination the system does not have (`Protocol::Tcp` with
+/// `SockType::Dgram`, `Domain::Unspec`); the OS error as it is otherwise,
+/// for example `PermissionDenied` for raw sockets without privileges.
 ///
 /// # Examples
 /// ```
@@ -485,7 +486,13 @@ pub fn new_native_socket(
 /// Same flags and OS calls as [`new_native_socket`].
 ///
 /// # Errors
-/// The OS error, its message naming the three numbers.
+/// When the OS refuses the arguments themselves, an error naming the three
+/// numbers with the OS's text: `Unsupported` for a family, type or
+/// protocol the system lacks or that do not go together
+/// (`EAFNOSUPPORT`, `ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`, `EPROTOTYPE`),
+/// `InvalidInput` for `EINVAL`. Any other failure is the OS error as it
+/// is, `raw_os_error()` included: `PermissionDenied` for raw sockets
+/// without privileges, `EMFILE` at the descriptor limit, ...
 pub fn new_native_socket_raw(
     domain: c_int,
     sock_type: c_int,
@@ -494,12 +501,15 @@ pub fn new_native_socket_raw(
     sys::init();
     match sys::socket(domain, sock_type, protocol) {
         Ok(raw) => Ok(SocketHandle { raw }),
-        Err(e) => Err(with_kind(
-            e.kind(),
-            "socket",
-            format_args!("(domain {domain}, type {sock_type}, protocol {protocol})"),
-            &e.to_string(),
-        )),
+        Err(e) => Err(match sys::socket_args_error_kind(&e) {
+            Some(kind) => with_kind(
+                kind,
+                "socket",
+                format_args!("(domain {domain}, type {sock_type}, protocol {protocol})"),
+                &e.to_string(),
+            ),
+            None => e,
+        }),
     }
 }
 

@@ -213,7 +213,7 @@ fn unknown_family_numbers_give_an_error_naming_them() {
     let err = new_native_socket_raw(4242, SockType::Stream.to_int(), 0).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("domain 4242"), "{msg}");
-    assert!(err.raw_os_error().is_none() || err.kind() != io::ErrorKind::Other);
+    assert_eq!(err.kind(), io::ErrorKind::Unsupported);
 }
 
 #[test]
@@ -333,6 +333,10 @@ fn typed_options_round_trip() {
     );
     s.set_linger(Some(Duration::from_secs(3))).unwrap();
     assert_eq!(s.linger().unwrap(), Some(Duration::from_secs(3)));
+    // The OS counts whole seconds: half a second lingers one, not zero
+    // (which would reset the connection).
+    s.set_linger(Some(Duration::from_millis(500))).unwrap();
+    assert_eq!(s.linger().unwrap(), Some(Duration::from_secs(1)));
     s.set_linger(None).unwrap();
     assert_eq!(s.linger().unwrap(), None);
     s.set_read_timeout(Some(Duration::from_millis(1500)))

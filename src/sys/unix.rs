@@ -112,6 +112,20 @@ pub(crate) fn socket(domain: c_int, ty: c_int, protocol: c_int) -> io::Result<So
     }
 }
 
+/// The kind to report when `socket(2)` failed because of its arguments
+/// (a family, type or protocol this system does not have, or that do not
+/// go together), `None` for other failures (descriptor limit, memory,
+/// permission), whose OS error is passed on as it is.
+pub(crate) fn socket_args_error_kind(err: &io::Error) -> Option<io::ErrorKind> {
+    match err.raw_os_error()? {
+        libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT | libc::ESOCKTNOSUPPORT | libc::EPROTOTYPE => {
+            Some(io::ErrorKind::Unsupported)
+        }
+        libc::EINVAL => Some(io::ErrorKind::InvalidInput),
+        _ => None,
+    }
+}
+
 /// Apple lacks `SOCK_CLOEXEC` and `MSG_NOSIGNAL`: set both properties on a
 /// new descriptor, closing it if that fails so nothing leaks.
 #[cfg(target_vendor = "apple")]

@@ -192,6 +192,21 @@ pub(crate) fn socket(domain: c_int, ty: c_int, protocol: c_int) -> io::Result<So
     })
 }
 
+/// The kind to report when `WSASocketW` failed because of its arguments
+/// (a family, type or protocol Winsock does not have, or that do not go
+/// together), `None` for other failures, whose OS error is passed on as it
+/// is.
+pub(crate) fn socket_args_error_kind(err: &io::Error) -> Option<io::ErrorKind> {
+    match err.raw_os_error()? {
+        ws::WSAEAFNOSUPPORT
+        | ws::WSAEPROTONOSUPPORT
+        | ws::WSAESOCKTNOSUPPORT
+        | ws::WSAEPROTOTYPE => Some(io::ErrorKind::Unsupported),
+        ws::WSAEINVAL => Some(io::ErrorKind::InvalidInput),
+        _ => None,
+    }
+}
+
 /// `closesocket`.
 pub(crate) fn close(s: Socket) -> io::Result<()> {
     syscall!(closesocket(s)).map(|_| ())
