@@ -290,7 +290,10 @@ fn winsock_errors_keep_their_code_and_get_stds_kind() {
     let e = new_native_socket_raw(9999, SockType::Stream.to_int(), 0).unwrap_err();
     assert!(e.to_string().contains("domain 9999"), "{e}");
     assert!(
-        matches!(e.kind(), io::ErrorKind::Unsupported | io::ErrorKind::InvalidInput),
+        matches!(
+            e.kind(),
+            io::ErrorKind::Unsupported | io::ErrorKind::InvalidInput
+        ),
         "{e}"
     );
 }
