@@ -436,6 +436,31 @@ struct FileState {
     recheck: bool,
 }
 
+/// A snapshot to answer one lookup from (see [`ServicesFile::current`]).
+enum Current {
+    /// The calling thread's cached snapshot.
+    Cached(*const Snapshot),
+    /// A copy, when the thread's cache cannot be used (during thread
+    /// teardown).
+    Owned(Snapshot),
+}
+
+impl Current {
+    #[inline]
+    fn get(&self) -> &Snapshot {
+        match self {
+            // SAFETY: the pointer is to the snapshot in this thread's
+            // `CACHED`, which only `current` and `with_snapshot` replace,
+            // on this same thread; a `Current` lives within one
+            // `get_serv_by_*` call, which makes no other lookup, and is
+            // not `Send` (raw pointer), so the snapshot stays in place and
+            // unaliased by a mutable borrow for as long as this reference.
+            Current::Cached(ptr) => unsafe { &**ptr },
+            Current::Owned(s) => s,
+        }
+    }
+}
+
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
@@ -494,10 +519,12 @@ impl ServicesFile {
     pub fn get_serv_by_name(&self, name: &str, proto: &str) -> io::Result<Servent> {
         check_length("service name", name, false)?;
         check_length("protocol", proto, true)?;
-        self.with_snapshot(|s| match s.db.by_name(name, proto) {
+        let current = self.current();
+        let s = current.get();
+        match s.db.by_name(name, proto) {
             Some(found) => Ok(found.clone()),
             None => Err(miss(Some(name), None, proto, &s.source)),
-        })
+        }
     }
 
     /// Looks up a service by port, as [`get_serv_by_port`] does, in this
@@ -508,10 +535,12 @@ impl ServicesFile {
     #[inline]
     pub fn get_serv_by_port(&self, port: Port, proto: &str) -> io::Result<Servent> {
         check_length("protocol", proto, true)?;
-        self.with_snapshot(|s| match s.db.by_port(port, proto) {
+        let current = self.current();
+        let s = current.get();
+        match s.db.by_port(port, proto) {
             Some(found) => Ok(found.clone()),
             None => Err(miss(None, Some(port), proto, &s.source)),
-        })
+        }
     }
 
     /// Runs `f` on the current snapshot: the calling thread's cached one
@@ -539,6 +568,30 @@ impl ServicesFile {
         match out {
             Some(result) => result,
             None => f(&self.snapshot()),
+        }
+    }
+
+    /// The current snapshot for a lookup that runs no other lookup before
+    /// it is done with it: a pointer to the calling thread's cached one
+    /// when that is usable, so the answer is built in place by the caller
+    /// (through `with_snapshot`'s closure, the 80-byte
+    /// `io::Result<Servent>` was moved twice more, which cost a third of a
+    /// cached lookup), otherwise a copy.
+    #[inline]
+    fn current(&self) -> Current {
+        let generation = self.current_generation();
+        let cached = CACHED.try_with(|cell| {
+            // Busy only while another lookup on this thread holds it,
+            // which `current`'s callers never do; then the slow path.
+            let mut cached = cell.try_borrow_mut().ok()?;
+            if cached.as_ref().map(|s| s.generation) != Some(generation) {
+                *cached = Some(self.snapshot());
+            }
+            cached.as_ref().map(|s| s as *const Snapshot)
+        });
+        match cached {
+            Ok(Some(ptr)) => Current::Cached(ptr),
+            _ => Current::Owned(self.snapshot()),
         }
     }
 
