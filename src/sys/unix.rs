@@ -281,9 +281,9 @@ pub(crate) fn getpeername(
 /// `getsockopt(2)` for an option whose value is a plain `T`.
 ///
 /// The value starts zeroed, so a kernel that writes fewer bytes than
-/// `size_of::<T>()` (booleans on some systems) still reads right on a
-/// little-endian machine; a short write on a big-endian one is widened
-/// below.
+/// `size_of::<T>()` leaves the rest zero: a one-byte boolean still reads
+/// as non-zero (on a big-endian machine as a larger number, which is why
+/// the typed getters only ever test booleans against zero).
 pub(crate) fn getsockopt<T: Copy>(s: Socket, level: c_int, name: c_int) -> io::Result<T> {
     let mut value = MaybeUninit::<T>::zeroed();
     let mut len = mem::size_of::<T>() as socklen_t;
@@ -437,22 +437,13 @@ pub(crate) fn in6_addr_octets(a: &libc::in6_addr) -> [u8; 16] {
 }
 
 /// BSD-derived systems carry the address length in the address itself.
-#[cfg(any(
+const HAS_SA_LEN: bool = cfg!(any(
     target_vendor = "apple",
     target_os = "freebsd",
     target_os = "openbsd",
     target_os = "netbsd",
     target_os = "dragonfly"
-))]
-const HAS_SA_LEN: bool = true;
-#[cfg(not(any(
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "dragonfly"
-)))]
-const HAS_SA_LEN: bool = false;
+));
 
 /// Writes the family (and on the BSDs the length byte) of an address that
 /// is `len` bytes long.
