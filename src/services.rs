@@ -145,7 +145,7 @@ impl ServicesDb {
     /// protocol `proto` (any protocol if `proto` is empty); `None` if there
     /// is none. Allocates nothing.
     pub fn by_name(&self, name: &str, proto: &str) -> Option<&Servent> {
-        self.first_of(*self.names.get(name)?, proto)
+        self.first_of(*self.names.get(NameKey::new(name))?, proto)
     }
 
     /// The first entry, in file order, with port `port` (host byte order)
@@ -175,7 +175,7 @@ impl ServicesDb {
         self.lists[start..start + span.len as usize]
             .iter()
             .map(|&i| &self.entries[i as usize])
-            .find(|e| proto.is_empty() || e.proto == proto)
+            .find(|e| proto.is_empty() || short_eq(e.proto.as_bytes(), proto.as_bytes()))
     }
 
     fn from_entries(entries: Vec<Servent>) -> ServicesDb {
@@ -301,6 +301,60 @@ struct FxHasher {
 }
 
 type FastHash = BuildHasherDefault<FxHasher>;
+
+/// A service name as the name index compares it: by [`short_eq`], without
+/// the `memcmp` call that `str`'s equality makes (hashing is `str`'s, so a
+/// `Box<str>` key and a `NameKey` of the same text hash alike).
+#[repr(transparent)]
+#[derive(Debug)]
+struct NameKey(str);
+
+impl NameKey {
+    #[inline]
+    fn new(name: &str) -> &NameKey {
+        // SAFETY: NameKey is a repr(transparent) wrapper of str, so the
+        // two have the same layout and pointer metadata (as std does for
+        // Path over OsStr).
+        unsafe { &*(name as *const str as *const NameKey) }
+    }
+}
+
+impl PartialEq for NameKey {
+    #[inline]
+    fn eq(&self, other: &NameKey) -> bool {
+        short_eq(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for NameKey {}
+
+impl std::hash::Hash for NameKey {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl std::borrow::Borrow<NameKey> for Box<str> {
+    #[inline]
+    fn borrow(&self) -> &NameKey {
+        NameKey::new(self)
+    }
+}
+
+/// Byte-string equality without a `memcmp` call for the short strings
+/// protocols are ("tcp", "udp"): the call cost more than the comparison,
+/// about 3 ns of a 45 ns lookup.
+#[inline]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 16 {
+        return a == b;
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
 
 impl FxHasher {
     #[inline]
