@@ -144,6 +144,7 @@ impl ServicesDb {
     /// The first entry, in file order, named or aliased `name` with
     /// protocol `proto` (any protocol if `proto` is empty); `None` if there
     /// is none. Allocates nothing.
+    #[inline]
     pub fn by_name(&self, name: &str, proto: &str) -> Option<&Servent> {
         self.first_of(*self.names.get(NameKey::new(name))?, proto)
     }
@@ -151,6 +152,7 @@ impl ServicesDb {
     /// The first entry, in file order, with port `port` (host byte order)
     /// and protocol `proto` (any protocol if `proto` is empty); `None` if
     /// there is none. Allocates nothing.
+    #[inline]
     pub fn by_port(&self, port: Port, proto: &str) -> Option<&Servent> {
         self.first_of(*self.ports.get(&port.0)?, proto)
     }
@@ -170,6 +172,7 @@ impl ServicesDb {
         self.entries.iter()
     }
 
+    #[inline]
     fn first_of(&self, span: Span, proto: &str) -> Option<&Servent> {
         let start = span.start as usize;
         self.lists[start..start + span.len as usize]
