@@ -116,6 +116,7 @@ pub const MSG_WAITALL: i32 = sys::MSG_WAITALL;
 /// assert_eq!(get_sock_opt_int(&s, SOL_SOCKET, SO_TYPE)?, SockType::Stream.to_int());
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[inline]
 pub fn get_sock_opt_int(socket: &SocketHandle, level: i32, optname: i32) -> io::Result<i32> {
     sys::getsockopt::<c_int>(socket.sys(), level, optname)
 }
@@ -124,6 +125,7 @@ pub fn get_sock_opt_int(socket: &SocketHandle, level: i32, optname: i32) -> io::
 /// [`get_sock_opt_int`].
 ///
 /// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
+#[inline]
 pub fn set_sock_opt_int(
     socket: &SocketHandle,
     level: i32,

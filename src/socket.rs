@@ -111,6 +111,7 @@ impl SocketHandle {
     ///
     /// Corresponds to `close(2)` on Unix and `closesocket` on Windows.
     /// Never retried on `EINTR` (the descriptor is gone by then on Linux).
+    #[inline]
     pub fn close(self) -> io::Result<()> {
         sys::close(ManuallyDrop::new(self).raw)
     }
@@ -327,6 +328,7 @@ impl SocketHandle {
     }
 
     /// Sets or clears non-blocking mode; see [`set_blocking`].
+    #[inline]
     pub fn set_blocking(&self, blocking: bool) -> io::Result<()> {
         sys::set_nonblocking(self.raw, !blocking)
     }
@@ -356,6 +358,7 @@ impl SocketHandle {
 }
 
 impl Drop for SocketHandle {
+    #[inline]
     fn drop(&mut self) {
         // A close error cannot be reported from drop; `close()` reports it.
         let _ = sys::close(self.raw);
@@ -471,6 +474,7 @@ std_conversions!(
 /// assert_eq!(udp.domain()?, Domain::Inet6);
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[inline]
 pub fn new_native_socket(
     domain: Domain,
     sock_type: SockType,
@@ -493,6 +497,7 @@ pub fn new_native_socket(
 /// `InvalidInput` for `EINVAL`. Any other failure is the OS error as it
 /// is, `raw_os_error()` included: `PermissionDenied` for raw sockets
 /// without privileges, `EMFILE` at the descriptor limit, ...
+#[inline]
 pub fn new_native_socket_raw(
     domain: c_int,
     sock_type: c_int,
@@ -501,15 +506,24 @@ pub fn new_native_socket_raw(
     sys::init();
     match sys::socket(domain, sock_type, protocol) {
         Ok(raw) => Ok(SocketHandle { raw }),
-        Err(e) => Err(match sys::socket_args_error_kind(&e) {
-            Some(kind) => with_kind(
-                kind,
-                "socket",
-                format_args!("(domain {domain}, type {sock_type}, protocol {protocol})"),
-                &e.to_string(),
-            ),
-            None => e,
-        }),
+        Err(e) => Err(socket_error(e, domain, sock_type, protocol)),
+    }
+}
+
+/// The error of `new_native_socket_raw`: one naming the three numbers
+/// when the OS refused them, else the OS error as it is. Out of line, so
+/// the inlined call stays the system call and a test.
+#[cold]
+#[inline(never)]
+fn socket_error(e: io::Error, domain: c_int, sock_type: c_int, protocol: c_int) -> io::Error {
+    match sys::socket_args_error_kind(&e) {
+        Some(kind) => with_kind(
+            kind,
+            "socket",
+            format_args!("(domain {domain}, type {sock_type}, protocol {protocol})"),
+            &e.to_string(),
+        ),
+        None => e,
     }
 }
 
@@ -517,6 +531,7 @@ pub fn new_native_socket_raw(
 /// [`SocketHandle`] closes it too, silently.
 ///
 /// Corresponds to `close(2)` on Unix and `closesocket` on Windows.
+#[inline]
 pub fn close(socket: SocketHandle) -> io::Result<()> {
     socket.close()
 }
@@ -553,6 +568,7 @@ pub fn accept(socket: &SocketHandle) -> io::Result<(SocketHandle, SockAddr)> {
 /// assert!(s.recv(&mut buf).is_err());
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[inline]
 pub fn set_blocking(socket: &SocketHandle, blocking: bool) -> io::Result<()> {
     socket.set_blocking(blocking)
 }

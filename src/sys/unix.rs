@@ -100,6 +100,7 @@ pub(crate) fn raw_of<T: AsFd + ?Sized>(s: &T) -> Socket {
 }
 
 /// `socket(2)`, close-on-exec, and on Apple with `SO_NOSIGPIPE` set.
+#[inline]
 pub(crate) fn socket(domain: c_int, ty: c_int, protocol: c_int) -> io::Result<Socket> {
     #[cfg(not(target_vendor = "apple"))]
     {
@@ -146,6 +147,7 @@ fn apple_fixup(fd: Socket) -> io::Result<Socket> {
 
 /// `close(2)`. Never retried on `EINTR`: Linux has released the descriptor
 /// by then, and a retry could close a descriptor another thread just got.
+#[inline]
 pub(crate) fn close(s: Socket) -> io::Result<()> {
     syscall!(close(s)).map(|_| ())
 }
@@ -284,6 +286,7 @@ pub(crate) fn getpeername(
 /// `size_of::<T>()` leaves the rest zero: a one-byte boolean still reads
 /// as non-zero (on a big-endian machine as a larger number, which is why
 /// the typed getters only ever test booleans against zero).
+#[inline]
 pub(crate) fn getsockopt<T: Copy>(s: Socket, level: c_int, name: c_int) -> io::Result<T> {
     let mut value = MaybeUninit::<T>::zeroed();
     let mut len = mem::size_of::<T>() as socklen_t;
@@ -300,6 +303,7 @@ pub(crate) fn getsockopt<T: Copy>(s: Socket, level: c_int, name: c_int) -> io::R
 }
 
 /// `setsockopt(2)` for an option whose value is a plain `T`.
+#[inline]
 pub(crate) fn setsockopt<T: Copy>(
     s: Socket,
     level: c_int,
@@ -335,6 +339,7 @@ pub(crate) fn socket_family(s: Socket) -> io::Result<c_int> {
 }
 
 /// `ioctl(FIONBIO)`: one system call, where `fcntl` needs two.
+#[inline]
 pub(crate) fn set_nonblocking(s: Socket, nonblocking: bool) -> io::Result<()> {
     let mut on = c_int::from(nonblocking);
     syscall!(ioctl(s, libc::FIONBIO, &mut on)).map(|_| ())

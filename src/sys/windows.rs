@@ -450,6 +450,7 @@ pub(crate) fn ioctlsocket(s: Socket, cmd: c_int, arg: &mut u32) -> io::Result<()
 }
 
 /// `ioctlsocket(FIONBIO)`.
+#[inline]
 pub(crate) fn set_nonblocking(s: Socket, nonblocking: bool) -> io::Result<()> {
     ioctlsocket(s, ws::FIONBIO, &mut u32::from(nonblocking))
 }
