@@ -124,6 +124,7 @@ impl SocketHandle {
     /// The OS error, for example `AddrInUse`, `AddrNotAvailable`, or
     /// `InvalidInput` (`EINVAL`) for an already bound socket or an address
     /// of the wrong family.
+    #[inline]
     pub fn bind_addr(&self, addr: &SockAddr) -> io::Result<()> {
         sys::bind(self.raw, addr.as_ptr(), addr.len())
     }
@@ -132,6 +133,7 @@ impl SocketHandle {
     /// pending ones ([`SOMAXCONN`] is the system's maximum).
     ///
     /// Corresponds to `listen(2)` on Unix and `listen` on Windows.
+    #[inline]
     pub fn listen(&self, backlog: i32) -> io::Result<()> {
         sys::listen(self.raw, backlog)
     }
@@ -168,6 +170,7 @@ impl SocketHandle {
     /// on Unix, `WSAEWOULDBLOCK` (`ErrorKind::WouldBlock`) on Windows: wait
     /// for writability and read [`take_error`](Self::take_error), or use
     /// `connect_timeout`, which does both.
+    #[inline]
     pub fn connect(&self, addr: &SockAddr) -> io::Result<()> {
         sys::connect(self.raw, addr.as_ptr(), addr.len())
     }
@@ -216,11 +219,13 @@ impl SocketHandle {
     /// that is gone gives `BrokenPipe`, never `SIGPIPE` (Windows:
     /// `ConnectionReset` or `ConnectionAborted`). `EINTR` is
     /// reported as `Interrupted` (what `Write::write_all` retries).
+    #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         sys::send(self.raw, buf, 0)
     }
 
     /// Like [`send`](Self::send) with the OS's `MSG_*` flags added.
+    #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: c_int) -> io::Result<usize> {
         sys::send(self.raw, buf, flags)
     }
@@ -230,11 +235,13 @@ impl SocketHandle {
     ///
     /// Corresponds to `recv(2)` on Unix and `recv` on Windows. `EINTR` is
     /// reported as `Interrupted`.
+    #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         sys::recv(self.raw, buf, 0)
     }
 
     /// Like [`recv`](Self::recv) with the OS's `MSG_*` flags.
+    #[inline]
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: c_int) -> io::Result<usize> {
         sys::recv(self.raw, buf, flags)
     }
@@ -244,6 +251,7 @@ impl SocketHandle {
     ///
     /// Corresponds to `recv(2)` with `MSG_PEEK` on Unix and `recv` with
     /// `MSG_PEEK` on Windows.
+    #[inline]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         sys::recv(self.raw, buf, sys::MSG_PEEK)
     }
@@ -252,6 +260,7 @@ impl SocketHandle {
     ///
     /// Corresponds to `sendto(2)` with `MSG_NOSIGNAL` on Unix and `sendto`
     /// on Windows.
+    #[inline]
     pub fn send_to(&self, buf: &[u8], addr: &SockAddr) -> io::Result<usize> {
         sys::send_to(self.raw, buf, 0, addr.as_ptr(), addr.len())
     }
@@ -261,6 +270,7 @@ impl SocketHandle {
     /// empty (family `AF_UNSPEC`, length 0).
     ///
     /// Corresponds to `recvfrom(2)` on Unix and `recvfrom` on Windows.
+    #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
         let mut addr = SockAddr::empty();
         let (storage, len) = addr.out_parts();
@@ -279,6 +289,7 @@ impl SocketHandle {
     /// Shuts down the reading side, the writing side, or both.
     ///
     /// Corresponds to `shutdown(2)` on Unix and `shutdown` on Windows.
+    #[inline]
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         let how = match how {
             Shutdown::Read => sys::SHUT_RD,
@@ -380,18 +391,21 @@ impl fmt::Debug for SocketHandle {
 }
 
 impl Read for SocketHandle {
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv(buf)
     }
 }
 
 impl Read for &SocketHandle {
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv(buf)
     }
 }
 
 impl Write for SocketHandle {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.send(buf)
     }
@@ -406,6 +420,7 @@ impl Write for SocketHandle {
 }
 
 impl Write for &SocketHandle {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.send(buf)
     }

@@ -153,17 +153,20 @@ pub(crate) fn close(s: Socket) -> io::Result<()> {
 }
 
 /// `bind(2)`.
+#[inline]
 pub(crate) fn bind(s: Socket, addr: *const sockaddr, len: socklen_t) -> io::Result<()> {
     syscall!(bind(s, addr, len)).map(|_| ())
 }
 
 /// `listen(2)`.
+#[inline]
 pub(crate) fn listen(s: Socket, backlog: c_int) -> io::Result<()> {
     syscall!(listen(s, backlog)).map(|_| ())
 }
 
 /// `connect(2)`. Not retried on `EINTR`: the connection then goes on in the
 /// background and a second `connect` would fail with `EALREADY`.
+#[inline]
 pub(crate) fn connect(s: Socket, addr: *const sockaddr, len: socklen_t) -> io::Result<()> {
     syscall!(connect(s, addr, len)).map(|_| ())
 }
@@ -200,6 +203,7 @@ pub(crate) const MSG_OOB: c_int = libc::MSG_OOB;
 pub(crate) const MSG_WAITALL: c_int = libc::MSG_WAITALL;
 
 /// `send(2)` with `MSG_NOSIGNAL`.
+#[inline]
 pub(crate) fn send(s: Socket, buf: &[u8], flags: c_int) -> io::Result<usize> {
     syscall!(send(
         s,
@@ -211,11 +215,13 @@ pub(crate) fn send(s: Socket, buf: &[u8], flags: c_int) -> io::Result<usize> {
 }
 
 /// `recv(2)`.
+#[inline]
 pub(crate) fn recv(s: Socket, buf: &mut [u8], flags: c_int) -> io::Result<usize> {
     syscall!(recv(s, buf.as_mut_ptr().cast::<c_void>(), buf.len(), flags)).map(|n| n as usize)
 }
 
 /// `sendto(2)` with `MSG_NOSIGNAL`.
+#[inline]
 pub(crate) fn send_to(
     s: Socket,
     buf: &[u8],
@@ -235,6 +241,7 @@ pub(crate) fn send_to(
 }
 
 /// `recvfrom(2)`.
+#[inline]
 pub(crate) fn recv_from(
     s: Socket,
     buf: &mut [u8],
@@ -258,6 +265,7 @@ pub(crate) const SHUT_WR: c_int = libc::SHUT_WR;
 pub(crate) const SHUT_RDWR: c_int = libc::SHUT_RDWR;
 
 /// `shutdown(2)`.
+#[inline]
 pub(crate) fn shutdown(s: Socket, how: c_int) -> io::Result<()> {
     syscall!(shutdown(s, how)).map(|_| ())
 }
