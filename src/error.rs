@@ -49,59 +49,127 @@ pub(crate) fn context(err: io::Error, what: &str, value: impl fmt::Debug) -> io:
 /// Checks a name for a lookup (empty, over 1 KiB, or with a NUL byte is
 /// `InvalidInput`, naming it) and passes it to `f` as a C string built on
 /// the stack: `CString::new` would cost an allocation on every lookup.
+///
+/// Names shorter than [`SHORT_NAME`] bytes (nearly all) use a buffer of
+/// that size; longer ones a 1 KiB one, in a frame of its own, so the usual
+/// call does not push the C library's lookup a kilobyte further down the
+/// stack.
+#[inline]
 pub(crate) fn with_c_name<R>(
     what: &str,
     value: &str,
     f: impl FnOnce(&CStr) -> io::Result<R>,
 ) -> io::Result<R> {
+    if value.len() < SHORT_NAME {
+        let mut buf = [MaybeUninit::uninit(); SHORT_NAME];
+        f(c_name_in(&mut buf, what, value)?)
+    } else {
+        with_long_c_name(what, value, f)
+    }
+}
+
+/// The stack buffer size for the usual name (see [`with_c_name`]).
+pub(crate) const SHORT_NAME: usize = 64;
+
+#[inline(never)]
+fn with_long_c_name<R>(
+    what: &str,
+    value: &str,
+    f: impl FnOnce(&CStr) -> io::Result<R>,
+) -> io::Result<R> {
+    let mut buf = [MaybeUninit::uninit(); MAX_NAME_LEN + 1];
+    f(c_name_in(&mut buf, what, value)?)
+}
+
+/// Checks `value` as [`with_c_name`] does and copies it into `buf` as a C
+/// string; a name that does not fit `buf` is refused as longer than 1 KiB,
+/// so callers with a smaller buffer send longer names elsewhere first.
+#[inline(always)]
+pub(crate) fn c_name_in<'a, const N: usize>(
+    buf: &'a mut [MaybeUninit<u8>; N],
+    what: &str,
+    value: &str,
+) -> io::Result<&'a CStr> {
     let bytes = value.as_bytes();
     if bytes.is_empty() {
         return Err(bad_name(what, value, "is empty"));
     }
-    if bytes.len() > MAX_NAME_LEN {
+    if bytes.len() > MAX_NAME_LEN || bytes.len() >= N {
         return Err(bad_name(what, value, "is longer than 1024 bytes"));
     }
-    let mut buf = [MaybeUninit::<u8>::uninit(); MAX_NAME_LEN + 1];
     if !copy_without_nul(bytes, &mut buf[..bytes.len()]) {
         return Err(bad_name(what, value, "contains a NUL byte"));
     }
     buf[bytes.len()].write(0);
     // SAFETY: buf[..=len] is initialised: the name's bytes, none of them
     // NUL (checked above), then the terminating NUL.
-    let name = unsafe {
+    Ok(unsafe {
         CStr::from_bytes_with_nul_unchecked(std::slice::from_raw_parts(
             buf.as_ptr().cast::<u8>(),
             bytes.len() + 1,
         ))
-    };
-    f(name)
+    })
 }
 
 /// Copies `src` into `dst` (of the same length) and tells whether it held
-/// no NUL byte, in one pass of 8-byte words: this runs before every
-/// lookup, and a search followed by a copy (two passes and a `memcpy`
-/// call) cost a measurable share of a numeric `getaddrinfo` (~5 of 80 ns).
-#[inline]
+/// no NUL byte, in one pass of word loads and stores: this runs before
+/// every lookup, and a search followed by a copy (two passes and a
+/// `memcpy` call) cost a measurable share of a numeric `getaddrinfo`
+/// (~5 of 80 ns). Written as fixed-size word copies, the tail as a word
+/// overlapping the one before it: byte loops here were turned back into
+/// two `memcpy` calls by the compiler.
+#[inline(always)]
 fn copy_without_nul(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> bool {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut zero = 0u64;
-    let mut s = src.chunks_exact(8);
-    let mut d = dst.chunks_exact_mut(8);
-    for (sc, dc) in (&mut s).zip(&mut d) {
-        let word = u64::from_ne_bytes([sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7]]);
-        // A high bit is set here exactly when `word` has a zero byte.
-        zero |= word.wrapping_sub(LOW) & !word & HIGH;
-        for (o, &b) in dc.iter_mut().zip(sc) {
-            o.write(b);
+    // Non-zero exactly when some byte of `w` is zero.
+    let zero_byte = |w: u64| w.wrapping_sub(LOW) & !w & HIGH;
+    let n = src.len();
+    assert_eq!(n, dst.len());
+    if n >= 8 {
+        let mut zero = 0;
+        let mut at = 0;
+        while at + 8 <= n {
+            let w = word::<8>(src, at);
+            zero |= zero_byte(u64::from_ne_bytes(w));
+            put(dst, at, w);
+            at += 8;
         }
+        if at < n {
+            let w = word::<8>(src, n - 8);
+            zero |= zero_byte(u64::from_ne_bytes(w));
+            put(dst, n - 8, w);
+        }
+        zero == 0
+    } else if n >= 4 {
+        let (a, b) = (word::<4>(src, 0), word::<4>(src, n - 4));
+        put(dst, 0, a);
+        put(dst, n - 4, b);
+        zero_byte(u64::from(u32::from_ne_bytes(a)) << 32 | u64::from(u32::from_ne_bytes(b))) == 0
+    } else {
+        // 0 to 3 bytes: the first, middle and last (some the same).
+        let mut ok = true;
+        for at in [0, n / 2, n.saturating_sub(1)] {
+            if let Some(&b) = src.get(at) {
+                ok &= b != 0;
+                dst[at].write(b);
+            }
+        }
+        ok
     }
-    let mut tail_zero = false;
-    for (o, &b) in d.into_remainder().iter_mut().zip(s.remainder()) {
-        tail_zero |= b == 0;
-        o.write(b);
-    }
-    zero == 0 && !tail_zero
+}
+
+/// `src[at..at + N]` as an array (one load).
+#[inline(always)]
+fn word<const N: usize>(src: &[u8], at: usize) -> [u8; N] {
+    src[at..at + N].try_into().unwrap()
+}
+
+/// Writes `bytes` to `dst[at..at + N]` (one store).
+#[inline(always)]
+fn put<const N: usize>(dst: &mut [MaybeUninit<u8>], at: usize, bytes: [u8; N]) {
+    let d: &mut [MaybeUninit<u8>; N] = (&mut dst[at..at + N]).try_into().unwrap();
+    *d = bytes.map(MaybeUninit::new);
 }
 
 #[cold]

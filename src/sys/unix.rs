@@ -832,16 +832,19 @@ mod names {
 
     /// Writes `port` (host order) into an IPv4 or IPv6 address that
     /// `getaddrinfo` returned, as it fills in a numeric service; leaves
-    /// other families and short addresses alone.
+    /// other families and short addresses alone. The family is the
+    /// entry's `ai_family` (the address's own, which POSIX makes them
+    /// equal), so the address is only written, not read.
     ///
     /// # Safety
     /// `addr` points to `len` writable bytes of address.
     #[inline]
-    pub(crate) unsafe fn set_port(addr: *mut libc::sockaddr, len: usize, port: u16) {
-        // SAFETY: every address starts with its family field, and the
-        // casts below are done only when `len` covers the whole struct.
+    pub(crate) unsafe fn set_port(family: c_int, addr: *mut libc::sockaddr, len: usize, port: u16) {
+        // SAFETY: the casts are done only when `len` covers the whole
+        // struct of that family; `addr` is suitably aligned for it, as
+        // getaddrinfo allocates it for that struct.
         unsafe {
-            match c_int::from((*addr).sa_family) {
+            match family {
                 libc::AF_INET if len >= mem::size_of::<libc::sockaddr_in>() => {
                     (*addr.cast::<libc::sockaddr_in>()).sin_port = port.to_be();
                 }

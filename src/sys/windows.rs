@@ -900,26 +900,26 @@ mod names {
 
     /// Writes `port` (host order) into an IPv4 or IPv6 address that
     /// `getaddrinfo` returned; leaves other families and short addresses
-    /// alone.
+    /// alone. The family is the entry's `ai_family`, so the address is
+    /// only written, not read.
     ///
     /// # Safety
     /// `addr` points to `len` writable bytes of address.
     #[inline]
-    pub(crate) unsafe fn set_port(addr: *mut ws::SOCKADDR, len: usize, port: u16) {
+    pub(crate) unsafe fn set_port(family: c_int, addr: *mut ws::SOCKADDR, len: usize, port: u16) {
         // The port sits right after the family in both structs.
         const PORT_AT: usize = mem::offset_of!(ws::SOCKADDR_IN, sin_port);
         const _: () = assert!(PORT_AT == mem::offset_of!(ws::SOCKADDR_IN6, sin6_port));
-        // SAFETY: every address starts with its family field and `len`
-        // covers the whole struct before the port is written. Unaligned
-        // accesses: Wine's getaddrinfo packs addresses at 2-byte offsets.
-        unsafe {
-            let family = addr.cast::<ws::ADDRESS_FAMILY>().read_unaligned();
-            let whole = match family {
-                ws::AF_INET => mem::size_of::<ws::SOCKADDR_IN>(),
-                ws::AF_INET6 => mem::size_of::<ws::SOCKADDR_IN6>(),
-                _ => return,
-            };
-            if len >= whole {
+        let whole = match u16::try_from(family) {
+            Ok(ws::AF_INET) => mem::size_of::<ws::SOCKADDR_IN>(),
+            Ok(ws::AF_INET6) => mem::size_of::<ws::SOCKADDR_IN6>(),
+            _ => return,
+        };
+        if len >= whole {
+            // SAFETY: `len` covers the whole struct, so the port's two
+            // bytes are inside the address. Unaligned: Wine's getaddrinfo
+            // packs addresses at 2-byte offsets.
+            unsafe {
                 addr.cast::<u8>()
                     .add(PORT_AT)
                     .cast::<u16>()
