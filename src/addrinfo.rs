@@ -5,14 +5,11 @@ use std::ffi::CStr;
 use std::fmt;
 use std::io;
 use std::iter::FusedIterator;
-use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::os::raw::c_int;
 use std::ptr::NonNull;
 
-use crate::error::{
-    c_name_in, context, invalid_input, not_found, with_kind, MAX_NAME_LEN, SHORT_NAME,
-};
+use crate::error::{context, invalid_input, not_found, with_c_name, with_kind};
 use crate::sys;
 use crate::{Domain, Port, Protocol, SockAddr, SockType};
 
@@ -109,43 +106,6 @@ pub fn get_addr_info(
             "is not resolved by getaddrinfo: build Unix-domain addresses with SockAddr::unix",
         ));
     }
-    if address.len() >= SHORT_NAME {
-        return get_long_addr_info(address, port, domain, sock_type, protocol);
-    }
-    let mut buf = [MaybeUninit::uninit(); SHORT_NAME];
-    let node = c_name_in(&mut buf, "address", address)?;
-    lookup(node, address, port, domain, sock_type, protocol)
-}
-
-/// `get_addr_info` for names of [`SHORT_NAME`] bytes or more, with a
-/// 1 KiB buffer in a frame of its own.
-#[inline(never)]
-fn get_long_addr_info(
-    address: &str,
-    port: Port,
-    domain: Domain,
-    sock_type: SockType,
-    protocol: Protocol,
-) -> io::Result<AddrInfoList> {
-    let mut buf = [MaybeUninit::uninit(); MAX_NAME_LEN + 1];
-    let node = c_name_in(&mut buf, "address", address)?;
-    lookup(node, address, port, domain, sock_type, protocol)
-}
-
-/// The `getaddrinfo` call of `get_addr_info`, for `node` (`address` as a
-/// C string). The port is written into the results rather than passed as
-/// a service string, which glibc would parse on every call; a raw socket
-/// then still gets its list (a service string makes glibc refuse
-/// `SOCK_RAW`).
-#[inline(always)]
-fn lookup(
-    node: &CStr,
-    address: &str,
-    port: Port,
-    domain: Domain,
-    sock_type: SockType,
-    protocol: Protocol,
-) -> io::Result<AddrInfoList> {
     sys::init();
     let mut flags = sys::AI_CANONNAME;
     if domain == Domain::Inet6 {
@@ -157,16 +117,18 @@ fn lookup(
         sock_type.to_int(),
         protocol.to_int(),
     );
-    match sys::getaddrinfo(node, None, &hints) {
-        Ok(head) => {
-            let list = AddrInfoList { head };
-            if port.0 != 0 && sock_type != SockType::Raw {
-                list.set_port(port.0);
+    with_c_name("address", address, |node| {
+        match sys::getaddrinfo(node, None, &hints) {
+            Ok(head) => {
+                let list = AddrInfoList { head };
+                if port.0 != 0 && sock_type != SockType::Raw {
+                    list.set_port(port.0);
+                }
+                Ok(list)
             }
-            Ok(list)
+            Err(e) => Err(lookup_failed(e, address, port, domain, sock_type, protocol)),
         }
-        Err(e) => Err(lookup_failed(e, address, port, domain, sock_type, protocol)),
-    }
+    })
 }
 
 /// The error of a failed `getaddrinfo`, naming the whole query. Kept out
@@ -464,7 +426,7 @@ impl fmt::Debug for AddrInfo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::with_c_name;
+    use crate::error::MAX_NAME_LEN;
 
     #[test]
     fn names_are_checked_before_use() {

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
-use crate::error::{context, invalid_input, MAX_NAME_LEN};
+use crate::error::{context, invalid_input, word, MAX_NAME_LEN};
 use crate::sys;
 use crate::Port;
 
@@ -365,16 +365,6 @@ fn short_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// The `N` bytes of `s` at `at` as a little-endian number (`N` is 2, 4 or
-/// 8; callers keep `at + N <= s.len()`, which the compiler then sees, so
-/// no bounds check is left).
-#[inline(always)]
-fn word<const N: usize>(s: &[u8], at: usize) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes[..N].copy_from_slice(&s[at..at + N]);
-    u64::from_le_bytes(bytes)
-}
-
 impl FxHasher {
     #[inline]
     fn add(&mut self, word: u64) {
@@ -394,14 +384,17 @@ impl Hasher for FxHasher {
             1..=3 => self.add(
                 u64::from(bytes[0]) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16,
             ),
-            4..=7 => self.add(word::<4>(bytes, 0) | word::<4>(bytes, n - 4) << 32),
+            4..=7 => {
+                let (a, b) = (word::<4>(bytes, 0), word::<4>(bytes, n - 4));
+                self.add(u64::from(u32::from_le_bytes(a)) | u64::from(u32::from_le_bytes(b)) << 32);
+            }
             _ => {
                 let mut at = 0;
                 while at + 8 < n {
-                    self.add(word::<8>(bytes, at));
+                    self.add(u64::from_le_bytes(word::<8>(bytes, at)));
                     at += 8;
                 }
-                self.add(word::<8>(bytes, n - 8));
+                self.add(u64::from_le_bytes(word::<8>(bytes, n - 8)));
             }
         }
     }
@@ -518,10 +511,10 @@ impl Current {
     fn get(&self) -> &Snapshot {
         match self {
             // SAFETY: the pointer is to the snapshot in this thread's
-            // `CACHED`, which only `current` and `with_snapshot` replace,
-            // on this same thread; a `Current` lives within one
-            // `get_serv_by_*` call, which makes no other lookup, and is
-            // not `Send` (raw pointer), so the snapshot stays in place and
+            // `CACHED`, which only `current` replaces, on this same
+            // thread; a `Current` lives within one call (a lookup, `db`,
+            // `uses_embedded`) that makes no other lookup, and is not
+            // `Send` (raw pointer), so the snapshot stays in place and
             // unaliased by a mutable borrow for as long as this reference.
             Current::Cached(ptr) => unsafe { &**ptr },
             Current::Owned(s) => s,
@@ -569,13 +562,13 @@ impl ServicesFile {
     /// The current database (after looking at the file, if due), to look
     /// up many entries, or entries by reference.
     pub fn db(&self) -> Arc<ServicesDb> {
-        self.with_snapshot(|s| Arc::clone(&s.db))
+        Arc::clone(&self.current().get().db)
     }
 
     /// Whether the embedded table answers, because the file is missing or
     /// could not be read.
     pub fn uses_embedded(&self) -> bool {
-        self.with_snapshot(|s| !s.from_file)
+        !self.current().get().from_file
     }
 
     /// Looks up a service by name or alias, as [`get_serv_by_name`] does,
@@ -618,40 +611,13 @@ impl ServicesFile {
         }
     }
 
-    /// Runs `f` on the current snapshot: the calling thread's cached one
-    /// when its generation is current (no lock, no reference count),
-    /// otherwise a fresh copy from under the read lock, which the thread
-    /// then caches.
-    #[inline]
-    fn with_snapshot<R>(&self, f: impl Fn(&Snapshot) -> R) -> R {
-        let generation = self.current_generation();
-        // The answer is written straight into `out`: returning it through
-        // `try_with`'s `Result<Option<R>>` copied the 80-byte
-        // `io::Result<Servent>` three times, a third of a cached lookup.
-        let mut out: Option<R> = None;
-        let _ = CACHED.try_with(|cell| {
-            // Busy only if `f` itself did a lookup; then the slow path.
-            if let Ok(mut cached) = cell.try_borrow_mut() {
-                if cached.as_ref().map(|s| s.generation) != Some(generation) {
-                    *cached = Some(self.snapshot());
-                }
-                if let Some(s) = cached.as_ref() {
-                    out = Some(f(s));
-                }
-            }
-        });
-        match out {
-            Some(result) => result,
-            None => f(&self.snapshot()),
-        }
-    }
-
-    /// The current snapshot for a lookup that runs no other lookup before
+    /// The current snapshot, for a caller that runs no other lookup before
     /// it is done with it: a pointer to the calling thread's cached one
-    /// when that is usable, so the answer is built in place by the caller
-    /// (through `with_snapshot`'s closure, the 80-byte
-    /// `io::Result<Servent>` was moved twice more, which cost a third of a
-    /// cached lookup), otherwise a copy.
+    /// when its generation is current (no lock, no reference count), so
+    /// the answer is built in place by the caller (through a closure, the
+    /// 80-byte `io::Result<Servent>` was moved twice more, which cost a
+    /// third of a cached lookup); otherwise a copy from under the read
+    /// lock, which the thread then caches.
     #[inline(always)]
     fn current(&self) -> Current {
         let generation = self.current_generation();
