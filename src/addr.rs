@@ -10,7 +10,7 @@ use std::os::raw::c_int;
 use std::path::Path;
 
 use crate::error::{invalid_input, with_kind};
-use crate::sys;
+use crate::sys::{self, SockAddr};
 use crate::{Domain, Port};
 
 /// The length type of socket addresses: `socklen_t` on Unix, `int` on
@@ -24,56 +24,11 @@ pub type RawSockAddr = sys::sockaddr;
 /// [`SockAddr::from_raw_parts`].
 pub type RawSockAddrStorage = sys::sockaddr_storage;
 
-/// An owned socket address of any family: IPv4, IPv6, a Unix-domain path, a
-/// Linux abstract name, an unnamed Unix socket, or the raw bytes of any
-/// other family the kernel reports.
-///
-/// It replaces the seed's `ptr SockAddr` + `SockLen` pair: the address and
-/// its length travel together, so nothing can pass a length that does not
-/// match. It is a `sockaddr_storage` (128 bytes) and a length, with no heap
-/// allocation.
-///
-/// # Examples
-/// ```
-/// use nativesockets::{Domain, SockAddr};
-/// use std::net::SocketAddr;
-///
-/// let std_addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-/// let addr = SockAddr::from(std_addr);
-/// assert_eq!(addr.domain(), Some(Domain::Inet));
-/// assert_eq!(addr.as_socket_addr(), Some(std_addr));
-/// assert_eq!(addr.to_string(), "127.0.0.1:8080");
-///
-/// let dir = std::env::temp_dir();
-/// let unix = SockAddr::unix(dir.join("demo.sock")).unwrap();
-/// assert_eq!(unix.domain(), Some(Domain::Unix));
-/// assert_eq!(unix.as_unix_path(), Some(dir.join("demo.sock").as_path()));
-/// ```
-#[derive(Clone)]
-pub struct SockAddr {
-    storage: sys::sockaddr_storage,
-    len: sys::socklen_t,
-}
-
+/// `SockAddr`'s public constructors, accessors and conversions. The type
+/// itself (its storage, `as_ptr` and `len`) is defined in
+/// `sys/sock_addr.rs`, at the bottom, because the platform layer takes and
+/// fills it.
 impl SockAddr {
-    /// An all-zero address of length 0 (family `AF_UNSPEC`), for the OS
-    /// to fill.
-    pub(crate) fn empty() -> SockAddr {
-        SockAddr {
-            // SAFETY: sockaddr_storage is plain data; all zeros is valid.
-            storage: unsafe { mem::zeroed() },
-            len: 0,
-        }
-    }
-
-    /// The storage and the length for a call that writes an address
-    /// (`accept`, `getsockname`, `recvfrom`): the length starts at the
-    /// storage's size and the call sets it.
-    pub(crate) fn out_parts(&mut self) -> (*mut sys::sockaddr_storage, *mut sys::socklen_t) {
-        self.len = mem::size_of::<sys::sockaddr_storage>() as sys::socklen_t;
-        (&mut self.storage, &mut self.len)
-    }
-
     /// A Unix-domain address for the file system path `path`.
     ///
     /// # Errors
@@ -228,19 +183,6 @@ impl SockAddr {
         }
     }
 
-    /// A pointer to the address, for a raw OS call (`bind`, `connect`,
-    /// `sendto`), to be passed with [`len`](Self::len).
-    pub fn as_ptr(&self) -> *const RawSockAddr {
-        (&self.storage as *const sys::sockaddr_storage).cast()
-    }
-
-    /// The address's length in bytes (the `SockLen` the seed passes beside
-    /// the pointer).
-    #[allow(clippy::len_without_is_empty)]
-    pub fn len(&self) -> SockLen {
-        self.len
-    }
-
     /// The address as the OS lays it out, `len()` bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.storage_bytes()[..self.len as usize]
@@ -384,31 +326,6 @@ fn bytes_path(bytes: &[u8]) -> Option<&Path> {
 #[cfg(not(unix))]
 fn bytes_path(bytes: &[u8]) -> Option<&Path> {
     std::str::from_utf8(bytes).ok().map(Path::new)
-}
-
-impl From<SocketAddrV4> for SockAddr {
-    fn from(addr: SocketAddrV4) -> SockAddr {
-        let mut out = SockAddr::empty();
-        out.len = sys::put_v4(&mut out.storage, &addr);
-        out
-    }
-}
-
-impl From<SocketAddrV6> for SockAddr {
-    fn from(addr: SocketAddrV6) -> SockAddr {
-        let mut out = SockAddr::empty();
-        out.len = sys::put_v6(&mut out.storage, &addr);
-        out
-    }
-}
-
-impl From<SocketAddr> for SockAddr {
-    fn from(addr: SocketAddr) -> SockAddr {
-        match addr {
-            SocketAddr::V4(a) => a.into(),
-            SocketAddr::V6(a) => a.into(),
-        }
-    }
 }
 
 impl PartialEq for SockAddr {

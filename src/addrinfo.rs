@@ -1,5 +1,5 @@
 //! `get_addr_info`: `getaddrinfo(3)` with an owned result list that frees
-//! itself, and the error sorting the name lookups share.
+//! itself.
 
 use std::ffi::CStr;
 use std::fmt;
@@ -9,9 +9,10 @@ use std::net::SocketAddr;
 use std::os::raw::c_int;
 use std::ptr::NonNull;
 
-use crate::error::{context, invalid_input, not_found, with_c_name, with_kind};
-use crate::sys;
-use crate::{Domain, Port, Protocol, SockAddr, SockType};
+use crate::cstr::with_c_name;
+use crate::error::{invalid_input, LookupError};
+use crate::sys::{self, SockAddr};
+use crate::{Domain, Port, Protocol, SockType};
 
 /// The C library's `struct addrinfo` (`ADDRINFOA` on Windows), for
 /// [`AddrInfoList::as_raw`].
@@ -118,9 +119,8 @@ pub fn get_addr_info(
         protocol.to_int(),
     );
     with_c_name("address", address, |node| {
-        match sys::getaddrinfo(node, None, &hints) {
-            Ok(head) => {
-                let list = AddrInfoList { head };
+        match AddrInfoList::lookup(node, &hints) {
+            Ok(list) => {
                 if port.0 != 0 && sock_type != SockType::Raw {
                     list.set_port(port.0);
                 }
@@ -150,66 +150,6 @@ fn lookup_failed(
     )
 }
 
-/// Why a lookup in a system database failed, sorted by the platform layer
-/// (`sys::getaddrinfo`, `sys::host_by_name`, ...) so that every platform
-/// maps its codes to the same `io::ErrorKind`s. Each variant carries the
-/// system's text (`gai_strerror`, `hstrerror`, `FormatMessage`).
-#[derive(Debug)]
-pub(crate) enum LookupError {
-    /// No such name, or no address of the family asked for
-    /// (`EAI_NONAME`, `HOST_NOT_FOUND`, `NO_DATA`, ...).
-    NotFound(String),
-    /// A temporary failure: a later try may succeed (`EAI_AGAIN`,
-    /// `TRY_AGAIN`).
-    TryAgain(String),
-    /// The resolver does not support the family, type or protocol asked
-    /// for (`EAI_FAMILY`, `EAI_SOCKTYPE`, `EAI_SERVICE`).
-    Unsupported(String),
-    /// `EAI_MEMORY`.
-    OutOfMemory(String),
-    /// A failure retrying will not fix (`EAI_FAIL`, `NO_RECOVERY`).
-    Failed(String),
-    /// An OS error (`EAI_SYSTEM` with `errno`, `NETDB_INTERNAL`).
-    Os(io::Error),
-}
-
-impl LookupError {
-    /// The `io::Error` a user sees: `<what> <value:?>: <system's
-    /// reason><detail>`.
-    pub(crate) fn into_error(
-        self,
-        what: &str,
-        value: impl fmt::Debug,
-        detail: fmt::Arguments<'_>,
-    ) -> io::Error {
-        match self {
-            LookupError::NotFound(why) => not_found(what, value, &format!("{why}{detail}")),
-            LookupError::TryAgain(why) => with_kind(
-                io::ErrorKind::TimedOut,
-                what,
-                value,
-                &format!("{why}{detail} (a temporary failure: try again later)"),
-            ),
-            LookupError::Unsupported(why) => with_kind(
-                io::ErrorKind::Unsupported,
-                what,
-                value,
-                &format!("{why}{detail}"),
-            ),
-            LookupError::OutOfMemory(why) => with_kind(
-                io::ErrorKind::OutOfMemory,
-                what,
-                value,
-                &format!("{why}{detail}"),
-            ),
-            LookupError::Failed(why) => {
-                with_kind(io::ErrorKind::Other, what, value, &format!("{why}{detail}"))
-            }
-            LookupError::Os(err) => context(err, what, value),
-        }
-    }
-}
-
 /// The result of [`get_addr_info`]: the C library's list of addresses,
 /// owned, freed with `freeaddrinfo` when dropped.
 ///
@@ -228,6 +168,12 @@ unsafe impl Send for AddrInfoList {}
 unsafe impl Sync for AddrInfoList {}
 
 impl AddrInfoList {
+    /// `getaddrinfo` for `node` with `hints`, no service, owned.
+    #[inline]
+    pub(crate) fn lookup(node: &CStr, hints: &sys::addrinfo) -> Result<AddrInfoList, LookupError> {
+        sys::getaddrinfo(node, None, hints).map(|head| AddrInfoList { head })
+    }
+
     /// The entries, in the order the resolver gave them (the order to try
     /// them in, after RFC 6724 sorting by glibc).
     pub fn iter(&self) -> AddrInfoIter<'_> {
@@ -390,13 +336,22 @@ impl<'a> AddrInfo<'a> {
     /// only (`AI_CANONNAME`), `None` on the others and where the name is
     /// not UTF-8. For a numeric address it is the address text.
     pub fn canonical_name(&self) -> Option<&'a str> {
+        self.canonical_name_c()?.to_str().ok()
+    }
+
+    /// The canonical name, lossily converted when it is not UTF-8.
+    pub(crate) fn canonical_name_lossy(&self) -> Option<String> {
+        Some(self.canonical_name_c()?.to_string_lossy().into_owned())
+    }
+
+    fn canonical_name_c(&self) -> Option<&'a CStr> {
         let p = self.node.ai_canonname;
         if p.is_null() {
             return None;
         }
         // SAFETY: a non-null ai_canonname is a NUL-terminated string alive
         // as long as the list.
-        unsafe { CStr::from_ptr(p.cast()) }.to_str().ok()
+        Some(unsafe { CStr::from_ptr(p.cast()) })
     }
 }
 
@@ -420,44 +375,5 @@ impl fmt::Debug for AddrInfo<'_> {
             d.field("canonical_name", &name);
         }
         d.finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::MAX_NAME_LEN;
-
-    #[test]
-    fn names_are_checked_before_use() {
-        let kind = |v: &str| with_c_name("address", v, |_| Ok(())).unwrap_err().kind();
-        assert_eq!(kind(""), io::ErrorKind::InvalidInput);
-        assert_eq!(kind("a\0b"), io::ErrorKind::InvalidInput);
-        assert_eq!(
-            kind(&"a".repeat(MAX_NAME_LEN + 1)),
-            io::ErrorKind::InvalidInput
-        );
-        let n = with_c_name("address", &"a".repeat(MAX_NAME_LEN), |c| {
-            Ok(c.to_bytes().len())
-        });
-        assert_eq!(n.unwrap(), MAX_NAME_LEN);
-    }
-
-    #[test]
-    fn nul_bytes_are_found_at_every_position() {
-        for len in 1..=20 {
-            let clean: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
-            let copied = with_c_name("x", &clean, |c| Ok(c.to_str().unwrap().to_owned()));
-            assert_eq!(copied.unwrap(), clean);
-            for at in 0..len {
-                let mut bytes = clean.clone().into_bytes();
-                bytes[at] = 0;
-                let text = String::from_utf8(bytes).unwrap();
-                assert!(with_c_name("x", &text, |_| Ok(())).is_err(), "{len} {at}");
-            }
-        }
-        // Bytes over 0x80 must not read as NUL (the word trick's false
-        // positives are only ever next to a real zero byte).
-        assert!(with_c_name("x", "é\u{80}\u{ff}ÿÿÿÿ", |_| Ok(())).is_ok());
     }
 }

@@ -1,13 +1,15 @@
 //! Hosts and protocols through the system resolver: `get_host_by_name`,
 //! `get_host_by_addr`, `get_hostname`, `get_proto_by_name`.
 
+use std::ffi::CStr;
 use std::io;
 use std::net::{IpAddr, Ipv6Addr};
+use std::os::raw::c_int;
 
-use crate::addrinfo::LookupError;
-use crate::error::with_c_name;
-use crate::error::{invalid_input, not_found};
-use crate::sys;
+use crate::addrinfo::AddrInfoList;
+use crate::cstr::with_c_name;
+use crate::error::{invalid_input, not_found, LookupError};
+use crate::sys::{self, HostEntry};
 use crate::Domain;
 
 /// A host's entry in the hosts database (Nim's `Hostent`, C's
@@ -74,20 +76,23 @@ pub fn get_host_by_name(name: &str) -> io::Result<Hostent> {
     sys::init();
     with_c_name("host name", name, |c_name| {
         let answer = if name.parse::<Ipv6Addr>().is_ok() {
-            sys::host_by_name(c_name, sys::AF_INET6)
+            host_by_name(c_name, sys::AF_INET6)
         } else {
-            match sys::host_by_name(c_name, sys::AF_INET) {
+            match host_by_name(c_name, sys::AF_INET) {
                 // The IPv4 reason ("Unknown host") is the one to report
                 // when neither family has an address.
-                Err(LookupError::NotFound(why)) => sys::host_by_name(c_name, sys::AF_INET6)
-                    .map_err(|e| match e {
+                Err(LookupError::NotFound(why)) => {
+                    host_by_name(c_name, sys::AF_INET6).map_err(|e| match e {
                         LookupError::NotFound(_) => LookupError::NotFound(why),
                         other => other,
-                    }),
+                    })
+                }
                 other => other,
             }
         };
-        answer.map_err(|e| e.into_error("host name", name, format_args!("")))
+        answer
+            .and_then(hostent)
+            .map_err(|e| e.into_error("host name", name, format_args!("")))
     })
 }
 
@@ -133,7 +138,53 @@ pub fn get_host_by_addr(ip: &str) -> io::Result<Hostent> {
         v4 => v4,
     };
     sys::init();
-    sys::host_by_addr(addr).map_err(|e| e.into_error("IP address", ip, format_args!("")))
+    sys::host_by_addr(addr)
+        .and_then(hostent)
+        .map_err(|e| e.into_error("IP address", ip, format_args!("")))
+}
+
+/// The platform's thread-safe lookup by name for `family`, or, where it
+/// has none (macOS, IPv6 on Windows), `getaddrinfo` with `AI_CANONNAME`:
+/// the canonical name and every distinct address, no aliases.
+fn host_by_name(name: &CStr, family: c_int) -> Result<HostEntry, LookupError> {
+    if let Some(answer) = sys::host_by_name(name, family) {
+        return answer;
+    }
+    let hints = sys::addrinfo_hints(sys::AI_CANONNAME, family, sys::SOCK_STREAM, 0);
+    let list = AddrInfoList::lookup(name, &hints)?;
+    let mut entry = HostEntry {
+        name: list
+            .first()
+            .canonical_name_lossy()
+            .unwrap_or_else(|| name.to_string_lossy().into_owned()),
+        aliases: Vec::new(),
+        family,
+        length: if family == sys::AF_INET6 { 16 } else { 4 },
+        addrs: Vec::new(),
+    };
+    for ip in list
+        .iter()
+        .filter_map(|ai| ai.socket_addr())
+        .map(|a| a.ip())
+    {
+        if !entry.addrs.contains(&ip) {
+            entry.addrs.push(ip);
+        }
+    }
+    Ok(entry)
+}
+
+/// The public form of a platform's answer.
+fn hostent(entry: HostEntry) -> Result<Hostent, LookupError> {
+    let addrtype = Domain::from_int(entry.family)
+        .ok_or_else(|| LookupError::Failed(format!("unknown address family {}", entry.family)))?;
+    Ok(Hostent {
+        name: entry.name,
+        aliases: entry.aliases,
+        addrtype,
+        length: entry.length,
+        addr_list: entry.addrs,
+    })
 }
 
 /// Returns this machine's host name (newer Nim's `getHostname`).

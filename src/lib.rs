@@ -51,16 +51,19 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
-#[cfg_attr(unix, path = "sys/unix.rs")]
-#[cfg_attr(windows, path = "sys/windows.rs")]
-mod sys;
-
 #[cfg(not(any(unix, windows)))]
 compile_error!("nativesockets supports Unix and Windows only");
 
+// The ground floor (ARCHITECTURE.md): the platform layer and the error
+// builders, which import nothing from the modules below them in this list.
+mod error;
+mod sys;
+
+// The portable layer, one concern a file.
 mod addr;
 mod addrinfo;
-mod error;
+mod conversions;
+mod cstr;
 mod hosts;
 mod options;
 mod select;
@@ -71,7 +74,7 @@ mod types;
 #[cfg(windows)]
 pub mod windows;
 
-pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockAddr, SockLen};
+pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use options::*;
@@ -83,6 +86,7 @@ pub use socket::{
     RawSocketHandle, SocketHandle, OS_INVALID_SOCKET, SOMAXCONN,
 };
 pub use sockref::SocketRef;
+pub use sys::SockAddr;
 pub use types::{htonl, htons, ntohl, ntohs, Domain, Port, Protocol, SockType};
 
 /// The README's examples, compiled and run as doc tests so they stay true.

@@ -118,7 +118,7 @@ pub const MSG_WAITALL: i32 = sys::MSG_WAITALL;
 /// ```
 #[inline]
 pub fn get_sock_opt_int(socket: &SocketHandle, level: i32, optname: i32) -> io::Result<i32> {
-    sys::getsockopt::<c_int>(socket.sys(), level, optname)
+    socket.get_sock_opt_int(level, optname)
 }
 
 /// Sets an integer socket option (Nim's `setSockOptInt`); see
@@ -132,12 +132,24 @@ pub fn set_sock_opt_int(
     optname: i32,
     optval: i32,
 ) -> io::Result<()> {
-    sys::setsockopt::<c_int>(socket.sys(), level, optname, optval)
+    socket.set_sock_opt_int(level, optname, optval)
 }
 
-/// Typed getters and setters: each is one `getsockopt` / `setsockopt`
-/// call with the option named in its doc.
+/// The seed's integer options, and typed getters and setters: each is one
+/// `getsockopt` / `setsockopt` call with the option named in its doc.
 impl SocketHandle {
+    /// Reads an integer socket option; see [`get_sock_opt_int`].
+    #[inline]
+    pub fn get_sock_opt_int(&self, level: i32, optname: i32) -> io::Result<i32> {
+        sys::getsockopt::<c_int>(self.sys(), level, optname)
+    }
+
+    /// Sets an integer socket option; see [`set_sock_opt_int`].
+    #[inline]
+    pub fn set_sock_opt_int(&self, level: i32, optname: i32, optval: i32) -> io::Result<()> {
+        sys::setsockopt::<c_int>(self.sys(), level, optname, optval)
+    }
+
     fn get_bool(&self, level: c_int, name: c_int) -> io::Result<bool> {
         sys::getsockopt::<c_int>(self.sys(), level, name).map(|v| v != 0)
     }

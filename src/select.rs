@@ -17,9 +17,9 @@
 use std::io;
 use std::time::{Duration, Instant};
 
-use crate::error::{invalid_input, with_kind};
-use crate::sys;
-use crate::{RawSocketHandle, SockAddr, SocketHandle};
+use crate::error::invalid_input;
+use crate::sys::{self, Direction};
+use crate::RawSocketHandle;
 
 /// A socket that [`select`] and [`select_write`] can wait on: anything
 /// that can tell its raw OS handle.
@@ -51,13 +51,6 @@ impl<T: sys::AsSocket + ?Sized> AsSocketHandle for T {
     fn raw_socket(&self) -> RawSocketHandle {
         sys::raw_of(self) as RawSocketHandle
     }
-}
-
-/// What a wait is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Interest {
-    Read,
-    Write,
 }
 
 /// Waits until at least one handle in `readfds` is ready to read, or the
@@ -132,12 +125,12 @@ pub(crate) enum Interest {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn select<H: AsSocketHandle>(readfds: &mut Vec<H>, timeout_ms: i32) -> io::Result<usize> {
-    wait_for(readfds, timeout_ms, Interest::Read)
+    wait_for(readfds, timeout_ms, Direction::Read)
 }
 
 /// The same as [`select`], under newer Nim's name `selectRead`.
 pub fn select_read<H: AsSocketHandle>(readfds: &mut Vec<H>, timeout_ms: i32) -> io::Result<usize> {
-    wait_for(readfds, timeout_ms, Interest::Read)
+    wait_for(readfds, timeout_ms, Direction::Read)
 }
 
 /// Waits until at least one handle in `writefds` is ready to write, or the
@@ -174,13 +167,13 @@ pub fn select_write<H: AsSocketHandle>(
     writefds: &mut Vec<H>,
     timeout_ms: i32,
 ) -> io::Result<usize> {
-    wait_for(writefds, timeout_ms, Interest::Write)
+    wait_for(writefds, timeout_ms, Direction::Write)
 }
 
 fn wait_for<H: AsSocketHandle>(
     handles: &mut Vec<H>,
     timeout_ms: i32,
-    interest: Interest,
+    direction: Direction,
 ) -> io::Result<usize> {
     let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
     if handles.is_empty() {
@@ -201,7 +194,7 @@ fn wait_for<H: AsSocketHandle>(
     }
     let mut set = sys::PollSet::new(
         handles.iter().map(|h| h.raw_socket() as sys::Socket),
-        interest,
+        direction,
     )?;
     if wait(&mut set, timeout)? == 0 {
         handles.clear();
@@ -239,95 +232,11 @@ fn ceil_ms(d: Duration) -> i32 {
     i32::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX)
 }
 
-impl SocketHandle {
-    /// Connects to `addr`, giving up after `timeout`.
-    ///
-    /// The socket is made non-blocking, the connect is started, and the
-    /// call waits until the socket is writable (the connect finished) or
-    /// the timeout passes; then the connect's own outcome is read from
-    /// `SO_ERROR`. The socket's blocking mode is restored on every path,
-    /// success or error, so a blocking socket stays blocking and a
-    /// non-blocking one stays non-blocking.
-    ///
-    /// Corresponds to `connect(2)` on a non-blocking socket, `poll(2)` with
-    /// `POLLOUT` and `getsockopt(SO_ERROR)` on Unix, and `connect`,
-    /// `select` (`writefds` and `exceptfds`) and `getsockopt(SO_ERROR)` on
-    /// Windows. A wait cut short by a signal resumes with the time left.
-    /// Windows cannot report a socket's blocking mode, so there the socket
-    /// is always left blocking afterwards, as std's `connect_timeout` does.
-    ///
-    /// On `TimedOut` the connect may still be going on in the background:
-    /// close the socket, or use a new one, rather than connect again.
-    ///
-    /// # Errors
-    /// - `InvalidInput` for a zero `timeout` (as std's `connect_timeout`).
-    /// - `TimedOut`, naming the address, when the connect did not finish in
-    ///   time.
-    /// - The connect's own error, with its OS code: `ConnectionRefused`,
-    ///   `HostUnreachable`, ...
-    /// - For a Unix-domain socket whose listener's backlog is full, the
-    ///   OS's `WouldBlock` (`EAGAIN`): such a connect does not go on in the
-    ///   background, so there is nothing to wait for.
-    ///
-    /// # Examples
-    /// ```
-    /// use nativesockets::{new_native_socket, Domain, Protocol, SockAddr, SockType};
-    /// use std::time::Duration;
-    ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
-    /// s.connect_timeout(&SockAddr::from(listener.local_addr()?), Duration::from_secs(5))?;
-    /// assert_eq!(s.peer_addr()?.as_socket_addr(), Some(listener.local_addr()?));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn connect_timeout(&self, addr: &SockAddr, timeout: Duration) -> io::Result<()> {
-        if timeout.is_zero() {
-            return Err(invalid_input("connect timeout", timeout, "is zero"));
-        }
-        let was_nonblocking = sys::is_nonblocking(self.sys())?;
-        if !was_nonblocking {
-            sys::set_nonblocking(self.sys(), true)?;
-        }
-        let result = self.connect_within(addr, timeout);
-        if !was_nonblocking {
-            let restored = sys::set_nonblocking(self.sys(), false);
-            // The connect's error says more than a failed restore would.
-            if result.is_ok() {
-                restored?;
-            }
-        }
-        result
-    }
-
-    fn connect_within(&self, addr: &SockAddr, timeout: Duration) -> io::Result<()> {
-        if self.start_connect(addr)? {
-            return Ok(());
-        }
-        let mut set = sys::PollSet::new(std::iter::once(self.sys()), Interest::Write)?;
-        if wait(&mut set, Some(timeout))? == 0 {
-            return Err(with_kind(
-                io::ErrorKind::TimedOut,
-                "connect to",
-                format_args!("{addr}"),
-                &format!("no connection within {timeout:?}"),
-            ));
-        }
-        if let Some(e) = self.take_error()? {
-            return Err(e);
-        }
-        // Writable with no pending error should mean connected; a peer
-        // address proves it, and its absence must not pass as success.
-        match self.peer_addr() {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(with_kind(
-                io::ErrorKind::ConnectionRefused,
-                "connect to",
-                format_args!("{addr}"),
-                "the connection failed and the OS gave no reason",
-            )),
-            Err(e) => Err(e),
-        }
-    }
+/// Waits until `socket` is writable (for `connect_timeout`: the connect
+/// finished, or failed) or `timeout` passes; `false` on timeout.
+pub(crate) fn wait_writable(socket: sys::Socket, timeout: Duration) -> io::Result<bool> {
+    let mut set = sys::PollSet::new(std::iter::once(socket), Direction::Write)?;
+    Ok(wait(&mut set, Some(timeout))? != 0)
 }
 
 #[cfg(test)]

@@ -5,12 +5,14 @@
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
 use std::mem::ManuallyDrop;
-use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
+use std::net::Shutdown;
 use std::os::raw::c_int;
+use std::time::Duration;
 
-use crate::addr::{ip_string, SockAddr};
-use crate::error::with_kind;
-use crate::sys;
+use crate::addr::ip_string;
+use crate::error::{invalid_input, with_kind};
+use crate::select::wait_writable;
+use crate::sys::{self, SockAddr};
 use crate::{Domain, Port, Protocol, SockType};
 
 /// The raw OS handle of a socket: `RawFd` on Unix, `RawSocket` on Windows.
@@ -93,17 +95,23 @@ impl SocketHandle {
     }
 
     /// Creates a socket; see [`new_native_socket`].
+    #[inline]
     pub fn new(
         domain: Domain,
         sock_type: SockType,
         protocol: Protocol,
     ) -> io::Result<SocketHandle> {
-        new_native_socket(domain, sock_type, protocol)
+        SocketHandle::new_raw(domain.to_int(), sock_type.to_int(), protocol.to_int())
     }
 
     /// Creates a socket from raw numbers; see [`new_native_socket_raw`].
+    #[inline]
     pub fn new_raw(domain: c_int, sock_type: c_int, protocol: c_int) -> io::Result<SocketHandle> {
-        new_native_socket_raw(domain, sock_type, protocol)
+        sys::init();
+        match sys::socket(domain, sock_type, protocol) {
+            Ok(raw) => Ok(SocketHandle { raw }),
+            Err(e) => Err(socket_error(e, domain, sock_type, protocol)),
+        }
     }
 
     /// Closes the socket and reports the OS's answer, which dropping
@@ -126,7 +134,7 @@ impl SocketHandle {
     /// of the wrong family.
     #[inline]
     pub fn bind_addr(&self, addr: &SockAddr) -> io::Result<()> {
-        sys::bind(self.raw, addr.as_ptr(), addr.len())
+        sys::bind(self.raw, addr)
     }
 
     /// Marks the socket as accepting connections, with room for `backlog`
@@ -150,9 +158,7 @@ impl SocketHandle {
     /// The OS error; `WouldBlock` on a non-blocking socket with nothing
     /// pending.
     pub fn accept(&self) -> io::Result<(SocketHandle, SockAddr)> {
-        let mut addr = SockAddr::empty();
-        let (storage, len) = addr.out_parts();
-        let raw = sys::accept(self.raw, storage, len)?;
+        let (raw, addr) = sys::accept(self.raw)?;
         Ok((SocketHandle { raw }, addr))
     }
 
@@ -172,7 +178,7 @@ impl SocketHandle {
     /// `connect_timeout`, which does both.
     #[inline]
     pub fn connect(&self, addr: &SockAddr) -> io::Result<()> {
-        sys::connect(self.raw, addr.as_ptr(), addr.len())
+        sys::connect(self.raw, addr)
     }
 
     /// Starts a connection without waiting for it, on a socket in
@@ -205,9 +211,97 @@ impl SocketHandle {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn start_connect(&self, addr: &SockAddr) -> io::Result<bool> {
-        match sys::connect(self.raw, addr.as_ptr(), addr.len()) {
+        match sys::connect(self.raw, addr) {
             Ok(()) => Ok(true),
             Err(e) if sys::connect_in_progress(&e) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Connects to `addr`, giving up after `timeout`.
+    ///
+    /// The socket is made non-blocking, the connect is started, and the
+    /// call waits until the socket is writable (the connect finished) or
+    /// the timeout passes; then the connect's own outcome is read from
+    /// `SO_ERROR`. The socket's blocking mode is restored on every path,
+    /// success or error, so a blocking socket stays blocking and a
+    /// non-blocking one stays non-blocking.
+    ///
+    /// Corresponds to `connect(2)` on a non-blocking socket, `poll(2)` with
+    /// `POLLOUT` and `getsockopt(SO_ERROR)` on Unix, and `connect`,
+    /// `select` (`writefds` and `exceptfds`) and `getsockopt(SO_ERROR)` on
+    /// Windows. A wait cut short by a signal resumes with the time left.
+    /// Windows cannot report a socket's blocking mode, so there the socket
+    /// is always left blocking afterwards, as std's `connect_timeout` does.
+    ///
+    /// On `TimedOut` the connect may still be going on in the background:
+    /// close the socket, or use a new one, rather than connect again.
+    ///
+    /// # Errors
+    /// - `InvalidInput` for a zero `timeout` (as std's `connect_timeout`).
+    /// - `TimedOut`, naming the address, when the connect did not finish in
+    ///   time.
+    /// - The connect's own error, with its OS code: `ConnectionRefused`,
+    ///   `HostUnreachable`, ...
+    /// - For a Unix-domain socket whose listener's backlog is full, the
+    ///   OS's `WouldBlock` (`EAGAIN`): such a connect does not go on in the
+    ///   background, so there is nothing to wait for.
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{new_native_socket, Domain, Protocol, SockAddr, SockType};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// s.connect_timeout(&SockAddr::from(listener.local_addr()?), Duration::from_secs(5))?;
+    /// assert_eq!(s.peer_addr()?.as_socket_addr(), Some(listener.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn connect_timeout(&self, addr: &SockAddr, timeout: Duration) -> io::Result<()> {
+        if timeout.is_zero() {
+            return Err(invalid_input("connect timeout", timeout, "is zero"));
+        }
+        let was_nonblocking = sys::is_nonblocking(self.raw)?;
+        if !was_nonblocking {
+            sys::set_nonblocking(self.raw, true)?;
+        }
+        let result = self.connect_within(addr, timeout);
+        if !was_nonblocking {
+            let restored = sys::set_nonblocking(self.raw, false);
+            // The connect's error says more than a failed restore would.
+            if result.is_ok() {
+                restored?;
+            }
+        }
+        result
+    }
+
+    fn connect_within(&self, addr: &SockAddr, timeout: Duration) -> io::Result<()> {
+        if self.start_connect(addr)? {
+            return Ok(());
+        }
+        if !wait_writable(self.raw, timeout)? {
+            return Err(with_kind(
+                io::ErrorKind::TimedOut,
+                "connect to",
+                format_args!("{addr}"),
+                &format!("no connection within {timeout:?}"),
+            ));
+        }
+        if let Some(e) = self.take_error()? {
+            return Err(e);
+        }
+        // Writable with no pending error should mean connected; a peer
+        // address proves it, and its absence must not pass as success.
+        match self.peer_addr() {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(with_kind(
+                io::ErrorKind::ConnectionRefused,
+                "connect to",
+                format_args!("{addr}"),
+                "the connection failed and the OS gave no reason",
+            )),
             Err(e) => Err(e),
         }
     }
@@ -262,7 +356,7 @@ impl SocketHandle {
     /// on Windows.
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: &SockAddr) -> io::Result<usize> {
-        sys::send_to(self.raw, buf, 0, addr.as_ptr(), addr.len())
+        sys::send_to(self.raw, buf, 0, addr)
     }
 
     /// Receives one datagram into `buf`; returns its length (cut to the
@@ -272,18 +366,12 @@ impl SocketHandle {
     /// Corresponds to `recvfrom(2)` on Unix and `recvfrom` on Windows.
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
-        let mut addr = SockAddr::empty();
-        let (storage, len) = addr.out_parts();
-        let n = sys::recv_from(self.raw, buf, 0, storage, len)?;
-        Ok((n, addr))
+        sys::recv_from(self.raw, buf, 0)
     }
 
     /// Like [`recv_from`](Self::recv_from), leaving the datagram queued.
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
-        let mut addr = SockAddr::empty();
-        let (storage, len) = addr.out_parts();
-        let n = sys::recv_from(self.raw, buf, sys::MSG_PEEK, storage, len)?;
-        Ok((n, addr))
+        sys::recv_from(self.raw, buf, sys::MSG_PEEK)
     }
 
     /// Shuts down the reading side, the writing side, or both.
@@ -308,10 +396,7 @@ impl SocketHandle {
     /// Windows (which fails with `WSAEINVAL` on a socket that is not
     /// bound: the crate then answers as Unix does).
     pub fn local_addr(&self) -> io::Result<SockAddr> {
-        let mut addr = SockAddr::empty();
-        let (storage, len) = addr.out_parts();
-        sys::getsockname(self.raw, storage, len)?;
-        Ok(addr)
+        sys::getsockname(self.raw)
     }
 
     /// The address of the connected peer.
@@ -322,20 +407,26 @@ impl SocketHandle {
     /// # Errors
     /// `NotConnected` on a socket that is not connected.
     pub fn peer_addr(&self) -> io::Result<SockAddr> {
-        let mut addr = SockAddr::empty();
-        let (storage, len) = addr.out_parts();
-        sys::getpeername(self.raw, storage, len)?;
-        Ok(addr)
+        sys::getpeername(self.raw)
     }
 
-    /// The socket's family; see [`get_sock_domain`].
+    /// The socket's family, whether or not it is bound; see
+    /// [`get_sock_domain`].
     pub fn domain(&self) -> io::Result<Domain> {
-        get_sock_domain(self)
+        let family = sys::socket_family(self.raw)?;
+        Domain::from_int(family).ok_or_else(|| {
+            with_kind(
+                io::ErrorKind::InvalidData,
+                "socket family",
+                family,
+                "is not AF_UNSPEC, AF_UNIX, AF_INET or AF_INET6",
+            )
+        })
     }
 
-    /// The socket's port; see [`get_sock_name`].
+    /// The port the socket is bound to; see [`get_sock_name`].
     pub fn sock_name(&self) -> io::Result<Port> {
-        get_sock_name(self)
+        Ok(self.local_addr()?.port().unwrap_or_default())
     }
 
     /// Sets or clears non-blocking mode; see [`set_blocking`].
@@ -439,34 +530,6 @@ impl Write for &SocketHandle {
     }
 }
 
-macro_rules! std_conversions {
-    ($($std:ty),* $(,)?) => {$(
-        impl From<$std> for SocketHandle {
-            fn from(s: $std) -> SocketHandle {
-                SocketHandle { raw: sys::into_raw(s) }
-            }
-        }
-
-        impl From<SocketHandle> for $std {
-            fn from(s: SocketHandle) -> $std {
-                // SAFETY: `into_raw` gives up ownership of an open socket,
-                // which the std type now owns. Like socket2, the socket's
-                // type is not checked: a UDP socket made into a TcpStream
-                // fails on use, it is not unsound.
-                unsafe { sys::from_raw(s.into_raw() as sys::Socket) }
-            }
-        }
-    )*};
-}
-
-std_conversions!(TcpStream, TcpListener, UdpSocket);
-#[cfg(unix)]
-std_conversions!(
-    std::os::unix::net::UnixStream,
-    std::os::unix::net::UnixListener,
-    std::os::unix::net::UnixDatagram,
-);
-
 /// Creates a socket (Nim's `newNativeSocket`).
 ///
 /// The socket is close-on-exec (not inherited by child processes) and
@@ -495,7 +558,7 @@ pub fn new_native_socket(
     sock_type: SockType,
     protocol: Protocol,
 ) -> io::Result<SocketHandle> {
-    new_native_socket_raw(domain.to_int(), sock_type.to_int(), protocol.to_int())
+    SocketHandle::new(domain, sock_type, protocol)
 }
 
 /// Creates a socket from the platform's raw numbers (Nim's
@@ -518,14 +581,10 @@ pub fn new_native_socket_raw(
     sock_type: c_int,
     protocol: c_int,
 ) -> io::Result<SocketHandle> {
-    sys::init();
-    match sys::socket(domain, sock_type, protocol) {
-        Ok(raw) => Ok(SocketHandle { raw }),
-        Err(e) => Err(socket_error(e, domain, sock_type, protocol)),
-    }
+    SocketHandle::new_raw(domain, sock_type, protocol)
 }
 
-/// The error of `new_native_socket_raw`: one naming the three numbers
+/// The error of `SocketHandle::new_raw`: one naming the three numbers
 /// when the OS refused them, else the OS error as it is. Out of line, so
 /// the inlined call stays the system call and a test.
 #[cold]
@@ -608,15 +667,7 @@ pub fn set_inheritable(socket: &SocketHandle, inheritable: bool) -> io::Result<(
 /// The OS error (`EBADF`, `ENOTSOCK`), or `InvalidData` naming the number
 /// when the family is not one [`Domain`] models.
 pub fn get_sock_domain(socket: &SocketHandle) -> io::Result<Domain> {
-    let family = sys::socket_family(socket.raw)?;
-    Domain::from_int(family).ok_or_else(|| {
-        with_kind(
-            io::ErrorKind::InvalidData,
-            "socket family",
-            family,
-            "is not AF_UNSPEC, AF_UNIX, AF_INET or AF_INET6",
-        )
-    })
+    socket.domain()
 }
 
 /// Returns the port `socket` is bound to (Nim's `getSockName`); 0 for an
@@ -633,7 +684,7 @@ pub fn get_sock_domain(socket: &SocketHandle) -> io::Result<Domain> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn get_sock_name(socket: &SocketHandle) -> io::Result<Port> {
-    Ok(socket.local_addr()?.port().unwrap_or_default())
+    socket.sock_name()
 }
 
 /// Returns the local address of `socket` as text and port (Nim's
