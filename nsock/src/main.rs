@@ -2,11 +2,11 @@
 //! public API of `nativesockets`, so that it doubles as proof that the API
 //! is enough for real tools.
 
+mod address;
 mod json;
 mod lookup;
 mod relay;
 mod scan;
-mod target;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use target::PortList;
+use address::PortList;
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 1 a name was not found, a connection failed or \
@@ -144,7 +144,7 @@ struct ScanArgs {
     /// The host to scan: a name (every address it has is scanned) or an address.
     host: String,
     /// Ports and ranges, like `22,80,8000-8100` [default: the TCP ports of the services database].
-    #[arg(value_parser = target::parse_port_list)]
+    #[arg(value_parser = address::parse_port_list)]
     ports: Option<PortList>,
     /// How long each connect may take, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000,
@@ -179,7 +179,7 @@ struct RelayFlags {
 struct ListenArgs {
     /// Where to listen: `PORT`, `:PORT` (every interface), `ADDR:PORT` or `[IPV6]:PORT`; port 0 picks a free one.
     #[arg(value_name = "[ADDR:]PORT", required_unless_present = "unix",
-          value_parser = target::listen_address)]
+          value_parser = address::listen_address)]
     address: Option<String>,
     /// Listen on a Unix-domain socket at PATH instead (the file is removed on exit).
     #[arg(long, value_name = "PATH", conflicts_with = "address")]
@@ -195,7 +195,7 @@ struct ListenArgs {
 struct ConnectArgs {
     /// `HOST:PORT` or `[IPV6]:PORT`; PORT may be a service name.
     #[arg(value_name = "HOST:PORT", required_unless_present = "unix",
-          value_parser = target::connect_address)]
+          value_parser = address::connect_address)]
     target: Option<String>,
     /// Connect to the Unix-domain socket at PATH instead.
     #[arg(long, value_name = "PATH", conflicts_with = "target")]

@@ -27,7 +27,7 @@ use nativesockets::{
     SockType, SocketHandle, SOMAXCONN,
 };
 
-use crate::target::{resolve_port, split_host_port};
+use crate::address::{resolve_port, split_host_port};
 use crate::{context, stdout_failure, Failure};
 
 pub const LISTEN_HELP: &str = "\

@@ -11,8 +11,8 @@ use nativesockets::{
     RawSocketHandle, SockAddr, SockType, SocketHandle,
 };
 
+use crate::address::PortList;
 use crate::json::Json;
-use crate::target::PortList;
 use crate::{context, emit, Failure};
 
 pub const SCAN_HELP: &str = "\
