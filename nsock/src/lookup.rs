@@ -10,8 +10,9 @@ use nativesockets::{
     Servent, SockType,
 };
 
+use crate::address;
 use crate::json::Json;
-use crate::{address, emit, Failure};
+use crate::output::{emit, Failure};
 
 pub const SERV_JSON: &str = "\
 JSON (--json): an array with one object per entry found:
