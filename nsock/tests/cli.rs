@@ -784,6 +784,23 @@ fn exchange(
     (l_out.join().unwrap(), c_out.join().unwrap())
 }
 
+/// Sends `ping` from the datagram relay `c` to the listening one `l` and
+/// `pong` back, then ends both; returns what `l` printed on stderr.
+fn ping_pong(mut l: Listener, mut c: Proc) -> String {
+    let mut l_stdin = l.child.stdin.take().unwrap();
+    let l_stdout = l.child.stdout.take().unwrap();
+    let mut c_stdin = c.stdin.take().unwrap();
+    let c_stdout = c.stdout.take().unwrap();
+    c_stdin.write_all(b"ping").unwrap();
+    assert_eq!(read_n(l_stdout, 4).0, b"ping");
+    // The listener answers its latest sender.
+    l_stdin.write_all(b"pong").unwrap();
+    assert_eq!(read_n(c_stdout, 4).0, b"pong");
+    drop(c);
+    drop(l.child);
+    l.stderr.join().unwrap()
+}
+
 #[test]
 fn listen_and_connect_move_data_both_ways() {
     let (at_listener, at_connector) = exchange(
@@ -902,23 +919,9 @@ fn listen_keep_serves_connections_one_after_another() {
 
 #[test]
 fn udp_datagrams_go_both_ways() {
-    let mut l = listen(&["127.0.0.1:0", "--udp"]);
-    let addr = l.addr.clone();
-    let mut l_stdin = l.child.stdin.take().unwrap();
-    let l_stdout = l.child.stdout.take().unwrap();
-    let mut c = connect(&["--udp", "-q", &addr]);
-    let mut c_stdin = c.stdin.take().unwrap();
-    let c_stdout = c.stdout.take().unwrap();
-
-    c_stdin.write_all(b"ping").unwrap();
-    assert_eq!(read_n(l_stdout, 4).0, b"ping");
-    // The listener answers its latest sender.
-    l_stdin.write_all(b"pong").unwrap();
-    assert_eq!(read_n(c_stdout, 4).0, b"pong");
-
-    drop(c);
-    drop(l.child);
-    let err = l.stderr.join().unwrap();
+    let l = listen(&["127.0.0.1:0", "--udp"]);
+    let c = connect(&["--udp", "-q", &l.addr]);
+    let err = ping_pong(l, c);
     assert!(err.contains("datagrams from 127.0.0.1:"), "{err}");
 }
 
@@ -1031,18 +1034,9 @@ mod unix {
         let dir = TempDir::new("dgram");
         let path = dir.0.join("dgram.sock");
         let p = path.to_str().unwrap();
-        let mut l = listen(&["--unix", p, "--udp"]);
-        let mut l_stdin = l.child.stdin.take().unwrap();
-        let l_stdout = l.child.stdout.take().unwrap();
-        let mut c = connect(&["--unix", p, "--udp", "-q"]);
-        let mut c_stdin = c.stdin.take().unwrap();
-        let c_stdout = c.stdout.take().unwrap();
-        c_stdin.write_all(b"ping").unwrap();
-        assert_eq!(read_n(l_stdout, 4).0, b"ping");
-        l_stdin.write_all(b"pong").unwrap();
-        assert_eq!(read_n(c_stdout, 4).0, b"pong");
-        drop(c);
-        drop(l.child);
+        let l = listen(&["--unix", p, "--udp"]);
+        let c = connect(&["--unix", p, "--udp", "-q"]);
+        ping_pong(l, c);
     }
 
     #[test]
