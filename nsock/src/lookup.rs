@@ -281,7 +281,7 @@ pub fn hostname(json: bool) -> Result<(), Failure> {
     emit(format_args!("{name}\n"))
 }
 
-pub fn domain_name(d: Domain) -> &'static str {
+fn domain_name(d: Domain) -> &'static str {
     match d {
         Domain::Unspec => "unspec",
         Domain::Unix => "unix",
