@@ -10,8 +10,9 @@ use nativesockets::{
     Servent, SockType,
 };
 
+use crate::address;
 use crate::json::Json;
-use crate::{emit, target, Failure};
+use crate::output::{emit, Failure};
 
 pub const SERV_JSON: &str = "\
 JSON (--json): an array with one object per entry found:
@@ -47,7 +48,7 @@ JSON (--json): one object: {\"hostname\": \"myhost\"}";
 pub fn serv(service: &str, proto: Option<&str>, json: bool) -> Result<(), Failure> {
     let by_port = !service.is_empty() && service.bytes().all(|b| b.is_ascii_digit());
     let port = if by_port {
-        Some(target::resolve_port(service, "")?)
+        Some(address::resolve_port(service, "")?)
     } else {
         None
     };
@@ -177,7 +178,7 @@ pub fn addrinfo(q: &AddrinfoQuery<'_>) -> Result<(), Failure> {
         (SockType::Stream, Protocol::Tcp, "tcp")
     };
     let port = match q.port {
-        Some(p) => target::resolve_port(p, proto_name)?,
+        Some(p) => address::resolve_port(p, proto_name)?,
         None => Port(0),
     };
     let list = get_addr_info(q.host, port, q.domain, sock_type, protocol)?;
@@ -280,7 +281,7 @@ pub fn hostname(json: bool) -> Result<(), Failure> {
     emit(format_args!("{name}\n"))
 }
 
-pub fn domain_name(d: Domain) -> &'static str {
+fn domain_name(d: Domain) -> &'static str {
     match d {
         Domain::Unspec => "unspec",
         Domain::Unix => "unix",

@@ -1,334 +1,36 @@
 //! `nsock`: name lookups, a port scanner and a netcat, built only on the
 //! public API of `nativesockets`, so that it doubles as proof that the API
 //! is enough for real tools.
+//!
+//! The command line is defined in `cli`, each command runs in its own
+//! module (`lookup`, `scan`, `relay`), and what they print and how they
+//! fail goes through `output`; `main` parses, dispatches and exits.
 
+mod address;
+mod cli;
 mod json;
 mod lookup;
+mod output;
 mod relay;
 mod scan;
-mod target;
 
-use std::fmt;
-use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
 
-use target::PortList;
-
-const EXIT_CODES: &str = "\
-Exit codes: 0 success; 1 a name was not found, a connection failed or \
-another runtime error; 2 a usage error (bad flag, port or port range).";
-
-/// Look up names, scan ports, and move data over sockets.
-#[derive(Parser, Debug)]
-#[command(name = "nsock", version, after_help = EXIT_CODES)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Show a service entry (name, aliases, port, protocol), like `getent services`.
-    #[command(after_long_help = lookup::SERV_JSON)]
-    Serv(ServArgs),
-    /// Show a host's canonical name, aliases, address type and addresses, like `getent hosts`.
-    #[command(after_long_help = lookup::HOST_JSON)]
-    Host(HostArgs),
-    /// Show every getaddrinfo entry for a host (and port).
-    #[command(after_long_help = lookup::ADDRINFO_JSON)]
-    Addrinfo(AddrinfoArgs),
-    /// Show a protocol's number, like `getent protocols`.
-    #[command(after_long_help = lookup::PROTO_JSON)]
-    Proto(ProtoArgs),
-    /// Show this machine's host name.
-    #[command(after_long_help = lookup::HOSTNAME_JSON)]
-    Hostname(HostnameArgs),
-    /// Find the open TCP ports of a host with many connects in flight at once.
-    #[command(after_long_help = scan::SCAN_HELP)]
-    Scan(ScanArgs),
-    /// Wait for a connection (or datagrams) and copy stdin to it and it to stdout.
-    #[command(after_long_help = relay::LISTEN_HELP)]
-    Listen(ListenArgs),
-    /// Connect and copy stdin to the socket and the socket to stdout.
-    #[command(after_long_help = relay::CONNECT_HELP)]
-    Connect(ConnectArgs),
-}
-
-#[derive(Args, Debug)]
-struct JsonFlag {
-    /// Print one JSON document on stdout instead of text (shape below in --help).
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Args, Debug, Clone, Copy)]
-#[group(multiple = false)]
-struct FamilyFlags {
-    /// IPv4 only.
-    #[arg(short = '4')]
-    ipv4: bool,
-    /// IPv6 only.
-    #[arg(short = '6')]
-    ipv6: bool,
-}
-
-impl FamilyFlags {
-    fn domain(self) -> nativesockets::Domain {
-        use nativesockets::Domain;
-        match (self.ipv4, self.ipv6) {
-            (true, _) => Domain::Inet,
-            (_, true) => Domain::Inet6,
-            _ => Domain::Unspec,
-        }
-    }
-}
-
-#[derive(Args, Debug)]
-struct ServArgs {
-    /// A service name or alias (`http`, `www`) or a port number (`80`).
-    #[arg(value_name = "NAME|PORT")]
-    service: String,
-    /// The protocol (`tcp`, `udp`, ...); without it, the tcp and udp entries are shown.
-    #[arg(short, long, value_name = "PROTO")]
-    proto: Option<String>,
-    #[command(flatten)]
-    out: JsonFlag,
-}
-
-#[derive(Args, Debug)]
-struct HostArgs {
-    /// A host name (looked up with gethostbyname) or an IPv4/IPv6 address (gethostbyaddr).
-    #[arg(value_name = "NAME|IP")]
-    host: String,
-    #[command(flatten)]
-    out: JsonFlag,
-}
-
-#[derive(Args, Debug)]
-struct AddrinfoArgs {
-    /// A host name or an address.
-    host: String,
-    /// A port number or a service name (default 0).
-    port: Option<String>,
-    #[command(flatten)]
-    family: FamilyFlags,
-    /// Ask for datagram (UDP) entries instead of stream (TCP) ones.
-    #[arg(long, conflicts_with = "raw")]
-    udp: bool,
-    /// Ask for raw-socket entries instead of stream (TCP) ones.
-    #[arg(long)]
-    raw: bool,
-    #[command(flatten)]
-    out: JsonFlag,
-}
-
-#[derive(Args, Debug)]
-struct ProtoArgs {
-    /// A protocol name or alias, as in /etc/protocols (`tcp`, `udp`, `icmp`, `TCP`).
-    name: String,
-    #[command(flatten)]
-    out: JsonFlag,
-}
-
-#[derive(Args, Debug)]
-struct HostnameArgs {
-    #[command(flatten)]
-    out: JsonFlag,
-}
-
-#[derive(Args, Debug)]
-struct ScanArgs {
-    /// The host to scan: a name (every address it has is scanned) or an address.
-    host: String,
-    /// Ports and ranges, like `22,80,8000-8100` [default: the TCP ports of the services database].
-    #[arg(value_parser = target::parse_port_list)]
-    ports: Option<PortList>,
-    /// How long each connect may take, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 1000,
-          value_parser = clap::value_parser!(u32).range(1..=3_600_000))]
-    timeout: u32,
-    /// How many connects are in flight at once (fewer if the descriptor limit is lower).
-    #[arg(long, value_name = "N", default_value_t = 256,
-          value_parser = clap::value_parser!(u32).range(1..=65_536))]
-    parallel: u32,
-    #[command(flatten)]
-    family: FamilyFlags,
-    #[command(flatten)]
-    out: JsonFlag,
-}
-
-#[derive(Args, Debug)]
-struct RelayFlags {
-    /// Use UDP (or, with --unix, a datagram socket) instead of TCP.
-    #[arg(long)]
-    udp: bool,
-    /// End when the socket has been silent this long, in milliseconds.
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(1..=2_147_483_647))]
-    idle: Option<u32>,
-    #[command(flatten)]
-    family: FamilyFlags,
-    /// Print nothing on stderr but errors.
-    #[arg(short, long)]
-    quiet: bool,
-}
-
-#[derive(Args, Debug)]
-struct ListenArgs {
-    /// Where to listen: `PORT`, `:PORT` (every interface), `ADDR:PORT` or `[IPV6]:PORT`; port 0 picks a free one.
-    #[arg(value_name = "[ADDR:]PORT", required_unless_present = "unix",
-          value_parser = target::listen_address)]
-    address: Option<String>,
-    /// Listen on a Unix-domain socket at PATH instead (the file is removed on exit).
-    #[arg(long, value_name = "PATH", conflicts_with = "address")]
-    unix: Option<PathBuf>,
-    /// After a connection ends, wait for the next one (TCP and Unix streams).
-    #[arg(short, long, conflicts_with = "udp")]
-    keep: bool,
-    #[command(flatten)]
-    flags: RelayFlags,
-}
-
-#[derive(Args, Debug)]
-struct ConnectArgs {
-    /// `HOST:PORT` or `[IPV6]:PORT`; PORT may be a service name.
-    #[arg(value_name = "HOST:PORT", required_unless_present = "unix",
-          value_parser = target::connect_address)]
-    target: Option<String>,
-    /// Connect to the Unix-domain socket at PATH instead.
-    #[arg(long, value_name = "PATH", conflicts_with = "target")]
-    unix: Option<PathBuf>,
-    /// Give up a connect attempt after this many milliseconds.
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(1..=3_600_000))]
-    timeout: Option<u32>,
-    #[command(flatten)]
-    flags: RelayFlags,
-}
-
-/// Why the tool stops with a non-zero code (or, for a closed stdout, a
-/// quiet zero).
-#[derive(Debug)]
-pub struct Failure {
-    code: u8,
-    message: Option<String>,
-}
-
-impl Failure {
-    /// A run-time failure (exit code 1) with its one-line message.
-    pub fn new(message: impl fmt::Display) -> Failure {
-        Failure {
-            code: 1,
-            message: Some(message.to_string()),
-        }
-    }
-
-    /// A usage error (exit code 2) found after clap's own checks.
-    pub fn usage(message: impl fmt::Display) -> Failure {
-        Failure {
-            code: 2,
-            message: Some(message.to_string()),
-        }
-    }
-}
-
-impl From<io::Error> for Failure {
-    /// Input the library rejects as malformed is a usage error (2);
-    /// everything else, "not found" included, is a failure (1).
-    fn from(err: io::Error) -> Failure {
-        let code = if err.kind() == io::ErrorKind::InvalidInput {
-            2
-        } else {
-            1
-        };
-        Failure {
-            code,
-            message: Some(err.to_string()),
-        }
-    }
-}
-
-/// Prefixes `err` with what was being done, keeping its kind.
-pub fn context(err: io::Error, what: impl fmt::Display) -> io::Error {
-    io::Error::new(err.kind(), format!("{what}: {err}"))
-}
-
-/// Reports a problem that does not stop the tool, as `nsock: <message>`
-/// on stderr. A failing stderr is ignored: there is nowhere left to say so.
-pub fn warn(message: impl fmt::Display) {
-    let _ = writeln!(io::stderr(), "nsock: {message}");
-}
-
-/// Tells the person at the terminal what is going on (`listening on ...`),
-/// on stderr, so that stdout carries only data.
-pub fn note(message: impl fmt::Display) {
-    let _ = writeln!(io::stderr(), "{message}");
-}
-
-/// Writes `text` to stdout. A reader that went away (`nsock ... | head`)
-/// ends the tool quietly rather than with an error or a panic.
-pub fn emit(text: impl fmt::Display) -> Result<(), Failure> {
-    let mut out = io::stdout().lock();
-    write!(out, "{text}")
-        .and_then(|()| out.flush())
-        .map_err(stdout_failure)
-}
-
-/// The failure for an error writing to stdout.
-pub fn stdout_failure(err: io::Error) -> Failure {
-    if err.kind() == io::ErrorKind::BrokenPipe {
-        Failure {
-            code: 0,
-            message: None,
-        }
-    } else {
-        Failure::new(format!("writing to stdout: {err}"))
-    }
-}
+use cli::{Cli, Command};
+use output::Failure;
 
 fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Serv(a) => lookup::serv(&a.service, a.proto.as_deref(), a.out.json),
         Command::Host(a) => lookup::host(&a.host, a.out.json),
-        Command::Addrinfo(a) => lookup::addrinfo(&lookup::AddrinfoQuery {
-            host: &a.host,
-            port: a.port.as_deref(),
-            domain: a.family.domain(),
-            udp: a.udp,
-            raw: a.raw,
-            json: a.out.json,
-        }),
+        Command::Addrinfo(a) => lookup::addrinfo(&a.query()),
         Command::Proto(a) => lookup::proto(&a.name, a.out.json),
         Command::Hostname(a) => lookup::hostname(a.out.json),
-        Command::Scan(a) => scan::run(&scan::ScanOptions {
-            host: a.host,
-            ports: a.ports,
-            timeout_ms: a.timeout,
-            parallel: a.parallel,
-            domain: a.family.domain(),
-            json: a.out.json,
-        }),
-        Command::Listen(a) => relay::listen(&relay::Options {
-            address: a.address,
-            unix: a.unix,
-            udp: a.flags.udp,
-            keep: a.keep,
-            idle_ms: a.flags.idle,
-            connect_timeout_ms: None,
-            domain: a.flags.family.domain(),
-            quiet: a.flags.quiet,
-        }),
-        Command::Connect(a) => relay::connect(&relay::Options {
-            address: a.target,
-            unix: a.unix,
-            udp: a.flags.udp,
-            keep: false,
-            idle_ms: a.flags.idle,
-            connect_timeout_ms: a.timeout,
-            domain: a.flags.family.domain(),
-            quiet: a.flags.quiet,
-        }),
+        Command::Scan(a) => scan::run(&a.options()),
+        Command::Listen(a) => relay::listen(&a.options()),
+        Command::Connect(a) => relay::connect(&a.options()),
     }
 }
 
@@ -338,21 +40,8 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            if let Some(message) = failure.message {
-                warn(message);
-            }
-            ExitCode::from(failure.code)
+            failure.report();
+            failure.exit_code()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Cli;
-    use clap::CommandFactory;
-
-    #[test]
-    fn command_line_definition_is_consistent() {
-        Cli::command().debug_assert();
     }
 }

@@ -27,8 +27,8 @@ use nativesockets::{
     SockType, SocketHandle, SOMAXCONN,
 };
 
-use crate::target::{resolve_port, split_host_port};
-use crate::{context, stdout_failure, Failure};
+use crate::address::{resolve_port, split_host_port};
+use crate::output::{context, note, stdout_failure, warn, Failure};
 
 pub const LISTEN_HELP: &str = "\
 Standard input goes to the connection and the connection to standard \
@@ -81,7 +81,7 @@ pub struct Options {
 impl Options {
     fn info(&self, message: fmt::Arguments<'_>) {
         if !self.quiet {
-            crate::note(message);
+            note(message);
         }
     }
 
@@ -247,8 +247,8 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
         match stream_session(&relay, &conn, &peer, o, false) {
             Ok(()) => {}
             // stdout is gone: nobody reads what the next client sends.
-            Err(f) if f.code == 0 => return Err(f),
-            Err(f) => crate::warn(f.message.unwrap_or_default()),
+            Err(f) if f.stdout_gone() => return Err(f),
+            Err(f) => f.report(),
         }
     }
 }
@@ -463,10 +463,8 @@ fn datagrams(
                         (Some(peer), _) => {
                             return Err(context(e, format_args!("sending to {peer}")).into())
                         }
-                        (None, Some(to)) => {
-                            crate::warn(context(e, format_args!("sending to {to}")))
-                        }
-                        (None, None) => crate::warn(context(e, "sending")),
+                        (None, Some(to)) => warn(context(e, format_args!("sending to {to}"))),
+                        (None, None) => warn(context(e, "sending")),
                     }
                 }
                 continue;
@@ -501,8 +499,8 @@ fn datagrams(
                 // answer to an earlier datagram to some sender, not the
                 // end of this socket.
                 Err(e) => match sock.local_addr() {
-                    Ok(local) => crate::warn(context(e, format_args!("receiving on {local}"))),
-                    Err(_) => crate::warn(context(e, "receiving")),
+                    Ok(local) => warn(context(e, format_args!("receiving on {local}"))),
+                    Err(_) => warn(context(e, "receiving")),
                 },
             }
         }
@@ -681,7 +679,7 @@ fn pump(shared: &Shared, chunk: usize) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                crate::warn(context(e, "reading stdin"));
+                warn(context(e, "reading stdin"));
                 0
             }
         };

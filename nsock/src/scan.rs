@@ -11,9 +11,9 @@ use nativesockets::{
     RawSocketHandle, SockAddr, SockType, SocketHandle,
 };
 
+use crate::address::PortList;
 use crate::json::Json;
-use crate::target::PortList;
-use crate::{context, emit, Failure};
+use crate::output::{context, emit, warn, Failure};
 
 pub const SCAN_HELP: &str = "\
 Every address of HOST is scanned (-4 or -6 to keep one family). A port is \
@@ -106,7 +106,7 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
     progress.clear();
 
     for ((addr_index, message), count) in &tally.errors {
-        crate::warn(format_args!(
+        warn(format_args!(
             "{}: {count} connect{} failed: {message}",
             addrs[*addr_index],
             if *count == 1 { "" } else { "s" }
@@ -414,7 +414,7 @@ impl Progress {
     /// Prints a line above the bar.
     fn note(&mut self, message: std::fmt::Arguments<'_>) {
         self.clear();
-        crate::warn(message);
+        warn(message);
     }
 
     /// Erases the bar, so that what follows starts on a clean line.
