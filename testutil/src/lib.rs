@@ -5,12 +5,12 @@
 //! - [`process`]: starting a program (the nsock binary, or the test binary
 //!   itself as a child) the way cargo started the test, through the
 //!   target's runner when one is set.
-//! - [`signals`] (Unix): signal handlers that only count, installed without
-//!   `SA_RESTART` so that a blocked call is interrupted.
+//! - `signals` (Unix only): signal handlers that only count, installed
+//!   without `SA_RESTART` so that a blocked call is interrupted.
 //!
-//! Only std and, on Unix, libc: it builds for every target the tests run on
-//! (Linux, Windows, macOS, FreeBSD, the qemu targets and Miri), and needs
-//! neither package it serves.
+//! Only std and, on Unix, libc, so that it builds wherever the tests run
+//! (Linux, Windows, macOS, FreeBSD, the qemu targets, Miri), and it needs
+//! neither package it serves (both depend on it).
 
 pub mod process;
 #[cfg(unix)]
