@@ -446,8 +446,9 @@ mod unix {
     use super::*;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
     use std::os::unix::net::{UnixListener, UnixStream};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Mutex, MutexGuard, Once};
+    use std::sync::{Mutex, MutexGuard};
+
+    use nativesockets_testutil::signals::{handled, install_counting_handler};
 
     /// Tests that open thousands of descriptors, or rely on a number staying
     /// closed, or count signals, run one at a time.
@@ -598,35 +599,13 @@ mod unix {
         }
     }
 
-    static SIGNALS: AtomicUsize = AtomicUsize::new(0);
-
-    extern "C" fn count_signal(_: libc::c_int) {
-        SIGNALS.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// A SIGUSR1 handler installed WITHOUT `SA_RESTART`, so that a signal
-    /// interrupts the wait with `EINTR`.
-    fn install_handler() {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            // SAFETY: a zeroed sigaction is valid; the handler only touches
-            // an atomic, which is async-signal-safe.
-            unsafe {
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = count_signal as extern "C" fn(libc::c_int) as usize;
-                sa.sa_flags = 0;
-                libc::sigemptyset(&mut sa.sa_mask);
-                assert_eq!(libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()), 0);
-            }
-        });
-    }
-
     /// Sends SIGUSR1 to the calling thread `times` times, `every` apart,
     /// from another thread, while the caller runs `wait`; returns what
     /// `wait` returned and how many signals were handled.
     fn interrupted<T>(times: usize, every: Duration, wait: impl FnOnce() -> T) -> (T, usize) {
-        install_handler();
-        let before = SIGNALS.load(Ordering::SeqCst);
+        // Without SA_RESTART: a signal interrupts the wait with EINTR.
+        install_counting_handler(libc::SIGUSR1);
+        let before = handled(libc::SIGUSR1);
         // SAFETY: pthread_self has no preconditions.
         let target = unsafe { libc::pthread_self() } as usize;
         let sender = thread::spawn(move || {
@@ -640,7 +619,7 @@ mod unix {
         });
         let result = wait();
         sender.join().unwrap();
-        (result, SIGNALS.load(Ordering::SeqCst) - before)
+        (result, handled(libc::SIGUSR1) - before)
     }
 
     #[test]

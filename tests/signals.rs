@@ -20,34 +20,13 @@
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::os::unix::thread::JoinHandleExt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use nativesockets::*;
-
-static HANDLED: AtomicUsize = AtomicUsize::new(0);
-
-extern "C" fn count_signal(_: libc::c_int) {
-    // Only an atomic add: async-signal-safe.
-    HANDLED.fetch_add(1, Ordering::SeqCst);
-}
-
-fn install_handler() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: a zeroed sigaction is valid; the handler only touches an
-        // atomic; no SA_RESTART, so blocked calls fail with EINTR.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = count_signal as extern "C" fn(libc::c_int) as usize;
-            libc::sigemptyset(&mut sa.sa_mask);
-            sa.sa_flags = 0;
-            assert_eq!(libc::sigaction(libc::SIGUSR2, &sa, std::ptr::null_mut()), 0);
-        }
-    });
-}
+use nativesockets_testutil::signals::{handled, install_counting_handler};
 
 fn loopback() -> SockAddr {
     SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
@@ -76,7 +55,7 @@ fn interrupt<T: Send + 'static>(
     blocking: impl FnOnce() -> T + Send + 'static,
     release: impl FnOnce(),
 ) -> (T, bool) {
-    install_handler();
+    install_counting_handler(libc::SIGUSR2);
     let done = Arc::new(AtomicBool::new(false));
     let started = Arc::new(AtomicBool::new(false));
     let (d, s) = (Arc::clone(&done), Arc::clone(&started));
@@ -90,7 +69,7 @@ fn interrupt<T: Send + 'static>(
         thread::yield_now();
     }
     let target = worker.as_pthread_t();
-    let handled_before = HANDLED.load(Ordering::SeqCst);
+    let handled_before = handled(libc::SIGUSR2);
     let mut sent = 0;
     while sent < max_signals && !done.load(Ordering::SeqCst) {
         // Give the thread time to enter the call before each signal.
@@ -110,7 +89,7 @@ fn interrupt<T: Send + 'static>(
     }
     let out = worker.join().unwrap();
     assert!(
-        HANDLED.load(Ordering::SeqCst) > handled_before,
+        handled(libc::SIGUSR2) > handled_before,
         "no signal was handled"
     );
     (out, returned_by_itself)

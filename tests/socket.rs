@@ -400,27 +400,6 @@ fn exec_does_not_pass_sockets_to_children_unless_inheritable() {
     );
 }
 
-/// This test binary, to run again as a child, started as cargo started it:
-/// through the target's runner when one is set (`qemu-s390x -L ...` for a
-/// cross-built Linux target, which the host kernel cannot exec by itself).
-#[cfg(unix)]
-fn this_test_binary() -> std::process::Command {
-    let exe = std::env::current_exe().unwrap();
-    let prefix = format!("CARGO_TARGET_{}_", std::env::consts::ARCH.to_uppercase());
-    let os = format!("_{}_", std::env::consts::OS.to_uppercase());
-    let runner = std::env::vars()
-        .find(|(k, _)| k.starts_with(&prefix) && k.contains(&os) && k.ends_with("_RUNNER"));
-    if let Some((_, runner)) = runner {
-        let mut words = runner.split_whitespace();
-        if let Some(program) = words.next() {
-            let mut cmd = std::process::Command::new(program);
-            cmd.args(words).arg(exe);
-            return cmd;
-        }
-    }
-    std::process::Command::new(exe)
-}
-
 /// Sending to a peer that is gone must return `BrokenPipe` and never raise
 /// `SIGPIPE`. Rust's runtime ignores `SIGPIPE` in every binary, which would
 /// hide the bug, so the check runs in a child process of this test that
@@ -430,6 +409,8 @@ fn this_test_binary() -> std::process::Command {
 #[test]
 #[cfg_attr(miri, ignore = "spawns a process, which Miri does not emulate")]
 fn sending_to_a_closed_peer_is_broken_pipe_not_sigpipe() {
+    use nativesockets_testutil::process;
+
     const CHILD: &str = "NATIVESOCKETS_SIGPIPE_CHILD";
     if std::env::var_os(CHILD).is_some() {
         // SAFETY: resetting a signal disposition to its default is sound;
@@ -453,13 +434,9 @@ fn sending_to_a_closed_peer_is_broken_pipe_not_sigpipe() {
         println!("child survived");
         return;
     }
-    let out = this_test_binary()
-        .args([
-            "--exact",
-            "sending_to_a_closed_peer_is_broken_pipe_not_sigpipe",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    // Through the target's runner when one is set (`qemu-s390x -L ...` for a
+    // cross-built Linux target, which the host kernel cannot exec by itself).
+    let out = process::this_test_alone("sending_to_a_closed_peer_is_broken_pipe_not_sigpipe")
         .env(CHILD, "1")
         .output()
         .unwrap();

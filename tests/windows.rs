@@ -14,12 +14,12 @@
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::windows::io::AsRawSocket;
-use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
 use nativesockets::windows::{ioctlsocket, FIONBIO, FIONREAD, IOCPARM_MASK, IOC_IN};
 use nativesockets::*;
+use nativesockets_testutil::process;
 use windows_sys::Win32::Foundation::{GetHandleInformation, HANDLE};
 use windows_sys::Win32::Networking::WinSock as ws;
 
@@ -51,8 +51,7 @@ fn tcp_pair() -> (SocketHandle, SocketHandle) {
 /// Runs the test `name` of this binary again in a child process, with
 /// `CHILD=role`, and returns the child's output after checking it passed.
 fn run_child(name: &str, role: &str) -> String {
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+    let out = process::this_test_alone(name)
         .env(CHILD, role)
         .output()
         .unwrap();

@@ -34,22 +34,7 @@ const DEADLINE: Duration = Duration::from_secs(120);
 /// Linux target, which the host kernel cannot exec by itself). Under Wine
 /// no runner is needed: a Windows process starts Windows programs.
 fn nsock() -> Command {
-    let bin = env!("CARGO_BIN_EXE_nsock");
-    if cfg!(unix) {
-        let prefix = format!("CARGO_TARGET_{}_", std::env::consts::ARCH.to_uppercase());
-        let os = format!("_{}_", std::env::consts::OS.to_uppercase());
-        let runner = std::env::vars()
-            .find(|(k, _)| k.starts_with(&prefix) && k.contains(&os) && k.ends_with("_RUNNER"));
-        if let Some((_, runner)) = runner {
-            let mut words = runner.split_whitespace();
-            if let Some(program) = words.next() {
-                let mut cmd = Command::new(program);
-                cmd.args(words).arg(bin);
-                return cmd;
-            }
-        }
-    }
-    Command::new(bin)
+    nativesockets_testutil::process::through_runner(env!("CARGO_BIN_EXE_nsock"))
 }
 
 /// A running nsock, killed and reaped when dropped: a failing test leaves

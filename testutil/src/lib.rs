@@ -1,0 +1,17 @@
+//! What the test files of the workspace share: the root package's
+//! `tests/*.rs` and `nsock/tests/cli.rs` depend on this crate as a
+//! dev-dependency.
+//!
+//! - [`process`]: starting a program (the nsock binary, or the test binary
+//!   itself as a child) the way cargo started the test, through the
+//!   target's runner when one is set.
+//! - `signals` (Unix only): signal handlers that only count, installed
+//!   without `SA_RESTART` so that a blocked call is interrupted.
+//!
+//! Only std and, on Unix, libc, so that it builds wherever the tests run
+//! (Linux, Windows, macOS, FreeBSD, the qemu targets, Miri), and it needs
+//! neither package it serves (both depend on it).
+
+pub mod process;
+#[cfg(unix)]
+pub mod signals;
