@@ -16,7 +16,7 @@ use crate::error::{invalid_input, MAX_NAME_LEN};
 /// `CString::new` would cost an allocation on every lookup. Longer ones,
 /// DNS names whose lookup costs far more, go to a `CString`. `f` is called
 /// from one place only, so the compiler inlines it: called from two, it was
-/// kept out of line, which cost a numeric `get_addr_info` 1 to 4 %.
+/// kept out of line, which slowed a numeric `get_addr_info` measurably.
 #[inline]
 pub(crate) fn with_c_name<R>(
     what: &str,
@@ -65,8 +65,8 @@ fn long_c_name(what: &str, value: &str) -> io::Result<CString> {
 /// Copies `src` into `dst` (of the same length) and tells whether it held
 /// no NUL byte, in one pass of word loads and stores: this runs before
 /// every lookup, and a search followed by a copy (two passes and a
-/// `memcpy` call) cost a measurable share of a numeric `getaddrinfo`
-/// (~5 of 80 ns). Written as fixed-size word copies, the tail as a word
+/// `memcpy` call) cost a measurable share of a numeric `getaddrinfo`.
+/// Written as fixed-size word copies, the tail as a word
 /// overlapping the one before it: byte loops here were turned back into
 /// two `memcpy` calls by the compiler.
 #[inline(always)]

@@ -179,8 +179,8 @@ impl ServicesFile {
     // the answer is then built where the caller keeps it. Returned from a
     // call, the 80-byte `io::Result<Servent>` was copied by the caller with
     // 16-byte loads of what the callee wrote in 8-byte stores, which the
-    // CPU cannot forward: 10 to 25 ns of a lookup, depending on code
-    // layout.
+    // CPU cannot forward, a large share of a lookup (BENCHMARKS.md, "What it
+    // took to meet the targets").
     #[inline(always)]
     pub fn get_serv_by_name(&self, name: &str, proto: &str) -> io::Result<Servent> {
         check_length("service name", name, false)?;

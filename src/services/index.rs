@@ -5,9 +5,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::cstr::word;
 
-/// The FxHash mixing step (rustc's hasher): a few cycles a word, where
-/// std's SipHash takes about 20 ns for a short key. The keys come from
-/// the system's own services file, so flooding resistance buys nothing.
+/// The FxHash mixing step (rustc's hasher): a few cycles a word, far
+/// cheaper than std's SipHash for a short key. The keys come from the
+/// system's own services file, so flooding resistance buys nothing.
 #[derive(Default, Clone, Copy)]
 pub(super) struct FxHasher {
     hash: u64,
@@ -57,8 +57,9 @@ impl std::borrow::Borrow<NameKey> for Box<str> {
 
 /// Byte-string equality without a `memcmp` call for the short strings
 /// service names and protocols are ("tcpmux", "tcp"): the call cost more
-/// than the comparison, about 3 ns of a 45 ns lookup; a byte loop, about
-/// as much again. Up to 16 bytes, two overlapping word loads a side.
+/// than the comparison, and a byte loop as much again (BENCHMARKS.md,
+/// "What it took to meet the targets"). Up to 16 bytes, two overlapping
+/// word loads a side.
 #[inline(always)]
 pub(super) fn short_eq(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
