@@ -25,7 +25,7 @@ use crate::RawSocketHandle;
 /// that can tell its raw OS handle.
 ///
 /// Every type that lends its handle through `AsFd` (Unix) or `AsSocket`
-/// (Windows) implements it: [`SocketHandle`], [`SocketRef`](crate::SocketRef),
+/// (Windows) implements it: [`SocketHandle`](crate::SocketHandle), [`SocketRef`](crate::SocketRef),
 /// std's `TcpStream`, `TcpListener`, `UdpSocket` (and on Unix `UnixStream`,
 /// `UnixListener`, `UnixDatagram`), references, `Box`es and `Arc`s of all
 /// of these, and other crates' sockets that implement those std traits.
@@ -141,7 +141,7 @@ pub fn select_read<H: AsSocketHandle>(readfds: &mut Vec<H>, timeout_ms: i32) -> 
 ///
 /// "Ready to write" means a write will not block: there is room in the
 /// send buffer, or a non-blocking connect has finished, successfully or
-/// not (read [`SocketHandle::take_error`] to tell which), or the
+/// not (read [`SocketHandle::take_error`](crate::SocketHandle::take_error) to tell which), or the
 /// connection is broken (the write returns the error).
 ///
 /// Corresponds to `poll(2)` with `POLLOUT` on Unix (`POLLHUP` and `POLLERR`

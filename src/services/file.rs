@@ -47,8 +47,8 @@ const RACY_WINDOW: Duration = Duration::from_secs(2);
 /// Where the file is missing or unreadable, the [embedded
 /// table](ServicesDb::embedded) answers until it appears.
 ///
-/// [`ServicesFile::system`] is the one that [`get_serv_by_name`] and
-/// [`get_serv_by_port`] use; [`ServicesFile::new`] follows any file.
+/// [`ServicesFile::system`] is the one that [`get_serv_by_name`](crate::get_serv_by_name) and
+/// [`get_serv_by_port`](crate::get_serv_by_port) use; [`ServicesFile::new`] follows any file.
 ///
 /// # Examples
 /// ```
@@ -170,11 +170,11 @@ impl ServicesFile {
         !self.current().get().from_file
     }
 
-    /// Looks up a service by name or alias, as [`get_serv_by_name`] does,
+    /// Looks up a service by name or alias, as [`get_serv_by_name`](crate::get_serv_by_name) does,
     /// in this file.
     ///
     /// # Errors
-    /// As [`get_serv_by_name`].
+    /// As [`get_serv_by_name`](crate::get_serv_by_name).
     // Always inlined (errors and reloads are out of line, so it is small):
     // the answer is then built where the caller keeps it. Returned from a
     // call, the 80-byte `io::Result<Servent>` was copied by the caller with
@@ -193,11 +193,11 @@ impl ServicesFile {
         }
     }
 
-    /// Looks up a service by port, as [`get_serv_by_port`] does, in this
+    /// Looks up a service by port, as [`get_serv_by_port`](crate::get_serv_by_port) does, in this
     /// file.
     ///
     /// # Errors
-    /// As [`get_serv_by_port`].
+    /// As [`get_serv_by_port`](crate::get_serv_by_port).
     // Always inlined, as `get_serv_by_name`.
     #[inline(always)]
     pub fn get_serv_by_port(&self, port: Port, proto: &str) -> io::Result<Servent> {
