@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::error::{invalid_input, with_kind};
 use crate::sys::{self, SockAddr};
-use crate::{Domain, Port};
+use crate::types::{Domain, Port};
 
 /// The length type of socket addresses: `socklen_t` on Unix, `int` on
 /// Windows (Nim's `SockLen`).

@@ -12,7 +12,7 @@ use std::ptr::NonNull;
 use crate::cstr::with_c_name;
 use crate::error::{invalid_input, LookupError};
 use crate::sys::{self, SockAddr};
-use crate::{Domain, Port, Protocol, SockType};
+use crate::types::{Domain, Port, Protocol, SockType};
 
 /// The C library's `struct addrinfo` (`ADDRINFOA` on Windows), for
 /// [`AddrInfoList::as_raw`].

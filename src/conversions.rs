@@ -5,8 +5,9 @@
 
 use std::net::{TcpListener, TcpStream, UdpSocket};
 
+use crate::socket::SocketHandle;
 use crate::sys;
-use crate::SocketHandle;
+use crate::types::RawSocketHandle;
 
 macro_rules! std_conversions {
     ($($std:ty),* $(,)?) => {$(
@@ -14,7 +15,7 @@ macro_rules! std_conversions {
             fn from(s: $std) -> SocketHandle {
                 // SAFETY: `into_raw` takes ownership of the std socket's
                 // open handle, which the new SocketHandle now owns.
-                unsafe { SocketHandle::from_raw(sys::into_raw(s) as crate::RawSocketHandle) }
+                unsafe { SocketHandle::from_raw(sys::into_raw(s) as RawSocketHandle) }
             }
         }
 
@@ -43,7 +44,8 @@ std_conversions!(
 mod unix {
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
-    use crate::{SocketHandle, SocketRef};
+    use crate::socket::SocketHandle;
+    use crate::sockref::SocketRef;
 
     impl AsFd for SocketHandle {
         #[inline]
@@ -110,7 +112,8 @@ mod windows {
         AsRawSocket, AsSocket, BorrowedSocket, FromRawSocket, IntoRawSocket, OwnedSocket, RawSocket,
     };
 
-    use crate::{SocketHandle, SocketRef};
+    use crate::socket::SocketHandle;
+    use crate::sockref::SocketRef;
 
     impl AsSocket for SocketHandle {
         fn as_socket(&self) -> BorrowedSocket<'_> {

@@ -10,7 +10,7 @@ use crate::addrinfo::AddrInfoList;
 use crate::cstr::with_c_name;
 use crate::error::{invalid_input, not_found, LookupError};
 use crate::sys::{self, HostEntry};
-use crate::Domain;
+use crate::types::Domain;
 
 /// A host's entry in the hosts database (Nim's `Hostent`, C's
 /// `struct hostent`), copied out of the C library's buffers.

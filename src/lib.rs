@@ -82,12 +82,15 @@ pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
 pub use socket::{
     accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
-    listen, new_native_socket, new_native_socket_raw, set_blocking, set_inheritable,
-    RawSocketHandle, SocketHandle, OS_INVALID_SOCKET, SOMAXCONN,
+    listen, new_native_socket, new_native_socket_raw, set_blocking, set_inheritable, SocketHandle,
+    SOMAXCONN,
 };
 pub use sockref::SocketRef;
 pub use sys::SockAddr;
-pub use types::{htonl, htons, ntohl, ntohs, Domain, Port, Protocol, SockType};
+pub use types::{
+    htonl, htons, ntohl, ntohs, Domain, Port, Protocol, RawSocketHandle, SockType,
+    OS_INVALID_SOCKET,
+};
 
 /// The README's examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]

@@ -7,8 +7,8 @@ use std::os::raw::c_int;
 use std::time::Duration;
 
 use crate::error::invalid_input;
+use crate::socket::SocketHandle;
 use crate::sys;
-use crate::SocketHandle;
 
 /// `SOL_SOCKET`: the level of the socket-wide options (`SO_*`).
 pub const SOL_SOCKET: i32 = sys::SOL_SOCKET;

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::invalid_input;
 use crate::sys::{self, Direction};
-use crate::RawSocketHandle;
+use crate::types::RawSocketHandle;
 
 /// A socket that [`select`] and [`select_write`] can wait on: anything
 /// that can tell its raw OS handle.

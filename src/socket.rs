@@ -9,22 +9,11 @@ use std::net::Shutdown;
 use std::os::raw::c_int;
 use std::time::Duration;
 
-use crate::addr::ip_string;
+use crate::addr::{get_addr_string, ip_string};
 use crate::error::{invalid_input, with_kind};
 use crate::select::wait_writable;
 use crate::sys::{self, SockAddr};
-use crate::{Domain, Port, Protocol, SockType};
-
-/// The raw OS handle of a socket: `RawFd` on Unix, `RawSocket` on Windows.
-#[cfg(unix)]
-pub type RawSocketHandle = std::os::fd::RawFd;
-/// The raw OS handle of a socket: `RawFd` on Unix, `RawSocket` on Windows.
-#[cfg(windows)]
-pub type RawSocketHandle = std::os::windows::io::RawSocket;
-
-/// The value of a handle that is no socket (Nim's `osInvalidSocket`): `-1`
-/// on Unix, `INVALID_SOCKET` (`!0`) on Windows.
-pub const OS_INVALID_SOCKET: RawSocketHandle = sys::INVALID_SOCKET as RawSocketHandle;
+use crate::types::{Domain, Port, Protocol, RawSocketHandle, SockType};
 
 /// The largest backlog the system accepts for [`listen`]: `SOMAXCONN`.
 /// Larger values are clamped by the OS.
@@ -726,6 +715,6 @@ pub fn get_peer_addr(socket: &SocketHandle) -> io::Result<(String, Port)> {
 fn addr_text(addr: &SockAddr) -> io::Result<(String, Port)> {
     match addr.as_socket_addr() {
         Some(a) => Ok((ip_string(a.ip()), Port(a.port()))),
-        None => Ok((crate::get_addr_string(addr)?, Port(0))),
+        None => Ok((get_addr_string(addr)?, Port(0))),
     }
 }

@@ -6,8 +6,9 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
 
+use crate::socket::SocketHandle;
 use crate::sys;
-use crate::SocketHandle;
+use crate::types::RawSocketHandle;
 
 /// A borrowed view of a socket owned elsewhere: it derefs to
 /// [`SocketHandle`] and never closes.
@@ -38,9 +39,7 @@ impl<'a, T: sys::AsSocket + ?Sized> From<&'a T> for SocketRef<'a> {
         SocketRef {
             // SAFETY: `owner` keeps the socket open for `'a`, and the
             // ManuallyDrop means this view never closes it.
-            socket: ManuallyDrop::new(unsafe {
-                SocketHandle::from_raw(raw as crate::RawSocketHandle)
-            }),
+            socket: ManuallyDrop::new(unsafe { SocketHandle::from_raw(raw as RawSocketHandle) }),
             borrow: PhantomData,
         }
     }

@@ -1,5 +1,5 @@
-//! The seed's small types: `Port`, `Domain`, `SockType`, `Protocol`, and
-//! byte-order conversion.
+//! The seed's small types: `Port`, `Domain`, `SockType`, `Protocol`, the raw
+//! handle type and its invalid value, and byte-order conversion.
 
 use std::fmt;
 use std::num::ParseIntError;
@@ -7,6 +7,17 @@ use std::os::raw::c_int;
 use std::str::FromStr;
 
 use crate::sys;
+
+/// The raw OS handle of a socket: `RawFd` on Unix, `RawSocket` on Windows.
+#[cfg(unix)]
+pub type RawSocketHandle = std::os::fd::RawFd;
+/// The raw OS handle of a socket: `RawFd` on Unix, `RawSocket` on Windows.
+#[cfg(windows)]
+pub type RawSocketHandle = std::os::windows::io::RawSocket;
+
+/// The value of a handle that is no socket (Nim's `osInvalidSocket`): `-1`
+/// on Unix, `INVALID_SOCKET` (`!0`) on Windows.
+pub const OS_INVALID_SOCKET: RawSocketHandle = sys::INVALID_SOCKET as RawSocketHandle;
 
 /// A port number, always in host byte order.
 ///

@@ -24,7 +24,7 @@
 use std::io;
 use std::os::raw::{c_long, c_ulong};
 
-use crate::SocketHandle;
+use crate::socket::SocketHandle;
 
 /// Mask of the parameter-length field of an `ioctlsocket` command (the
 /// seed's `IOCPARM_MASK`, `0x7f`): lengths are at most 127 bytes.

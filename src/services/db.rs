@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use super::index::{short_eq, FastHash, NameKey};
 use super::Servent;
 use crate::error::context;
-use crate::Port;
+use crate::types::Port;
 
 /// A parsed services database: every entry of a services file, in file
 /// order, with indexes by name and by port.

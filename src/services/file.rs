@@ -17,7 +17,7 @@ use super::index::FxHasher;
 use super::{Servent, ServicesDb};
 use crate::error::{invalid_input, Shortened, MAX_NAME_LEN};
 use crate::sys;
-use crate::Port;
+use crate::types::Port;
 
 /// How often a [`ServicesFile`] looks at its file: under a second, so a
 /// change is seen within one second even though the coarse clock it reads

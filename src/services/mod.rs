@@ -15,7 +15,7 @@
 
 use std::io;
 
-use crate::Port;
+use crate::types::Port;
 
 mod db;
 mod file;
