@@ -167,18 +167,30 @@ mod tests {
     }
 
     #[test]
-    fn names_are_checked_before_use() {
-        let kind = |v: &str| with_c_name("address", v, |_| Ok(())).unwrap_err().kind();
-        assert_eq!(kind(""), io::ErrorKind::InvalidInput);
-        assert_eq!(kind("a\0b"), io::ErrorKind::InvalidInput);
-        assert_eq!(
-            kind(&"a".repeat(MAX_NAME_LEN + 1)),
-            io::ErrorKind::InvalidInput
-        );
-        let n = with_c_name("address", &"a".repeat(MAX_NAME_LEN), |c| {
-            Ok(c.to_bytes().len())
-        });
-        assert_eq!(n.unwrap(), MAX_NAME_LEN);
+    fn names_on_both_sides_of_the_stack_buffer_are_passed_whole() {
+        // Under SHORT_NAME bytes the name is copied to the stack, from
+        // SHORT_NAME on to a CString: both paths give the same C string and
+        // find a NUL byte wherever it is.
+        for len in [
+            1,
+            SHORT_NAME - 2,
+            SHORT_NAME - 1,
+            SHORT_NAME,
+            SHORT_NAME + 1,
+            200,
+        ] {
+            let name: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            let passed = with_c_name("host name", &name, |c| Ok(c.to_bytes_with_nul().to_vec()));
+            assert_eq!(
+                passed.unwrap(),
+                [name.as_bytes(), b"\0"].concat(),
+                "length {len}"
+            );
+            let last_nul = format!("{}\0", &name[1..]);
+            let e = with_c_name("host name", &last_nul, |_| Ok(())).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "length {len}");
+            assert!(e.to_string().contains("NUL"), "{e}");
+        }
     }
 
     #[test]
