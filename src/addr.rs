@@ -374,7 +374,10 @@ impl fmt::Display for SockAddr {
 
 /// Returns the address part of `addr` as text (Nim's `getAddrString`):
 /// IPv4 dotted (`127.0.0.1`), IPv6 in RFC 5952 form (`::1`,
-/// `::ffff:1.2.3.4`, no scope), a Unix path as the path (not valid UTF-8:
+/// `::ffff:1.2.3.4`) with its scope id, when it has one, after a `%`
+/// (`fe80::1%2`, numeric, as std's `SocketAddrV6` prints it; the name of
+/// that interface is [`if_indextoname`](crate::if_indextoname)'s answer),
+/// a Unix path as the path (not valid UTF-8:
 /// replaced lossily), a Linux abstract name with a leading `@`, an unnamed
 /// Unix address as `""`.
 ///
@@ -391,10 +394,12 @@ impl fmt::Display for SockAddr {
 /// use nativesockets::{get_addr_string, SockAddr};
 /// let v6: std::net::SocketAddr = "[::ffff:10.0.0.1]:80".parse().unwrap();
 /// assert_eq!(get_addr_string(&SockAddr::from(v6)).unwrap(), "::ffff:10.0.0.1");
+/// let scoped: std::net::SocketAddr = "[fe80::1%2]:80".parse().unwrap();
+/// assert_eq!(get_addr_string(&SockAddr::from(scoped)).unwrap(), "fe80::1%2");
 /// ```
 pub fn get_addr_string(addr: &SockAddr) -> io::Result<String> {
     if let Some(a) = addr.as_socket_addr() {
-        return Ok(ip_string(a.ip()));
+        return Ok(crate::ip_text::scoped_ip_string(a.ip(), scope_id(&a)));
     }
     match addr.unix_kind() {
         Some(UnixKind::Path(p)) => Ok(String::from_utf8_lossy(p).into_owned()),
@@ -405,6 +410,14 @@ pub fn get_addr_string(addr: &SockAddr) -> io::Result<String> {
             format_args!("(family {}, {} bytes)", addr.family(), addr.len),
             "is not an IPv4, IPv6 or Unix-domain address of a valid length",
         )),
+    }
+}
+
+/// The IPv6 scope id of an address, 0 for IPv4.
+pub(crate) fn scope_id(a: &SocketAddr) -> u32 {
+    match a {
+        SocketAddr::V4(_) => 0,
+        SocketAddr::V6(v6) => v6.scope_id(),
     }
 }
 

@@ -5,12 +5,13 @@ use std::ffi::CStr;
 use std::fmt;
 use std::io;
 use std::iter::FusedIterator;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::os::raw::c_int;
 use std::ptr::NonNull;
 
 use crate::cstr::with_c_name;
 use crate::error::{invalid_input, LookupError};
+use crate::ip_text::parse_ip_text;
 use crate::sys::{self, SockAddr};
 use crate::{Domain, Port, Protocol, SockType};
 
@@ -24,7 +25,11 @@ pub type RawAddrInfo = sys::addrinfo;
 ///
 /// `address` is a host name (looked up through the system resolver:
 /// /etc/hosts, DNS, ... as nsswitch says) or a numeric IPv4 or IPv6
-/// address. [`Domain::Unspec`] asks for every family, `Domain::Inet` for
+/// address (every form [`parse_ip_text`](crate::parse_ip_text) reads:
+/// `127.1`, and IPv6 with a scope by number or interface name,
+/// `fe80::1%2`, `fe80::1%lo`, the name turned into its number before the
+/// call, so that every platform takes it; the entries then carry the scope
+/// id, and print it: `[fe80::1%2]:80`). [`Domain::Unspec`] asks for every family, `Domain::Inet` for
 /// IPv4 only, and `Domain::Inet6` for IPv6, where a name that has only
 /// IPv4 addresses gives them as v4-mapped IPv6 addresses (`::ffff:a.b.c.d`,
 /// `AI_V4MAPPED`, as Nim asks; not on FreeBSD and Android, which do not
@@ -107,6 +112,22 @@ pub fn get_addr_info(
             "is not resolved by getaddrinfo: build Unix-domain addresses with SockAddr::unix",
         ));
     }
+    // A scope given by interface name (`fe80::1%lo`) is turned into its
+    // number here, so that every platform's resolver reads it (Windows's
+    // takes numbers only).
+    let numeric;
+    let node_text = if address.as_bytes().contains(&b'%') {
+        match parse_ip_text(address) {
+            Ok((IpAddr::V6(v6), scope)) => {
+                numeric = format!("{v6}%{scope}");
+                numeric.as_str()
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(e),
+            _ => address,
+        }
+    } else {
+        address
+    };
     sys::init();
     let mut flags = sys::AI_CANONNAME;
     if domain == Domain::Inet6 {
@@ -118,7 +139,7 @@ pub fn get_addr_info(
         sock_type.to_int(),
         protocol.to_int(),
     );
-    with_c_name("address", address, |node| {
+    with_c_name("address", node_text, |node| {
         match AddrInfoList::lookup(node, &hints) {
             Ok(list) => {
                 if port.0 != 0 && sock_type != SockType::Raw {
@@ -352,6 +373,14 @@ impl<'a> AddrInfo<'a> {
         // SAFETY: a non-null ai_canonname is a NUL-terminated string alive
         // as long as the list.
         Some(unsafe { CStr::from_ptr(p.cast()) })
+    }
+}
+
+/// Prints the entry's address as [`SockAddr`] prints it
+/// (`127.0.0.1:80`, `[fe80::1%2]:80`, with the IPv6 scope).
+impl fmt::Display for AddrInfo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.addr(), f)
     }
 }
 

@@ -65,6 +65,7 @@ mod addrinfo;
 mod conversions;
 mod cstr;
 mod hosts;
+mod ip_text;
 mod options;
 mod select;
 mod services;
@@ -77,6 +78,7 @@ pub mod windows;
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
+pub use ip_text::{if_indextoname, if_nametoindex, parse_ip_text};
 pub use options::*;
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
@@ -87,7 +89,7 @@ pub use socket::{
 };
 pub use sockref::SocketRef;
 pub use sys::SockAddr;
-pub use types::{htonl, htons, ntohl, ntohs, Domain, Port, Protocol, SockType};
+pub use types::{htonl, htons, ntohl, ntohs, Domain, ParsePortError, Port, Protocol, SockType};
 
 /// The README's examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]
