@@ -263,10 +263,45 @@ pub fn get_hostname() -> io::Result<String> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn get_proto_by_name(name: &str) -> io::Result<i32> {
+    get_protoent_by_name(name).map(|p| p.number)
+}
+
+/// A protocol's entry in the protocols database (C's `struct protoent`),
+/// copied out of the C library's buffers.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Protoent {
+    /// The official (canonical) name: `"tcp"`, even when looked up as
+    /// `"TCP"`.
+    pub name: String,
+    /// Other names, in the database's order (`["TCP"]`).
+    pub aliases: Vec<String>,
+    /// The protocol number, as the IP header carries it (6 for TCP).
+    pub number: i32,
+}
+
+/// Looks up the protocol called `name` (a name or an alias) in the
+/// system's protocols database, and returns its whole entry: the
+/// canonical name, the aliases and the number (`getent protocols NAME`).
+///
+/// Thread-safe, through the same calls as [`get_proto_by_name`]:
+/// `getprotobyname_r(3)` on glibc and FreeBSD, `getprotobyname` under a
+/// process-wide lock elsewhere on Unix, Winsock's per-thread
+/// `getprotobyname` on Windows.
+///
+/// # Errors
+/// As [`get_proto_by_name`].
+///
+/// # Examples
+/// ```
+/// let tcp = nativesockets::get_protoent_by_name("tcp")?;
+/// assert_eq!((tcp.name.as_str(), tcp.number), ("tcp", 6));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_protoent_by_name(name: &str) -> io::Result<Protoent> {
     sys::init();
     with_c_name("protocol name", name, |c_name| {
         match sys::proto_by_name(c_name) {
-            Ok(Some(number)) => Ok(number),
+            Ok(Some(entry)) => Ok(protoent(entry)),
             Ok(None) => Err(not_found(
                 "protocol name",
                 name,
@@ -275,4 +310,41 @@ pub fn get_proto_by_name(name: &str) -> io::Result<i32> {
             Err(e) => Err(e.into_error("protocol name", name, format_args!(""))),
         }
     })
+}
+
+/// Looks up the protocol numbered `number` in the system's protocols
+/// database (`getent protocols 6`).
+///
+/// Thread-safe: `getprotobynumber_r(3)` on glibc and FreeBSD,
+/// `getprotobynumber` under a process-wide lock elsewhere on Unix,
+/// Winsock's per-thread `getprotobynumber` on Windows.
+///
+/// # Errors
+/// `NotFound`, naming the number, when the database has no such protocol.
+///
+/// # Examples
+/// ```
+/// let udp = nativesockets::get_protoent_by_number(17)?;
+/// assert_eq!(udp.name, "udp");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_protoent_by_number(number: i32) -> io::Result<Protoent> {
+    sys::init();
+    match sys::proto_by_number(number) {
+        Ok(Some(entry)) => Ok(protoent(entry)),
+        Ok(None) => Err(not_found(
+            "protocol number",
+            number,
+            "no such protocol in the protocols database",
+        )),
+        Err(e) => Err(e.into_error("protocol number", number, format_args!(""))),
+    }
+}
+
+fn protoent(entry: sys::ProtoEntry) -> Protoent {
+    Protoent {
+        name: entry.name,
+        aliases: entry.aliases,
+        number: entry.number,
+    }
 }

@@ -1174,3 +1174,84 @@ fn an_interface_name_is_taken_as_a_scope() {
     );
     assert_eq!(parse_ip_text("::1%1").unwrap().1, 1);
 }
+
+// ---- whole protocol entries and whole databases (issue 16) ----
+
+#[test]
+#[cfg_attr(miri, ignore = "getprotobyname_r(3), which Miri does not emulate")]
+fn protocol_entries_give_the_canonical_name_and_aliases_by_name_and_number() {
+    let tcp = get_protoent_by_name("TCP").unwrap();
+    assert_eq!(tcp.name, "tcp");
+    assert_eq!(tcp.number, 6);
+    assert!(tcp.aliases.iter().any(|a| a == "TCP"), "{tcp:?}");
+    assert_eq!(get_protoent_by_number(6).unwrap(), tcp);
+    assert_eq!(get_protoent_by_number(17).unwrap().name, "udp");
+    let err = get_protoent_by_number(9999).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.to_string().contains("9999"), "{err}");
+    assert_eq!(
+        get_protoent_by_name("no-such-proto").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "getprotobyname_r(3), which Miri does not emulate")]
+fn every_protocols_file_entry_is_what_the_c_lookups_answer() {
+    let all = read_protocols_file().unwrap();
+    assert!(all.iter().any(|p| p.name == "udp" && p.number == 17));
+    for (i, p) in all.iter().enumerate() {
+        // The C lookups answer with the first line that matches.
+        if all[..i]
+            .iter()
+            .all(|q| q.name != p.name && !q.aliases.contains(&p.name))
+        {
+            assert_eq!(&get_protoent_by_name(&p.name).unwrap(), p);
+        }
+        if all[..i].iter().all(|q| q.number != p.number) {
+            assert_eq!(&get_protoent_by_number(p.number).unwrap(), p);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_hosts_file_lists_as_getent_lists_it() {
+    let Ok(out) = std::process::Command::new("getent").arg("hosts").output() else {
+        eprintln!("skipped: no getent on this system");
+        return;
+    };
+    let from_getent: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let ours: Vec<String> = read_hosts_file()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let mut words = vec![h.addr_list[0].to_string(), h.name.clone()];
+            words.extend(h.aliases.iter().cloned());
+            words.join(" ")
+        })
+        .collect();
+    assert_eq!(ours, from_getent);
+}
+
+#[test]
+fn hosts_and_protocols_text_parse_as_the_files_backend_reads_it() {
+    let hosts = parse_hosts(
+        "# comment\n127.1 short # the rest\n\n::1\tip6-localhost ip6-loopback\nnot-an-ip name\n10.0.0.1\n",
+    );
+    assert_eq!(hosts.len(), 2, "{hosts:?}");
+    assert_eq!(hosts[0].addr_list, [IpAddr::from([127, 0, 0, 1])]);
+    assert_eq!(
+        (hosts[0].name.as_str(), hosts[0].aliases.len()),
+        ("short", 0)
+    );
+    assert_eq!((hosts[1].addrtype, hosts[1].length), (Domain::Inet6, 16));
+    assert_eq!(hosts[1].aliases, ["ip6-loopback"]);
+    let protos = parse_protocols("ip 0 IP\nicmp\t1 ICMP # c\nbad x\n#x 1\nudp 17\n");
+    let names: Vec<_> = protos.iter().map(|p| (p.name.as_str(), p.number)).collect();
+    assert_eq!(names, [("ip", 0), ("icmp", 1), ("udp", 17)]);
+}
