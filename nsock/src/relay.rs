@@ -434,10 +434,13 @@ fn bind_inet(o: &Options) -> Result<Vec<SocketHandle>, Failure> {
         Some(host) => {
             for ai in &get_addr_info(host, port, o.domain, o.sock_type(), protocol)? {
                 if let Some(a) = ai.socket_addr() {
-                    if !addrs.contains(&a) {
+                    if on_wire(o.domain, &a) && !addrs.contains(&a) {
                         addrs.push(a);
                     }
                 }
+            }
+            if addrs.is_empty() {
+                return Err(no_address(host, o.domain).into());
             }
         }
         None => {

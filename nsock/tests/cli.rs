@@ -411,6 +411,7 @@ fn minus_6_means_ipv6_addresses_only_not_v4_mapped() {
     );
     let o = run(&["connect", "-6", "-q", &format!("127.0.0.1:{port}")]);
     assert_fails(&o, 1, "no IPv6 address");
+    assert_fails(&run(&["listen", "-6", "127.0.0.1:0"]), 1, "no IPv6 address");
     // And -4 keeps IPv6 out.
     assert_fails(&run(&["scan", "::1", &port, "-4"]), 1, "");
 }
