@@ -1108,6 +1108,7 @@ fn numeric_ipv4_forms_match_the_c_librarys_inet_aton() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "getaddrinfo(3), which Miri does not emulate")]
 fn scoped_ipv6_text_keeps_its_scope_in_and_out() {
     assert_eq!(
         parse_ip_text("fe80::1%2").unwrap(),
@@ -1136,6 +1137,7 @@ fn scoped_ipv6_text_keeps_its_scope_in_and_out() {
 
 #[cfg(target_os = "linux")]
 #[test]
+#[cfg_attr(miri, ignore = "if_nametoindex(3), which Miri does not emulate")]
 fn an_interface_name_is_taken_as_a_scope() {
     let lo = if_nametoindex("lo").unwrap();
     assert_eq!(if_indextoname(lo).unwrap(), "lo");
@@ -1217,6 +1219,7 @@ fn every_protocols_file_entry_is_what_the_c_lookups_answer() {
 
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "a child process (getent), which Miri cannot spawn")]
 fn the_hosts_file_lists_as_getent_lists_it() {
     let Ok(out) = std::process::Command::new("getent").arg("hosts").output() else {
         eprintln!("skipped: no getent on this system");

@@ -196,7 +196,7 @@ pub struct ListenArgs {
     #[arg(value_name = "[ADDR:]PORT", required_unless_present_any = ["unix", "port"],
           value_parser = address::listen_address)]
     address: Option<String>,
-    /// nc's -p: the port to listen on, instead of the [ADDR:]PORT argument.
+    /// nc's -p: the port to listen on, instead of the `[ADDR:]PORT` argument.
     #[arg(short = 'p', value_name = "PORT", conflicts_with_all = ["address", "unix"])]
     port: Option<String>,
     /// nc's -s: the address to listen on, with -p (default: every interface).
