@@ -27,9 +27,10 @@ pub type RawAddrInfo = sys::addrinfo;
 /// /etc/hosts, DNS, ... as nsswitch says) or a numeric IPv4 or IPv6
 /// address (every form [`parse_ip_text`](crate::parse_ip_text) reads:
 /// `127.1`, and IPv6 with a scope by number or interface name,
-/// `fe80::1%2`, `fe80::1%lo`, the name turned into its number before the
-/// call, so that every platform takes it; the entries then carry the scope
-/// id, and print it: `[fe80::1%2]:80`). [`Domain::Unspec`] asks for every family, `Domain::Inet` for
+/// `fe80::1%2`, `fe80::1%lo`; where the resolver does not read the name,
+/// it is turned into its number and asked again, so that every platform
+/// takes it; the entries then carry the scope id, and print it:
+/// `[fe80::1%2]:80`). [`Domain::Unspec`] asks for every family, `Domain::Inet` for
 /// IPv4 only, and `Domain::Inet6` for IPv6, where a name that has only
 /// IPv4 addresses gives them as v4-mapped IPv6 addresses (`::ffff:a.b.c.d`,
 /// `AI_V4MAPPED`, as Nim asks; not on FreeBSD and Android, which do not
@@ -112,22 +113,6 @@ pub fn get_addr_info(
             "is not resolved by getaddrinfo: build Unix-domain addresses with SockAddr::unix",
         ));
     }
-    // A scope given by interface name (`fe80::1%lo`) is turned into its
-    // number here, so that every platform's resolver reads it (Windows's
-    // takes numbers only).
-    let numeric;
-    let node_text = if address.as_bytes().contains(&b'%') {
-        match parse_ip_text(address) {
-            Ok((IpAddr::V6(v6), scope)) => {
-                numeric = format!("{v6}%{scope}");
-                numeric.as_str()
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(e),
-            _ => address,
-        }
-    } else {
-        address
-    };
     sys::init();
     let mut flags = sys::AI_CANONNAME;
     if domain == Domain::Inet6 {
@@ -139,7 +124,7 @@ pub fn get_addr_info(
         sock_type.to_int(),
         protocol.to_int(),
     );
-    with_c_name("address", node_text, |node| {
+    with_c_name("address", address, |node| {
         match AddrInfoList::lookup(node, &hints) {
             Ok(list) => {
                 if port.0 != 0 && sock_type != SockType::Raw {
@@ -147,9 +132,43 @@ pub fn get_addr_info(
                 }
                 Ok(list)
             }
-            Err(e) => Err(lookup_failed(e, address, port, domain, sock_type, protocol)),
+            Err(e) => retry_scoped(e, address, port, domain, sock_type, protocol),
         }
     })
+}
+
+/// After a failed lookup: a scope given by interface name (`fe80::1%lo`)
+/// is turned into its number and the lookup tried again, so that every
+/// platform's resolver takes it (glibc's and Apple's read names
+/// themselves; Windows's takes numbers only). Done here, after the first
+/// try, so that the successful path pays nothing for it.
+#[cold]
+#[inline(never)]
+fn retry_scoped(
+    e: LookupError,
+    address: &str,
+    port: Port,
+    domain: Domain,
+    sock_type: SockType,
+    protocol: Protocol,
+) -> io::Result<AddrInfoList> {
+    if address.contains('%') {
+        match parse_ip_text(address) {
+            Ok((IpAddr::V6(v6), scope)) => {
+                let numeric = format!("{v6}%{scope}");
+                if numeric != address {
+                    return get_addr_info(&numeric, port, domain, sock_type, protocol)
+                        .map_err(|_| lookup_failed(e, address, port, domain, sock_type, protocol));
+                }
+            }
+            // A scope naming no interface: say so.
+            Err(not_found) if not_found.kind() == io::ErrorKind::NotFound => {
+                return Err(not_found)
+            }
+            _ => {}
+        }
+    }
+    Err(lookup_failed(e, address, port, domain, sock_type, protocol))
 }
 
 /// The error of a failed `getaddrinfo`, naming the whole query. Kept out
