@@ -44,8 +44,14 @@ the address is printed on stderr (`listening on 127.0.0.1:40123`).
 
 With --udp, datagrams from anyone are printed, and stdin goes to the \
 latest sender; there is no end-of-stream, so the tool runs until \
-interrupted or --idle passes. --unix PATH listens on a Unix-domain \
-socket, stream or (with --udp) datagram; the file is removed on exit.
+interrupted or --idle passes. --idle (or -w) counts from the start: a \
+listener nobody connects to ends too. --unix PATH listens on a Unix-domain \
+socket, stream or (with --udp) datagram; the file is removed on exit, and \
+one that is already there (a directory, a socket, a file) is named, never \
+replaced.
+
+nc's habits: -l is accepted (listen always listens), -p PORT [-s ADDR] is \
+[ADDR:]PORT, -u, -w SECS, -v, -k, -4 and -6 mean what they mean to nc.
 
 Exit codes: 0 when the connection ended normally; 1 when listening, \
 receiving or sending failed; 2 for a usage error.";
@@ -62,6 +68,12 @@ so the tool runs until interrupted, --idle passes, or the peer's port \
 proves closed. --unix PATH connects to a Unix-domain socket, stream or \
 (with --udp) datagram; a datagram client is bound to a temporary path in \
 the temporary directory so that replies can reach it.
+
+nc's habits: HOST PORT as two arguments, -u (UDP), -w SECS (connect \
+timeout and idle limit), -v (each attempt, both ends, the bytes moved), \
+-s ADDR / -p PORT (the local address and port to connect from), and -z \
+HOST PORT... (only check which ports accept a connection; ranges allowed; \
+exit 0 if one does). -6 uses IPv6 addresses only, never an IPv4-mapped one.
 
 Exit codes: 0 when the connection ended normally; 1 when the connection \
 failed, was reset, or a send failed; 2 for a usage error.";
