@@ -162,9 +162,7 @@ fn retry_scoped(
                 }
             }
             // A scope naming no interface: say so.
-            Err(not_found) if not_found.kind() == io::ErrorKind::NotFound => {
-                return Err(not_found)
-            }
+            Err(not_found) if not_found.kind() == io::ErrorKind::NotFound => return Err(not_found),
             _ => {}
         }
     }

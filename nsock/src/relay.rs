@@ -204,8 +204,9 @@ fn target(o: &Options) -> Result<(String, Vec<String>), Failure> {
     let host = match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
         Some(inner) => inner,
         // A bare IPv6 address has colons of its own; a name or IPv4
-        // address with one already names its port.
-        None if text.matches(':').count() == 1 => {
+        // address with one, or a bracketed address followed by one,
+        // already names its port.
+        None if text.matches(':').count() == 1 || text.starts_with('[') => {
             return Err(Failure::usage(format!(
                 "{text:?} already has a port: write HOST:PORT or HOST PORT, not both"
             )))

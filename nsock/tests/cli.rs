@@ -1151,10 +1151,25 @@ fn connect_takes_host_and_port_as_two_arguments() {
         "already has a port",
     );
     assert_fails(
+        &run(&["connect", "[::1]:80", "81"]),
+        2,
+        "already has a port",
+    );
+    assert_fails(
         &run(&["connect", "127.0.0.1", "80", "81"]),
         2,
         "several only with -z",
     );
+    if let Ok(v6) = TcpListener::bind("[::1]:0") {
+        let port = v6.local_addr().unwrap().port().to_string();
+        for host in ["[::1]", "::1"] {
+            let mut c = connect(&["-q", host, &port]);
+            let conn = accept(&v6);
+            drop(c.stdin.take());
+            drop(conn);
+            assert!(wait(&mut c, host).success(), "{host}");
+        }
+    }
 }
 
 #[test]
