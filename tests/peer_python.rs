@@ -184,6 +184,7 @@ fn queries() -> Vec<Vec<String>> {
     let hostname = get_hostname().unwrap();
     for name in ["localhost", hostname.as_str(), "no-such-host.invalid"] {
         out.push(q(&["host_name", name]));
+        out.push(q(&["addrinfo", name]));
     }
     let numeric_v4 = [
         "127.0.0.1",
