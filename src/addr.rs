@@ -5,11 +5,12 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::io;
 use std::mem;
-use std::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::raw::c_int;
 use std::path::Path;
 
 use crate::error::{invalid_input, with_kind};
+use crate::ip_text::{scope_id, scoped_ip_string};
 use crate::sys::{self, SockAddr};
 use crate::types::{Domain, Port};
 
@@ -374,7 +375,10 @@ impl fmt::Display for SockAddr {
 
 /// Returns the address part of `addr` as text (Nim's `getAddrString`):
 /// IPv4 dotted (`127.0.0.1`), IPv6 in RFC 5952 form (`::1`,
-/// `::ffff:1.2.3.4`, no scope), a Unix path as the path (not valid UTF-8:
+/// `::ffff:1.2.3.4`) with its scope id, when it has one, after a `%`
+/// (`fe80::1%2`, numeric, as std's `SocketAddrV6` prints it; the name of
+/// that interface is [`if_indextoname`](crate::if_indextoname)'s answer),
+/// a Unix path as the path (not valid UTF-8:
 /// replaced lossily), a Linux abstract name with a leading `@`, an unnamed
 /// Unix address as `""`.
 ///
@@ -391,10 +395,12 @@ impl fmt::Display for SockAddr {
 /// use nativesockets::{get_addr_string, SockAddr};
 /// let v6: std::net::SocketAddr = "[::ffff:10.0.0.1]:80".parse().unwrap();
 /// assert_eq!(get_addr_string(&SockAddr::from(v6)).unwrap(), "::ffff:10.0.0.1");
+/// let scoped: std::net::SocketAddr = "[fe80::1%2]:80".parse().unwrap();
+/// assert_eq!(get_addr_string(&SockAddr::from(scoped)).unwrap(), "fe80::1%2");
 /// ```
 pub fn get_addr_string(addr: &SockAddr) -> io::Result<String> {
     if let Some(a) = addr.as_socket_addr() {
-        return Ok(ip_string(a.ip()));
+        return Ok(scoped_ip_string(a.ip(), scope_id(&a)));
     }
     match addr.unix_kind() {
         Some(UnixKind::Path(p)) => Ok(String::from_utf8_lossy(p).into_owned()),
@@ -406,15 +412,6 @@ pub fn get_addr_string(addr: &SockAddr) -> io::Result<String> {
             "is not an IPv4, IPv6 or Unix-domain address of a valid length",
         )),
     }
-}
-
-/// An IP address as text, formatted straight into a right-sized string.
-pub(crate) fn ip_string(ip: IpAddr) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(if ip.is_ipv4() { 15 } else { 39 });
-    // Writing to a String cannot fail.
-    let _ = write!(s, "{ip}");
-    s
 }
 
 #[cfg(test)]

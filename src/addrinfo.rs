@@ -5,12 +5,13 @@ use std::ffi::CStr;
 use std::fmt;
 use std::io;
 use std::iter::FusedIterator;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::os::raw::c_int;
 use std::ptr::NonNull;
 
 use crate::cstr::with_c_name;
 use crate::error::{invalid_input, LookupError};
+use crate::ip_text::parse_ip_text;
 use crate::sys::{self, SockAddr};
 use crate::types::{Domain, Port, Protocol, SockType};
 
@@ -24,7 +25,12 @@ pub type RawAddrInfo = sys::addrinfo;
 ///
 /// `address` is a host name (looked up through the system resolver:
 /// /etc/hosts, DNS, ... as nsswitch says) or a numeric IPv4 or IPv6
-/// address. [`Domain::Unspec`] asks for every family, `Domain::Inet` for
+/// address (every form [`parse_ip_text`](crate::parse_ip_text) reads:
+/// `127.1`, and IPv6 with a scope by number or interface name,
+/// `fe80::1%2`, `fe80::1%lo`; where the resolver does not read the name,
+/// it is turned into its number and asked again, so that every platform
+/// takes it; the entries then carry the scope id, and print it:
+/// `[fe80::1%2]:80`). [`Domain::Unspec`] asks for every family, `Domain::Inet` for
 /// IPv4 only, and `Domain::Inet6` for IPv6, where a name that has only
 /// IPv4 addresses gives them as v4-mapped IPv6 addresses (`::ffff:a.b.c.d`,
 /// `AI_V4MAPPED`, as Nim asks; not on FreeBSD and Android, which do not
@@ -126,9 +132,41 @@ pub fn get_addr_info(
                 }
                 Ok(list)
             }
-            Err(e) => Err(lookup_failed(e, address, port, domain, sock_type, protocol)),
+            Err(e) => retry_scoped(e, address, port, domain, sock_type, protocol),
         }
     })
+}
+
+/// After a failed lookup: a scope given by interface name (`fe80::1%lo`)
+/// is turned into its number and the lookup tried again, so that every
+/// platform's resolver takes it (glibc's and Apple's read names
+/// themselves; Windows's takes numbers only). Done here, after the first
+/// try, so that the successful path pays nothing for it.
+#[cold]
+#[inline(never)]
+fn retry_scoped(
+    e: LookupError,
+    address: &str,
+    port: Port,
+    domain: Domain,
+    sock_type: SockType,
+    protocol: Protocol,
+) -> io::Result<AddrInfoList> {
+    if address.contains('%') {
+        match parse_ip_text(address) {
+            Ok((IpAddr::V6(v6), scope)) => {
+                let numeric = format!("{v6}%{scope}");
+                if numeric != address {
+                    return get_addr_info(&numeric, port, domain, sock_type, protocol)
+                        .map_err(|_| lookup_failed(e, address, port, domain, sock_type, protocol));
+                }
+            }
+            // A scope naming no interface: say so.
+            Err(not_found) if not_found.kind() == io::ErrorKind::NotFound => return Err(not_found),
+            _ => {}
+        }
+    }
+    Err(lookup_failed(e, address, port, domain, sock_type, protocol))
 }
 
 /// The error of a failed `getaddrinfo`, naming the whole query. Kept out
@@ -352,6 +390,14 @@ impl<'a> AddrInfo<'a> {
         // SAFETY: a non-null ai_canonname is a NUL-terminated string alive
         // as long as the list.
         Some(unsafe { CStr::from_ptr(p.cast()) })
+    }
+}
+
+/// Prints the entry's address as [`SockAddr`] prints it
+/// (`127.0.0.1:80`, `[fe80::1%2]:80`, with the IPv6 scope).
+impl fmt::Display for AddrInfo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.addr(), f)
     }
 }
 

@@ -8,7 +8,8 @@ use std::os::raw::c_int;
 
 use crate::addrinfo::AddrInfoList;
 use crate::cstr::with_c_name;
-use crate::error::{invalid_input, not_found, LookupError};
+use crate::error::{not_found, LookupError};
+use crate::ip_text::{parse_ip_text, parse_ipv4_aton};
 use crate::sys::{self, HostEntry};
 use crate::types::Domain;
 
@@ -39,8 +40,14 @@ pub struct Hostent {
 /// `gethostbyname` gives), otherwise its IPv6 addresses (`addrtype ==
 /// Domain::Inet6`, `length == 16`). A `Hostent` cannot hold both families;
 /// use [`get_addr_info`](crate::get_addr_info) with
-/// [`Domain::Unspec`] for every address of every family. An IPv6 literal
-/// (`"::1"`) is answered as IPv6 directly.
+/// [`Domain::Unspec`] for every address of every family. Numeric IPv4
+/// text in any `inet_aton` form (`"127.1"`, `"0x7f.1"`) is answered
+/// without a lookup, as glibc does: the name is the text, the one address
+/// its value. An IPv6 literal
+/// (`"::1"`) is answered as IPv6 directly; one with a scope
+/// (`"fe80::1%lo"`) is looked up without it, since a `Hostent` has no
+/// place for a scope (a deliberate difference from glibc, whose
+/// `gethostbyname` does not take scoped text at all).
 ///
 /// Thread-safe: `gethostbyname2_r(3)` on Linux (glibc, musl) and FreeBSD,
 /// first for `AF_INET` and then, if that finds nothing, `AF_INET6`;
@@ -74,6 +81,25 @@ pub struct Hostent {
 /// ```
 pub fn get_host_by_name(name: &str) -> io::Result<Hostent> {
     sys::init();
+    if name.contains('%') {
+        // A scoped IPv6 address: the C calls take the bare address.
+        if let Ok((IpAddr::V6(v6), _)) = parse_ip_text(name) {
+            return get_host_by_name(&v6.to_string());
+        }
+    }
+    if let Some(v4) = parse_ipv4_aton(name) {
+        // As glibc answers numeric text (`__nss_hostname_digits_dots`),
+        // without the database, but for every inet_aton form: glibc's
+        // check lets only digits and dots through, so `0x7f.1` would go
+        // to DNS there, though getaddrinfo takes it.
+        return Ok(Hostent {
+            name: name.to_string(),
+            aliases: Vec::new(),
+            addrtype: Domain::Inet,
+            length: 4,
+            addr_list: vec![IpAddr::V4(v4)],
+        });
+    }
     with_c_name("host name", name, |c_name| {
         let answer = if name.parse::<Ipv6Addr>().is_ok() {
             host_by_name(c_name, sys::AF_INET6)
@@ -101,6 +127,13 @@ pub fn get_host_by_name(name: &str) -> io::Result<Hostent> {
 /// (/etc/hosts, then reverse DNS, as nsswitch says) (Nim's
 /// `getHostByAddr`).
 ///
+/// `ip` may be in any numeric form [`get_host_by_name`] and
+/// [`get_addr_info`](crate::get_addr_info) take for the same address
+/// (see [`parse_ip_text`](crate::parse_ip_text)): `"127.1"` and the other
+/// `inet_aton` forms, and IPv6 with a scope (`"fe80::1%2"`,
+/// `"fe80::1%lo"`), whose scope plays no part in the lookup (the C call
+/// takes the bare address, as Python's `gethostbyaddr` does).
+///
 /// The answer's `addr_list` holds the address asked for (and, from
 /// /etc/hosts, any other address of that line's family), `addrtype` its
 /// family. An IPv4-mapped IPv6 address (`"::ffff:127.0.0.1"`) is looked up
@@ -113,7 +146,8 @@ pub fn get_host_by_name(name: &str) -> io::Result<Hostent> {
 ///
 /// # Errors
 /// - `InvalidInput`, before any lookup, when `ip` is not IPv4 or IPv6 text
-///   (host names, empty text, text with a NUL byte, ...).
+///   (host names, empty text, ...), or holds a NUL byte (said so);
+///   `NotFound` for a scope that names no interface.
 /// - `NotFound` when no host has that address, naming it, with
 ///   `hstrerror`'s text; `TimedOut` for a temporary failure; as
 ///   [`get_host_by_name`] otherwise.
@@ -124,13 +158,12 @@ pub fn get_host_by_name(name: &str) -> io::Result<Hostent> {
 ///
 /// let host = get_host_by_addr("127.0.0.1")?;
 /// assert!(!host.name.is_empty());
+/// assert_eq!(get_host_by_addr("127.1")?.name, host.name);
 /// assert!(get_host_by_addr("localhost").is_err()); // a name, not an address
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn get_host_by_addr(ip: &str) -> io::Result<Hostent> {
-    let addr: IpAddr = ip
-        .parse()
-        .map_err(|_| invalid_input("IP address", ip, "is not IPv4 or IPv6 address text"))?;
+    let (addr, _scope) = parse_ip_text(ip)?;
     // glibc's DNS backend unmaps these too; doing it first lets every
     // backend (/etc/hosts included) answer for the IPv4 address.
     let addr = match addr {
@@ -230,10 +263,45 @@ pub fn get_hostname() -> io::Result<String> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn get_proto_by_name(name: &str) -> io::Result<i32> {
+    get_protoent_by_name(name).map(|p| p.number)
+}
+
+/// A protocol's entry in the protocols database (C's `struct protoent`),
+/// copied out of the C library's buffers.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Protoent {
+    /// The official (canonical) name: `"tcp"`, even when looked up as
+    /// `"TCP"`.
+    pub name: String,
+    /// Other names, in the database's order (`["TCP"]`).
+    pub aliases: Vec<String>,
+    /// The protocol number, as the IP header carries it (6 for TCP).
+    pub number: i32,
+}
+
+/// Looks up the protocol called `name` (a name or an alias) in the
+/// system's protocols database, and returns its whole entry: the
+/// canonical name, the aliases and the number (`getent protocols NAME`).
+///
+/// Thread-safe, through the same calls as [`get_proto_by_name`]:
+/// `getprotobyname_r(3)` on glibc and FreeBSD, `getprotobyname` under a
+/// process-wide lock elsewhere on Unix, Winsock's per-thread
+/// `getprotobyname` on Windows.
+///
+/// # Errors
+/// As [`get_proto_by_name`].
+///
+/// # Examples
+/// ```
+/// let tcp = nativesockets::get_protoent_by_name("tcp")?;
+/// assert_eq!((tcp.name.as_str(), tcp.number), ("tcp", 6));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_protoent_by_name(name: &str) -> io::Result<Protoent> {
     sys::init();
     with_c_name("protocol name", name, |c_name| {
         match sys::proto_by_name(c_name) {
-            Ok(Some(number)) => Ok(number),
+            Ok(Some(entry)) => Ok(protoent(entry)),
             Ok(None) => Err(not_found(
                 "protocol name",
                 name,
@@ -242,4 +310,41 @@ pub fn get_proto_by_name(name: &str) -> io::Result<i32> {
             Err(e) => Err(e.into_error("protocol name", name, format_args!(""))),
         }
     })
+}
+
+/// Looks up the protocol numbered `number` in the system's protocols
+/// database (`getent protocols 6`).
+///
+/// Thread-safe: `getprotobynumber_r(3)` on glibc and FreeBSD,
+/// `getprotobynumber` under a process-wide lock elsewhere on Unix,
+/// Winsock's per-thread `getprotobynumber` on Windows.
+///
+/// # Errors
+/// `NotFound`, naming the number, when the database has no such protocol.
+///
+/// # Examples
+/// ```
+/// let udp = nativesockets::get_protoent_by_number(17)?;
+/// assert_eq!(udp.name, "udp");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn get_protoent_by_number(number: i32) -> io::Result<Protoent> {
+    sys::init();
+    match sys::proto_by_number(number) {
+        Ok(Some(entry)) => Ok(protoent(entry)),
+        Ok(None) => Err(not_found(
+            "protocol number",
+            number,
+            "no such protocol in the protocols database",
+        )),
+        Err(e) => Err(e.into_error("protocol number", number, format_args!(""))),
+    }
+}
+
+fn protoent(entry: sys::ProtoEntry) -> Protoent {
+    Protoent {
+        name: entry.name,
+        aliases: entry.aliases,
+        number: entry.number,
+    }
 }

@@ -65,6 +65,8 @@ mod addrinfo;
 mod conversions;
 mod cstr;
 mod hosts;
+mod ip_text;
+mod netdb_files;
 mod options;
 mod select;
 mod services;
@@ -77,6 +79,9 @@ pub mod windows;
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
+pub use hosts::{get_protoent_by_name, get_protoent_by_number, Protoent};
+pub use ip_text::{if_indextoname, if_nametoindex, parse_ip_text};
+pub use netdb_files::{parse_hosts, parse_protocols, read_hosts_file, read_protocols_file};
 pub use options::*;
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
@@ -88,7 +93,7 @@ pub use socket::{
 pub use sockref::SocketRef;
 pub use sys::SockAddr;
 pub use types::{
-    htonl, htons, ntohl, ntohs, Domain, Port, Protocol, RawSocketHandle, SockType,
+    htonl, htons, ntohl, ntohs, Domain, ParsePortError, Port, Protocol, RawSocketHandle, SockType,
     OS_INVALID_SOCKET,
 };
 

@@ -9,8 +9,9 @@ use std::net::Shutdown;
 use std::os::raw::c_int;
 use std::time::Duration;
 
-use crate::addr::{get_addr_string, ip_string};
+use crate::addr::get_addr_string;
 use crate::error::{invalid_input, with_kind};
+use crate::ip_text::{scope_id, scoped_ip_string};
 use crate::select::wait_writable;
 use crate::sys::{self, SockAddr};
 use crate::types::{Domain, Port, Protocol, RawSocketHandle, SockType};
@@ -415,7 +416,14 @@ impl SocketHandle {
 
     /// The port the socket is bound to; see [`get_sock_name`].
     pub fn sock_name(&self) -> io::Result<Port> {
-        Ok(self.local_addr()?.port().unwrap_or_default())
+        let addr = self.local_addr()?;
+        addr.port().ok_or_else(|| {
+            invalid_input(
+                "socket bound to",
+                format_args!("{addr}"),
+                "has no port: only IPv4 and IPv6 sockets have one (local_addr gives a Unix-domain socket's path)",
+            )
+        })
     }
 
     /// Sets or clears non-blocking mode; see [`set_blocking`].
@@ -660,9 +668,14 @@ pub fn get_sock_domain(socket: &SocketHandle) -> io::Result<Domain> {
 }
 
 /// Returns the port `socket` is bound to (Nim's `getSockName`); 0 for an
-/// unbound IP socket and for every Unix-domain socket.
+/// unbound IPv4 or IPv6 socket.
 ///
 /// Corresponds to `getsockname(2)` on Unix and `getsockname` on Windows.
+///
+/// # Errors
+/// `InvalidInput` for a socket that has no port, whatever its state: a
+/// Unix-domain socket (its address is a path, which
+/// [`get_local_addr`] gives); the OS error otherwise (`EBADF`, ...).
 ///
 /// # Examples
 /// ```
@@ -680,8 +693,12 @@ pub fn get_sock_name(socket: &SocketHandle) -> io::Result<Port> {
 /// `getLocalAddr`).
 ///
 /// The family is read from the socket itself, so IPv4, IPv6 and Unix
-/// sockets all work (a Unix socket's "port" is 0; its text is the path,
-/// `@name` for an abstract name, `""` when unnamed).
+/// sockets all work. An IPv6 address keeps its scope (`fe80::1%2`, as
+/// [`get_addr_string`](crate::get_addr_string) prints it). A Unix
+/// socket's text is the path, `@name` for an abstract name, `""` when
+/// unnamed, and its port is `Port(0)`: it has none, and the pair's first
+/// half is the answer here (where the port is the whole answer,
+/// [`get_sock_name`] fails with `InvalidInput` instead).
 ///
 /// Corresponds to `getsockname(2)` on Unix and `getsockname` on Windows.
 ///
@@ -714,7 +731,7 @@ pub fn get_peer_addr(socket: &SocketHandle) -> io::Result<(String, Port)> {
 
 fn addr_text(addr: &SockAddr) -> io::Result<(String, Port)> {
     match addr.as_socket_addr() {
-        Some(a) => Ok((ip_string(a.ip()), Port(a.port()))),
+        Some(a) => Ok((scoped_ip_string(a.ip(), scope_id(&a)), Port(a.port()))),
         None => Ok((get_addr_string(addr)?, Port(0))),
     }
 }

@@ -2,7 +2,6 @@
 //! handle type and its invalid value, and byte-order conversion.
 
 use std::fmt;
-use std::num::ParseIntError;
 use std::os::raw::c_int;
 use std::str::FromStr;
 
@@ -33,7 +32,8 @@ pub const OS_INVALID_SOCKET: RawSocketHandle = sys::INVALID_SOCKET as RawSocketH
 /// assert_eq!(p, Port(8080));
 /// assert_eq!(p.to_string(), "8080");
 /// assert_eq!(u16::from(p), 8080);
-/// assert!("65536".parse::<Port>().is_err());
+/// let err = "65536".parse::<Port>().unwrap_err();
+/// assert_eq!(err.to_string(), r#"port "65536": out of range (a port is 0 to 65535)"#);
 /// ```
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub struct Port(pub u16);
@@ -57,11 +57,60 @@ impl From<Port> for u16 {
 }
 
 impl FromStr for Port {
-    type Err = ParseIntError;
+    type Err = ParsePortError;
 
-    /// Parses a decimal port number, `0` to `65535`.
-    fn from_str(s: &str) -> Result<Port, ParseIntError> {
-        s.parse::<u16>().map(Port)
+    /// Parses a decimal port number, `0` to `65535` (digits only: no sign,
+    /// no space).
+    fn from_str(s: &str) -> Result<Port, ParsePortError> {
+        let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        match s.parse::<u16>() {
+            Ok(n) if digits => Ok(Port(n)),
+            _ => Err(ParsePortError {
+                text: crate::error::Shortened(s).to_string(),
+                out_of_range: digits,
+            }),
+        }
+    }
+}
+
+/// The error of parsing a [`Port`] from text: the message names the text
+/// and says what a port is, for example
+/// `port "65536": out of range (a port is 0 to 65535)` or
+/// `port "http": not a decimal number (a port is 0 to 65535)`.
+///
+/// It converts into an `io::Error` of kind `InvalidInput` with the same
+/// message, so `?` works in functions that return `io::Result`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ParsePortError {
+    /// The text, quoted and cut to a readable length.
+    text: String,
+    out_of_range: bool,
+}
+
+impl ParsePortError {
+    /// Whether the text was a decimal number above 65535 (rather than not
+    /// a number at all).
+    pub fn is_out_of_range(&self) -> bool {
+        self.out_of_range
+    }
+}
+
+impl fmt::Display for ParsePortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = if self.out_of_range {
+            "out of range"
+        } else {
+            "not a decimal number"
+        };
+        write!(f, "port {}: {why} (a port is 0 to 65535)", self.text)
+    }
+}
+
+impl std::error::Error for ParsePortError {}
+
+impl From<ParsePortError> for std::io::Error {
+    fn from(err: ParsePortError) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string())
     }
 }
 

@@ -144,6 +144,24 @@ fn text_cases() -> Vec<Case> {
         );
         let t = text.clone();
         add(
+            format!("get_protoent_by_name({label})"),
+            invalid("protocol name", &text),
+            Box::new(move || ok(get_protoent_by_name(&t))),
+        );
+        let t = text.clone();
+        add(
+            format!("parse_ip_text({label})"),
+            invalid("IP address", &text),
+            Box::new(move || ok(parse_ip_text(&t))),
+        );
+        let t = text.clone();
+        add(
+            format!("if_nametoindex({label})"),
+            invalid("interface name", &text),
+            Box::new(move || ok(if_nametoindex(&t))),
+        );
+        let t = text.clone();
+        add(
             format!("SockAddr::unix({label})"),
             invalid("Unix socket path", &text),
             Box::new(move || ok(SockAddr::unix(&t))),

@@ -464,7 +464,12 @@ fn unix_stream_sockets_on_a_path() {
         get_local_addr(&l).unwrap(),
         (path.to_str().unwrap().to_string(), Port(0))
     );
-    assert_eq!(get_sock_name(&l).unwrap(), Port(0));
+    // A Unix-domain socket has no port: get_local_addr says Port(0) beside
+    // the path, get_sock_name, whose answer is the port alone, refuses.
+    let err = get_sock_name(&l).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("has no port"), "{err}");
+    assert!(err.to_string().contains(path.to_str().unwrap()), "{err}");
 
     let c = new_native_socket(Domain::Unix, SockType::Stream, Protocol::Ip).unwrap();
     c.connect(&addr).unwrap();
@@ -841,4 +846,66 @@ fn start_connect_reports_progress_then_the_outcome() {
         outcome(&closed).unwrap_err().kind(),
         io::ErrorKind::ConnectionRefused
     );
+}
+
+#[test]
+fn bad_port_text_names_the_text_and_the_range() {
+    for (text, why) in [
+        ("65536", "out of range"),
+        ("99999999999", "out of range"),
+        ("-1", "not a decimal number"),
+        ("http", "not a decimal number"),
+        ("", "not a decimal number"),
+        ("+80", "not a decimal number"),
+    ] {
+        let err = text.parse::<Port>().unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains(&format!("{text:?}")), "{message}");
+        assert!(message.contains(why), "{message}");
+        assert!(message.contains("a port is 0 to 65535"), "{message}");
+        let io_err = io::Error::from(err);
+        assert_eq!(io_err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(io_err.to_string(), message);
+    }
+    assert_eq!("65535".parse::<Port>().unwrap(), Port(65535));
+    assert_eq!("0".parse::<Port>().unwrap(), Port(0));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+#[cfg_attr(miri, ignore = "UDP sockets, which Miri does not emulate")]
+fn local_addresses_keep_an_ipv6_scope() {
+    // No link-local address exists on loopback; IP_FREEBIND lets a socket
+    // bind one anyway, on lo, without any traffic.
+    let lo = if_nametoindex("lo").unwrap();
+    let addr = SockAddr::from(SocketAddr::from(std::net::SocketAddrV6::new(
+        "fe80::1".parse().unwrap(),
+        0,
+        0,
+        lo,
+    )));
+    let s = new_native_socket(Domain::Inet6, SockType::Dgram, Protocol::Udp).unwrap();
+    set_sock_opt_int(&s, libc::IPPROTO_IP, libc::IP_FREEBIND, 1).unwrap();
+    s.bind_addr(&addr).unwrap();
+    // The scope as std reads it from the same socket: the kernel's, which
+    // is `lo` natively. (qemu-user for big-endian targets swaps only the
+    // low 16 bits of sin6_scope_id, so there it reads 65536; both readers
+    // see the same number, and the text must be std's.)
+    let std_view = std::net::UdpSocket::from(s.try_clone().unwrap())
+        .local_addr()
+        .unwrap();
+    let std::net::SocketAddr::V6(std_v6) = std_view else {
+        panic!("{std_view}")
+    };
+    assert_ne!(std_v6.scope_id(), 0);
+    if cfg!(target_endian = "little") {
+        assert_eq!(std_v6.scope_id(), lo);
+    }
+    let (text, port) = get_local_addr(&s).unwrap();
+    assert_eq!(text, format!("fe80::1%{}", std_v6.scope_id()));
+    assert_eq!(port, Port(std_v6.port()));
+    assert_eq!(format!("[{text}]:{}", port), std_view.to_string());
+    // (A peer cannot be connected without a route to fe80::/64, which
+    // loopback lacks; get_peer_addr formats with the same code.)
+    assert_eq!(get_addr_string(&s.local_addr().unwrap()).unwrap(), text);
 }

@@ -6,7 +6,9 @@
 
 use std::io;
 
-use nativesockets::{get_serv_by_name, Port};
+use std::net::SocketAddr;
+
+use nativesockets::{get_serv_by_name, Domain, Port};
 
 /// The ports of a scan, ascending and without duplicates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,16 @@ fn scan_port(text: &str) -> Result<u16, String> {
 /// `InvalidInput` for a number out of range, the lookup's `NotFound` for
 /// an unknown service.
 pub fn resolve_port(text: &str, proto: &str) -> io::Result<Port> {
+    let list_like = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-' || b == b',');
+    if list_like && text.bytes().any(|b| b == b'-' || b == b',') {
+        // Service names may hold a '-', but none is digits and dashes.
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{text:?} is not a port: one port is a number (0 to 65535) or a service name; ranges and lists are for scan and connect -z"),
+        ));
+    }
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return match text.parse::<u16>() {
             Ok(n) => Ok(Port(n)),
@@ -72,6 +84,29 @@ pub fn resolve_port(text: &str, proto: &str) -> io::Result<Port> {
         };
     }
     get_serv_by_name(text, proto).map(|s| s.port)
+}
+
+/// Whether a resolved address is one the family flags allow on the wire:
+/// with `-6` (`Domain::Inet6`), IPv6 addresses only, not the IPv4-mapped
+/// `::ffff:a.b.c.d` the resolver adds for an IPv4-only name (which would
+/// reach the host over IPv4).
+pub fn on_wire(domain: Domain, addr: &SocketAddr) -> bool {
+    match (domain, addr) {
+        (Domain::Inet6, SocketAddr::V6(v6)) => v6.ip().to_ipv4_mapped().is_none(),
+        (Domain::Inet6, SocketAddr::V4(_)) => false,
+        (Domain::Inet, a) => a.is_ipv4(),
+        _ => true,
+    }
+}
+
+/// The error for a host that has no address of the family asked for.
+pub fn no_address(host: &str, domain: Domain) -> io::Error {
+    let what = match domain {
+        Domain::Inet6 => "no IPv6 address (-6 asks for IPv6 addresses only)",
+        Domain::Inet => "no IPv4 address",
+        _ => "no IP address",
+    };
+    io::Error::new(io::ErrorKind::NotFound, format!("host {host:?}: {what}"))
 }
 
 /// Splits `HOST:PORT`, `[IPV6]:PORT`, `:PORT` or `PORT` into an optional
@@ -100,14 +135,6 @@ pub fn split_host_port(text: &str) -> Result<(Option<&str>, &str), String> {
 /// For clap: checks `[ADDR:]PORT` (as `listen` takes it).
 pub fn listen_address(text: &str) -> Result<String, String> {
     split_host_port(text).map(|_| text.to_string())
-}
-
-/// For clap: checks `HOST:PORT` (as `connect` takes it).
-pub fn connect_address(text: &str) -> Result<String, String> {
-    match split_host_port(text)? {
-        (Some(_), _) => Ok(text.to_string()),
-        (None, _) => Err(format!("{text:?} has no host: write HOST:PORT")),
-    }
 }
 
 fn non_empty<'a>(

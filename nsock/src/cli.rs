@@ -23,16 +23,16 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Show a service entry (name, aliases, port, protocol), like `getent services`.
+    /// Show service entries (name, aliases, port, protocol), or list them all, like `getent services`.
     #[command(after_long_help = lookup::SERV_JSON)]
     Serv(ServArgs),
-    /// Show a host's canonical name, aliases, address type and addresses, like `getent hosts`.
+    /// Show hosts' canonical name, aliases, address type and addresses, or list the hosts file, like `getent hosts`.
     #[command(after_long_help = lookup::HOST_JSON)]
     Host(HostArgs),
     /// Show every getaddrinfo entry for a host (and port).
     #[command(after_long_help = lookup::ADDRINFO_JSON)]
     Addrinfo(AddrinfoArgs),
-    /// Show a protocol's number, like `getent protocols`.
+    /// Show protocols' name, number and aliases, or list them all, like `getent protocols`.
     #[command(after_long_help = lookup::PROTO_JSON)]
     Proto(ProtoArgs),
     /// Show this machine's host name.
@@ -59,10 +59,10 @@ pub struct JsonFlag {
 #[derive(Args, Debug, Clone, Copy)]
 #[group(multiple = false)]
 pub struct FamilyFlags {
-    /// IPv4 only.
+    /// IPv4 addresses only.
     #[arg(short = '4')]
     ipv4: bool,
-    /// IPv6 only.
+    /// IPv6 addresses only (no IPv4-mapped `::ffff:a.b.c.d`).
     #[arg(short = '6')]
     ipv6: bool,
 }
@@ -80,10 +80,11 @@ impl FamilyFlags {
 
 #[derive(Args, Debug)]
 pub struct ServArgs {
-    /// A service name or alias (`http`, `www`) or a port number (`80`).
-    #[arg(value_name = "NAME|PORT")]
-    pub service: String,
-    /// The protocol (`tcp`, `udp`, ...); without it, the tcp and udp entries are shown.
+    /// Service names or aliases (`http`, `www`) or port numbers (`80`), each optionally with
+    /// `/PROTO` as getent takes them (`http/tcp`, `80/udp`); none lists the whole database.
+    #[arg(value_name = "NAME|PORT[/PROTO]")]
+    pub services: Vec<String>,
+    /// The protocol (`tcp`, `udp`, ...); without it, every protocol's entry is shown.
     #[arg(short, long, value_name = "PROTO")]
     pub proto: Option<String>,
     #[command(flatten)]
@@ -92,9 +93,10 @@ pub struct ServArgs {
 
 #[derive(Args, Debug)]
 pub struct HostArgs {
-    /// A host name (looked up with gethostbyname) or an IPv4/IPv6 address (gethostbyaddr).
+    /// Host names (looked up with gethostbyname) or IPv4/IPv6 addresses in any numeric form
+    /// (`127.1`, `fe80::1%lo`; gethostbyaddr); none lists the hosts file.
     #[arg(value_name = "NAME|IP")]
-    pub host: String,
+    pub hosts: Vec<String>,
     #[command(flatten)]
     pub out: JsonFlag,
 }
@@ -107,10 +109,13 @@ pub struct AddrinfoArgs {
     port: Option<String>,
     #[command(flatten)]
     family: FamilyFlags,
-    /// Ask for datagram (UDP) entries instead of stream (TCP) ones.
+    /// Ask for stream (TCP) entries only [default: stream, datagram and raw, as `getent ahosts`].
+    #[arg(long, conflicts_with_all = ["udp", "raw"])]
+    tcp: bool,
+    /// Ask for datagram (UDP) entries only.
     #[arg(long, conflicts_with = "raw")]
     udp: bool,
-    /// Ask for raw-socket entries instead of stream (TCP) ones.
+    /// Ask for raw-socket entries only.
     #[arg(long)]
     raw: bool,
     #[command(flatten)]
@@ -119,8 +124,10 @@ pub struct AddrinfoArgs {
 
 #[derive(Args, Debug)]
 pub struct ProtoArgs {
-    /// A protocol name or alias, as in /etc/protocols (`tcp`, `udp`, `icmp`, `TCP`).
-    pub name: String,
+    /// Protocol names or aliases, as in /etc/protocols (`tcp`, `TCP`), or numbers (`6`);
+    /// none lists the protocols file.
+    #[arg(value_name = "NAME|NUMBER")]
+    pub names: Vec<String>,
     #[command(flatten)]
     pub out: JsonFlag,
 }
@@ -155,24 +162,49 @@ pub struct ScanArgs {
 #[derive(Args, Debug)]
 pub struct RelayFlags {
     /// Use UDP (or, with --unix, a datagram socket) instead of TCP.
-    #[arg(long)]
+    #[arg(short = 'u', long)]
     udp: bool,
-    /// End when the socket has been silent this long, in milliseconds.
+    /// End when the socket has been silent this long, in milliseconds (listen: counted from
+    /// the start, so it also ends a wait that no client ends).
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(1..=2_147_483_647))]
     idle: Option<u32>,
+    /// nc's -w: a connect may take, and the socket may stay silent, this many seconds
+    /// (--timeout and --idle, in milliseconds, take precedence).
+    #[arg(short = 'w', value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..=2_147_483))]
+    wait: Option<u32>,
     #[command(flatten)]
     family: FamilyFlags,
     /// Print nothing on stderr but errors.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
+    /// Say more of what happens on stderr: each address tried and why it failed, both ends of
+    /// a connection, and the bytes moved (nc -v).
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+impl RelayFlags {
+    /// The idle limit: --idle, else -w.
+    fn idle_ms(&self) -> Option<u32> {
+        self.idle.or(self.wait.map(|s| s * 1000))
+    }
 }
 
 #[derive(Args, Debug)]
 pub struct ListenArgs {
     /// Where to listen: `PORT`, `:PORT` (every interface), `ADDR:PORT` or `[IPV6]:PORT`; port 0 picks a free one.
-    #[arg(value_name = "[ADDR:]PORT", required_unless_present = "unix",
+    #[arg(value_name = "[ADDR:]PORT", required_unless_present_any = ["unix", "port"],
           value_parser = address::listen_address)]
     address: Option<String>,
+    /// nc's -p: the port to listen on, instead of the `[ADDR:]PORT` argument.
+    #[arg(short = 'p', value_name = "PORT", conflicts_with_all = ["address", "unix"])]
+    port: Option<String>,
+    /// nc's -s: the address to listen on, with -p (default: every interface).
+    #[arg(short = 's', value_name = "ADDR", requires = "port")]
+    source: Option<String>,
+    /// Accepted for nc's habit (`nc -l`); listen always listens.
+    #[arg(short = 'l')]
+    nc_listen: bool,
     /// Listen on a Unix-domain socket at PATH instead (the file is removed on exit).
     #[arg(long, value_name = "PATH", conflicts_with = "address")]
     unix: Option<PathBuf>,
@@ -185,10 +217,32 @@ pub struct ListenArgs {
 
 #[derive(Args, Debug)]
 pub struct ConnectArgs {
-    /// `HOST:PORT` or `[IPV6]:PORT`; PORT may be a service name.
-    #[arg(value_name = "HOST:PORT", required_unless_present = "unix",
-          value_parser = address::connect_address)]
+    /// `HOST:PORT` or `[IPV6]:PORT`, or, as nc takes them, `HOST PORT`; PORT may be a service name.
+    #[arg(value_name = "HOST[:PORT]", required_unless_present = "unix")]
     target: Option<String>,
+    /// The port, as nc takes it after the host; with -z, several ports and ranges (`22 80 8000-8100`).
+    #[arg(value_name = "PORT", conflicts_with = "unix")]
+    ports: Vec<String>,
+    /// nc's -z: only check whether each port accepts a connection, sending nothing; exit 0 if
+    /// one does (each open port is reported on stderr; with -v, each closed one too).
+    #[arg(short = 'z', long = "check")]
+    check: bool,
+    /// nc's -s: the local address to connect from.
+    #[arg(
+        short = 's',
+        long = "source",
+        value_name = "ADDR",
+        conflicts_with = "unix"
+    )]
+    source: Option<String>,
+    /// nc's -p: the local port to connect from.
+    #[arg(
+        short = 'p',
+        long = "source-port",
+        value_name = "PORT",
+        conflicts_with = "unix"
+    )]
+    source_port: Option<String>,
     /// Connect to the Unix-domain socket at PATH instead.
     #[arg(long, value_name = "PATH", conflicts_with = "target")]
     unix: Option<PathBuf>,
@@ -206,6 +260,7 @@ impl AddrinfoArgs {
             host: &self.host,
             port: self.port.as_deref(),
             domain: self.family.domain(),
+            tcp: self.tcp,
             udp: self.udp,
             raw: self.raw,
             json: self.out.json,
@@ -230,15 +285,30 @@ impl ScanArgs {
 impl ListenArgs {
     /// What `relay::listen` is asked.
     pub fn options(self) -> relay::Options {
+        // nc's `-l -p PORT [-s ADDR]` is `[ADDR:]PORT`.
+        let address = match (self.address, self.port) {
+            (Some(a), _) => Some(a),
+            (None, Some(port)) => Some(match self.source {
+                Some(host) if host.contains(':') => format!("[{host}]:{port}"),
+                Some(host) => format!("{host}:{port}"),
+                None => port,
+            }),
+            (None, None) => None,
+        };
         relay::Options {
-            address: self.address,
+            address,
             unix: self.unix,
             udp: self.flags.udp,
             keep: self.keep,
-            idle_ms: self.flags.idle,
+            idle_ms: self.flags.idle_ms(),
             connect_timeout_ms: None,
             domain: self.flags.family.domain(),
             quiet: self.flags.quiet,
+            verbose: self.flags.verbose,
+            ports: Vec::new(),
+            check: false,
+            source: None,
+            source_port: None,
         }
     }
 }
@@ -251,10 +321,15 @@ impl ConnectArgs {
             unix: self.unix,
             udp: self.flags.udp,
             keep: false,
-            idle_ms: self.flags.idle,
-            connect_timeout_ms: self.timeout,
+            idle_ms: self.flags.idle_ms(),
+            connect_timeout_ms: self.timeout.or(self.flags.wait.map(|s| s * 1000)),
             domain: self.flags.family.domain(),
             quiet: self.flags.quiet,
+            verbose: self.flags.verbose,
+            ports: self.ports,
+            check: self.check,
+            source: self.source,
+            source_port: self.source_port,
         }
     }
 }

@@ -2,12 +2,12 @@
 //! `hostname`.
 
 use std::io;
-use std::net::IpAddr;
 
 use nativesockets::{
     get_addr_info, get_addr_string, get_host_by_addr, get_host_by_name, get_hostname,
-    get_proto_by_name, get_serv_by_name, get_serv_by_port, Domain, Hostent, Port, Protocol,
-    Servent, SockType,
+    get_protoent_by_name, get_protoent_by_number, get_serv_by_name, get_serv_by_port,
+    parse_ip_text, read_hosts_file, read_protocols_file, Domain, Hostent, Port, Protocol, Protoent,
+    Servent, ServicesDb, ServicesFile, SockType,
 };
 
 use crate::address;
@@ -18,17 +18,24 @@ pub const SERV_JSON: &str = "\
 JSON (--json): an array with one object per entry found:
   [{\"name\": \"http\", \"aliases\": [\"www\"], \"port\": 80, \"proto\": \"tcp\"}]
 
-Without -p, the tcp and the udp entries are shown (or, when neither \
-exists, the first entry of any protocol). Exit code 1 when there is none.";
+A key is NAME, PORT, NAME/PROTO or PORT/PROTO (getent's syntax). Without \
+a protocol, every protocol's entry is shown (tcp, udp, sctp, ...: getent \
+shows the first one only). Without a key, the whole services database is \
+listed (only -p's protocol, with -p). Exit code 1 when a key is not found \
+(the others are still shown).";
 
 pub const HOST_JSON: &str = "\
-JSON (--json): one object:
+JSON (--json): for one key, one object:
   {\"name\": \"localhost\", \"aliases\": [], \"addrtype\": \"inet\", \"length\": 4,
    \"addresses\": [\"127.0.0.1\"]}
+for several keys or none, an array of such objects.
 addrtype is \"inet\" or \"inet6\", length the byte length of one address (4 or 16).
 
 A name gives the addresses of one family (IPv4 if it has any); `nsock addrinfo` \
-shows every family. Exit code 1 when the host is not found.";
+shows every family. Numeric text in any form (127.1, fe80::1%lo) is looked up \
+by address. Without a key, the hosts file is listed, a line an entry, as \
+`getent hosts` lists it. Exit code 1 when a host is not found (the others \
+are still shown).";
 
 pub const ADDRINFO_JSON: &str = "\
 JSON (--json): an array with one object per getaddrinfo entry, in its order:
@@ -36,16 +43,87 @@ JSON (--json): an array with one object per getaddrinfo entry, in its order:
     \"address\": \"127.0.0.1\", \"port\": 80, \"canonical_name\": \"localhost\"}]
 family is inet, inet6 or unix (or the number, as text, of another family); type is \
 stream, dgram, raw or seqpacket and protocol tcp, udp, ip, ipv6, raw, icmp or icmpv6 \
-(or the number, as text); canonical_name is null except on the first entry.";
+(or the number, as text); canonical_name is null except on the first entry.
+
+Without --tcp, --udp or --raw, the stream, datagram and raw entries of each \
+address are shown, as `getent ahosts` shows them. With -6, IPv4-mapped \
+addresses (::ffff:a.b.c.d) are left out: -6 means IPv6 addresses only (getent \
+ahostsv6 shows them). An IPv6 address keeps its scope (fe80::1%2).";
 
 pub const PROTO_JSON: &str = "\
-JSON (--json): one object: {\"name\": \"tcp\", \"number\": 6}";
+JSON (--json): for one key, one object:
+  {\"name\": \"tcp\", \"number\": 6, \"aliases\": [\"TCP\"]}
+for several keys or none, an array of such objects.
+
+The text is getent's: canonical name, number, aliases. A key is a name, an \
+alias or a number; without a key, the protocols file is listed. Exit code 1 \
+when a key is not found (the others are still shown).";
 
 pub const HOSTNAME_JSON: &str = "\
 JSON (--json): one object: {\"hostname\": \"myhost\"}";
 
-/// `nsock serv NAME|PORT [-p PROTO]`.
-pub fn serv(service: &str, proto: Option<&str>, json: bool) -> Result<(), Failure> {
+/// `nsock serv [NAME|PORT[/PROTO]...] [-p PROTO]`.
+pub fn serv(keys: &[String], proto: Option<&str>, json: bool) -> Result<(), Failure> {
+    let db = ServicesFile::system().db();
+    let mut found: Vec<Servent> = Vec::new();
+    let mut failure = None;
+    if keys.is_empty() {
+        // The whole database, as `getent services` lists it.
+        found.extend(
+            db.iter()
+                .filter(|s| proto.map_or(true, |p| s.proto == p))
+                .cloned(),
+        );
+    }
+    for key in keys {
+        match serv_entries(key, proto, &db) {
+            Ok(entries) => found.extend(entries),
+            Err(f) => {
+                failure.get_or_insert(f);
+            }
+        }
+    }
+    if !found.is_empty() || failure.is_none() {
+        if json {
+            emit(format_args!(
+                "{}\n",
+                Json::Arr(found.iter().map(servent_json).collect())
+            ))?;
+        } else {
+            let mut text = String::new();
+            for s in &found {
+                let line = format!(
+                    "{:<15} {:>5}/{:<4} {}",
+                    s.name,
+                    s.port,
+                    s.proto,
+                    s.aliases.join(" ")
+                );
+                text.push_str(line.trim_end());
+                text.push('\n');
+            }
+            emit(text)?;
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+/// The entries of one key: `NAME`, `PORT`, `NAME/PROTO` or `PORT/PROTO`.
+/// Without a protocol, every protocol's entry (each the first of that
+/// protocol in file order, as the C lookup gives it), in the order the
+/// protocols first appear in the file.
+fn serv_entries(key: &str, proto: Option<&str>, db: &ServicesDb) -> Result<Vec<Servent>, Failure> {
+    let (service, proto) = match key.split_once('/') {
+        Some((service, in_key)) => match proto {
+            Some(p) if p != in_key => {
+                return Err(Failure::usage(format!(
+                    "{key:?} names protocol {in_key:?} but -p names {p:?}"
+                )))
+            }
+            _ => (service, Some(in_key)),
+        },
+        None => (key, proto),
+    };
     let by_port = !service.is_empty() && service.bytes().all(|b| b.is_ascii_digit());
     let port = if by_port {
         Some(address::resolve_port(service, "")?)
@@ -56,55 +134,27 @@ pub fn serv(service: &str, proto: Option<&str>, json: bool) -> Result<(), Failur
         Some(port) => get_serv_by_port(port, proto),
         None => get_serv_by_name(service, proto),
     };
-    let protos: &[&str] = match proto {
-        Some(p) => &[p][..],
-        None => &["tcp", "udp"],
-    };
-    let mut found = Vec::new();
-    let mut last_err = None;
-    for p in protos {
-        match lookup(p) {
-            Ok(entry) => found.push(entry),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => last_err = Some(e),
-            Err(e) => return Err(e.into()),
+    if let Some(p) = proto {
+        return Ok(vec![lookup(p)?]);
+    }
+    let mut protos: Vec<&str> = Vec::new();
+    for s in db.iter() {
+        let matches = match port {
+            Some(port) => s.port == port,
+            None => s.name == service || s.aliases.iter().any(|a| a == service),
+        };
+        if matches && !protos.contains(&s.proto.as_str()) {
+            protos.push(&s.proto);
         }
     }
-    if found.is_empty() && proto.is_none() {
-        // Names such as sctp-only or ddp services: the first entry of any
-        // protocol, as C's getservbyname(name, NULL) gives.
-        match lookup("") {
-            Ok(entry) => found.push(entry),
-            Err(e) => last_err = Some(e),
-        }
+    if protos.is_empty() {
+        // Not in the file: the lookup says why, naming the service.
+        return Ok(vec![lookup("")?]);
     }
-    if found.is_empty() {
-        let err = last_err.unwrap_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("service {service:?}: not found"),
-            )
-        });
-        return Err(err.into());
-    }
-    if json {
-        return emit(format_args!(
-            "{}\n",
-            Json::Arr(found.iter().map(servent_json).collect())
-        ));
-    }
-    let mut text = String::new();
-    for s in &found {
-        let line = format!(
-            "{:<15} {:>5}/{:<4} {}",
-            s.name,
-            s.port,
-            s.proto,
-            s.aliases.join(" ")
-        );
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
-    emit(text)
+    protos
+        .iter()
+        .map(|p| lookup(p).map_err(Failure::from))
+        .collect()
 }
 
 fn servent_json(s: &Servent) -> Json {
@@ -116,16 +166,50 @@ fn servent_json(s: &Servent) -> Json {
     ])
 }
 
-/// `nsock host NAME|IP`.
-pub fn host(host: &str, json: bool) -> Result<(), Failure> {
-    let entry = if host.parse::<IpAddr>().is_ok() {
-        get_host_by_addr(host)?
-    } else {
-        get_host_by_name(host)?
-    };
-    if json {
-        return emit(format_args!("{}\n", hostent_json(&entry)));
+/// `nsock host [NAME|IP...]`.
+pub fn host(keys: &[String], json: bool) -> Result<(), Failure> {
+    if keys.is_empty() {
+        return list_hosts(json);
     }
+    let mut found = Vec::new();
+    let mut failure = None;
+    for key in keys {
+        match host_entry(key) {
+            Ok(entry) => found.push(entry),
+            Err(e) => {
+                failure.get_or_insert(Failure::from(e));
+            }
+        }
+    }
+    if !found.is_empty() {
+        if json {
+            // One key, one object (as before several keys were taken);
+            // several, an array.
+            let doc = match &found[..] {
+                [one] if keys.len() == 1 => hostent_json(one),
+                _ => Json::Arr(found.iter().map(hostent_json).collect()),
+            };
+            emit(format_args!("{doc}\n"))?;
+        } else {
+            let blocks: Vec<String> = found.iter().map(hostent_text).collect();
+            emit(blocks.join("\n"))?;
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+/// A key's entry: numeric text in any form the library reads (`127.1`,
+/// `fe80::1%lo`) by address, anything else by name.
+fn host_entry(key: &str) -> io::Result<Hostent> {
+    match parse_ip_text(key) {
+        Ok(_) => get_host_by_addr(key),
+        // A scope naming no interface: say so, rather than "unknown host".
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(e),
+        Err(_) => get_host_by_name(key),
+    }
+}
+
+fn hostent_text(entry: &Hostent) -> String {
     let aliases = if entry.aliases.is_empty() {
         "(none)".to_string()
     } else {
@@ -140,6 +224,29 @@ pub fn host(host: &str, json: bool) -> Result<(), Failure> {
     );
     for addr in &entry.addr_list {
         text.push_str(&format!("address:   {addr}\n"));
+    }
+    text
+}
+
+/// `nsock host` with no key: the hosts file, a line an entry, as `getent
+/// hosts` lists it.
+fn list_hosts(json: bool) -> Result<(), Failure> {
+    let all = read_hosts_file()?;
+    if json {
+        return emit(format_args!(
+            "{}\n",
+            Json::Arr(all.iter().map(hostent_json).collect())
+        ));
+    }
+    let mut text = String::new();
+    for h in &all {
+        let mut line = format!("{:<15} {}", h.addr_list[0], h.name);
+        for a in &h.aliases {
+            line.push(' ');
+            line.push_str(a);
+        }
+        text.push_str(&line);
+        text.push('\n');
     }
     emit(text)
 }
@@ -162,29 +269,60 @@ pub struct AddrinfoQuery<'a> {
     pub host: &'a str,
     pub port: Option<&'a str>,
     pub domain: Domain,
+    pub tcp: bool,
     pub udp: bool,
     pub raw: bool,
     pub json: bool,
 }
 
-/// `nsock addrinfo HOST [PORT] [-4|-6] [--udp|--raw]`.
+/// `nsock addrinfo HOST [PORT] [-4|-6] [--tcp|--udp|--raw]`.
 pub fn addrinfo(q: &AddrinfoQuery<'_>) -> Result<(), Failure> {
-    let (sock_type, protocol, proto_name) = if q.udp {
-        (SockType::Dgram, Protocol::Udp, "udp")
+    const STREAM: (SockType, Protocol, &str) = (SockType::Stream, Protocol::Tcp, "tcp");
+    const DGRAM: (SockType, Protocol, &str) = (SockType::Dgram, Protocol::Udp, "udp");
+    // Protocol 0: any raw protocol; the resolver fills in none.
+    const RAW: (SockType, Protocol, &str) = (SockType::Raw, Protocol::Ip, "");
+    let kinds: &[(SockType, Protocol, &str)] = if q.tcp {
+        &[STREAM]
+    } else if q.udp {
+        &[DGRAM]
     } else if q.raw {
-        // Protocol 0: any raw protocol; the resolver fills in none.
-        (SockType::Raw, Protocol::Ip, "")
+        &[RAW]
     } else {
-        (SockType::Stream, Protocol::Tcp, "tcp")
+        // As getaddrinfo with no socket type, and `getent ahosts`.
+        &[STREAM, DGRAM, RAW]
     };
     let port = match q.port {
-        Some(p) => address::resolve_port(p, proto_name)?,
+        // With every type, a service name of any protocol.
+        Some(p) => address::resolve_port(p, if kinds.len() == 1 { kinds[0].2 } else { "" })?,
         None => Port(0),
     };
-    let list = get_addr_info(q.host, port, q.domain, sock_type, protocol)?;
-    let rows: Vec<[String; 6]> = list
+    let lists = kinds
         .iter()
-        .map(|ai| {
+        .map(|&(ty, proto, _)| get_addr_info(q.host, port, q.domain, ty, proto))
+        .collect::<io::Result<Vec<_>>>()?;
+    // Each address with its types together, as getaddrinfo orders them.
+    let mut entries = Vec::new();
+    let mut iters: Vec<_> = lists.iter().map(|l| l.iter()).collect();
+    loop {
+        let before = entries.len();
+        for it in &mut iters {
+            entries.extend(it.next());
+        }
+        if entries.len() == before {
+            break;
+        }
+    }
+    entries.retain(|ai| {
+        ai.socket_addr()
+            .map_or(true, |a| address::on_wire(q.domain, &a))
+    });
+    if entries.is_empty() {
+        return Err(address::no_address(q.host, q.domain).into());
+    }
+    let rows: Vec<[String; 6]> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, ai)| {
             let addr = ai.addr();
             [
                 ai.domain()
@@ -199,7 +337,13 @@ pub fn addrinfo(q: &AddrinfoQuery<'_>) -> Result<(), Failure> {
                 ),
                 get_addr_string(&addr).unwrap_or_else(|_| addr.to_string()),
                 addr.port().map_or_else(String::new, |p| p.to_string()),
-                ai.canonical_name().unwrap_or("").to_string(),
+                // Each type's list has its own first entry: the name goes
+                // on the first row only, as one getaddrinfo call gives it.
+                if i == 0 {
+                    ai.canonical_name().unwrap_or("").to_string()
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
@@ -254,19 +398,63 @@ fn table<'a, const N: usize>(rows: impl Iterator<Item = &'a [String; N]> + Clone
     text
 }
 
-/// `nsock proto NAME`.
-pub fn proto(name: &str, json: bool) -> Result<(), Failure> {
-    let number = get_proto_by_name(name)?;
-    if json {
-        return emit(format_args!(
-            "{}\n",
-            Json::Obj(vec![
-                ("name", Json::str(name)),
-                ("number", Json::from(number))
-            ])
-        ));
+/// `nsock proto [NAME|NUMBER...]`.
+pub fn proto(keys: &[String], json: bool) -> Result<(), Failure> {
+    let mut found = Vec::new();
+    let mut failure = None;
+    if keys.is_empty() {
+        found = read_protocols_file()?;
     }
-    emit(format_args!("{name} {number}\n"))
+    for key in keys {
+        let entry = if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+            match key.parse::<i32>() {
+                Ok(n) => get_protoent_by_number(n),
+                Err(_) => Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("protocol number {key:?}: out of range"),
+                )),
+            }
+        } else {
+            get_protoent_by_name(key)
+        };
+        match entry {
+            Ok(e) => found.push(e),
+            Err(e) => {
+                failure.get_or_insert(Failure::from(e));
+            }
+        }
+    }
+    if !found.is_empty() {
+        if json {
+            let doc = match &found[..] {
+                [one] if keys.len() == 1 => protoent_json(one),
+                _ => Json::Arr(found.iter().map(protoent_json).collect()),
+            };
+            emit(format_args!("{doc}\n"))?;
+        } else {
+            let mut text = String::new();
+            for p in &found {
+                // getent's layout: "%-21s %d", then " alias" for each.
+                let mut line = format!("{:<21} {}", p.name, p.number);
+                for a in &p.aliases {
+                    line.push(' ');
+                    line.push_str(a);
+                }
+                text.push_str(&line);
+                text.push('\n');
+            }
+            emit(text)?;
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+fn protoent_json(p: &Protoent) -> Json {
+    Json::Obj(vec![
+        ("name", Json::str(&p.name)),
+        ("number", Json::from(p.number)),
+        ("aliases", Json::strs(&p.aliases)),
+    ])
 }
 
 /// `nsock hostname`.

@@ -23,10 +23,10 @@ use output::Failure;
 
 fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Serv(a) => lookup::serv(&a.service, a.proto.as_deref(), a.out.json),
-        Command::Host(a) => lookup::host(&a.host, a.out.json),
+        Command::Serv(a) => lookup::serv(&a.services, a.proto.as_deref(), a.out.json),
+        Command::Host(a) => lookup::host(&a.hosts, a.out.json),
         Command::Addrinfo(a) => lookup::addrinfo(&a.query()),
-        Command::Proto(a) => lookup::proto(&a.name, a.out.json),
+        Command::Proto(a) => lookup::proto(&a.names, a.out.json),
         Command::Hostname(a) => lookup::hostname(a.out.json),
         Command::Scan(a) => scan::run(&a.options()),
         Command::Listen(a) => relay::listen(&a.options()),

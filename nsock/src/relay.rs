@@ -23,11 +23,11 @@ use std::thread;
 use std::time::Duration;
 
 use nativesockets::{
-    get_addr_info, new_native_socket, select_read, Domain, Protocol, RawSocketHandle, SockAddr,
-    SockType, SocketHandle, SOMAXCONN,
+    get_addr_info, get_serv_by_port, new_native_socket, select_read, Domain, Port, Protocol,
+    RawSocketHandle, SockAddr, SockType, SocketHandle, SOMAXCONN,
 };
 
-use crate::address::{resolve_port, split_host_port};
+use crate::address::{no_address, on_wire, parse_port_list, resolve_port, split_host_port};
 use crate::output::{context, note, stdout_failure, warn, Failure};
 
 pub const LISTEN_HELP: &str = "\
@@ -44,8 +44,14 @@ the address is printed on stderr (`listening on 127.0.0.1:40123`).
 
 With --udp, datagrams from anyone are printed, and stdin goes to the \
 latest sender; there is no end-of-stream, so the tool runs until \
-interrupted or --idle passes. --unix PATH listens on a Unix-domain \
-socket, stream or (with --udp) datagram; the file is removed on exit.
+interrupted or --idle passes. --idle (or -w) counts from the start: a \
+listener nobody connects to ends too. --unix PATH listens on a Unix-domain \
+socket, stream or (with --udp) datagram; the file is removed on exit, and \
+one that is already there (a directory, a socket, a file) is named, never \
+replaced.
+
+nc's habits: -l is accepted (listen always listens), -p PORT [-s ADDR] is \
+[ADDR:]PORT, -u, -w SECS, -v, -k, -4 and -6 mean what they mean to nc.
 
 Exit codes: 0 when the connection ended normally; 1 when listening, \
 receiving or sending failed; 2 for a usage error.";
@@ -63,6 +69,12 @@ proves closed. --unix PATH connects to a Unix-domain socket, stream or \
 (with --udp) datagram; a datagram client is bound to a temporary path in \
 the temporary directory so that replies can reach it.
 
+nc's habits: HOST PORT as two arguments, -u (UDP), -w SECS (connect \
+timeout and idle limit), -v (each attempt, both ends, the bytes moved), \
+-s ADDR / -p PORT (the local address and port to connect from), and -z \
+HOST PORT... (only check which ports accept a connection; ranges allowed; \
+exit 0 if one does). -6 uses IPv6 addresses only, never an IPv4-mapped one.
+
 Exit codes: 0 when the connection ended normally; 1 when the connection \
 failed, was reset, or a send failed; 2 for a usage error.";
 
@@ -76,11 +88,27 @@ pub struct Options {
     pub connect_timeout_ms: Option<u32>,
     pub domain: Domain,
     pub quiet: bool,
+    /// nc's -v: each attempt, both ends, the bytes moved.
+    pub verbose: bool,
+    /// connect's ports after the host (`nsock connect HOST PORT`).
+    pub ports: Vec<String>,
+    /// connect -z: only check which ports accept a connection.
+    pub check: bool,
+    /// connect -s / -p: the local address and port to connect from.
+    pub source: Option<String>,
+    pub source_port: Option<String>,
 }
 
 impl Options {
     fn info(&self, message: fmt::Arguments<'_>) {
         if !self.quiet {
+            note(message);
+        }
+    }
+
+    /// What only -v reports.
+    fn detail(&self, message: fmt::Arguments<'_>) {
+        if self.verbose {
             note(message);
         }
     }
@@ -119,8 +147,12 @@ impl Options {
     }
 }
 
-/// `nsock connect HOST:PORT` or `nsock connect --unix PATH`.
+/// `nsock connect HOST:PORT` (or `HOST PORT`), `nsock connect -z HOST
+/// PORT...`, or `nsock connect --unix PATH`.
 pub fn connect(o: &Options) -> Result<(), Failure> {
+    if o.check {
+        return check(o);
+    }
     let mut _client_path = None;
     let (sock, peer) = match &o.unix {
         Some(path) => {
@@ -144,6 +176,9 @@ pub fn connect(o: &Options) -> Result<(), Failure> {
     } else {
         o.info(format_args!("connected to {peer}"));
     }
+    if let Ok(local) = sock.local_addr() {
+        o.detail(format_args!("local address {local}"));
+    }
     let relay = Relay::start(o.chunk())?;
     let sock = Arc::new(sock);
     if o.udp {
@@ -153,27 +188,77 @@ pub fn connect(o: &Options) -> Result<(), Failure> {
     }
 }
 
-/// Resolves `HOST:PORT` and connects to the first address that answers.
-fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
+/// connect's host and port texts: `HOST:PORT`, or `HOST PORT...` as nc
+/// takes them (the host then bare, or in brackets).
+fn target(o: &Options) -> Result<(String, Vec<String>), Failure> {
     let text = o.address.as_deref().unwrap_or_default();
-    let (host, port) = split_host_port(text).map_err(Failure::usage)?;
-    let host =
-        host.ok_or_else(|| Failure::usage(format!("{text:?} has no host: write HOST:PORT")))?;
-    let (protocol, proto_name) = o.ip_protocol();
-    let port = resolve_port(port, proto_name)?;
-    let list = get_addr_info(host, port, o.domain, o.sock_type(), protocol)?;
+    if o.ports.is_empty() {
+        let (host, port) = split_host_port(text).map_err(Failure::usage)?;
+        let host = host.ok_or_else(|| {
+            Failure::usage(format!(
+                "{text:?} has no host: write HOST:PORT or HOST PORT"
+            ))
+        })?;
+        return Ok((host.to_string(), vec![port.to_string()]));
+    }
+    let host = match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        Some(inner) => inner,
+        // A bare IPv6 address has colons of its own; a name or IPv4
+        // address with one, or a bracketed address followed by one,
+        // already names its port.
+        None if text.matches(':').count() == 1 || text.starts_with('[') => {
+            return Err(Failure::usage(format!(
+                "{text:?} already has a port: write HOST:PORT or HOST PORT, not both"
+            )))
+        }
+        None => text,
+    };
+    if host.is_empty() {
+        return Err(Failure::usage("the host is empty"));
+    }
+    if o.ports.len() > 1 && !o.check {
+        return Err(Failure::usage(format!(
+            "{} ports given: connect takes one (several only with -z)",
+            o.ports.len()
+        )));
+    }
+    Ok((host.to_string(), o.ports.clone()))
+}
+
+/// The addresses of `host` on `port` that the family flags allow on the
+/// wire, in the resolver's order.
+fn resolve(host: &str, port: Port, o: &Options) -> Result<Vec<SockAddr>, Failure> {
+    let list = get_addr_info(host, port, o.domain, o.sock_type(), o.ip_protocol().0)?;
+    let addrs: Vec<SockAddr> = list
+        .iter()
+        .map(|ai| ai.addr())
+        .filter(|a| a.as_socket_addr().is_some_and(|sa| on_wire(o.domain, &sa)))
+        .collect();
+    if addrs.is_empty() {
+        return Err(no_address(host, o.domain).into());
+    }
+    Ok(addrs)
+}
+
+/// Resolves the target and connects to the first address that answers.
+fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
+    let (host, ports) = target(o)?;
+    let text = o.address.as_deref().unwrap_or_default();
+    let (_, proto_name) = o.ip_protocol();
+    let port = resolve_port(&ports[0], proto_name)?;
     let mut last_err = None;
-    for ai in &list {
-        let addr = ai.addr();
-        let Some(domain) = ai.domain() else { continue };
-        let attempt = new_native_socket(domain, o.sock_type(), protocol)
-            .and_then(|sock| connect_one(&sock, &addr, o).map(|()| sock));
-        match attempt {
+    for addr in resolve(&host, port, o)? {
+        o.detail(format_args!("trying {addr}"));
+        match connect_from(&addr, o) {
             Ok(sock) => return Ok((sock, addr.to_string())),
-            Err(e) if addr.to_string() == text => {
-                last_err = Some(context(e, format_args!("connect to {text:?}")));
+            Err(e) => {
+                o.detail(format_args!("{addr}: {e}"));
+                last_err = Some(if addr.to_string() == text {
+                    context(e, format_args!("connect to {text:?}"))
+                } else {
+                    context(e, format_args!("connect to {text:?} ({addr})"))
+                });
             }
-            Err(e) => last_err = Some(context(e, format_args!("connect to {text:?} ({addr})"))),
         }
     }
     Err(last_err
@@ -184,6 +269,97 @@ fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
             )
         })
         .into())
+}
+
+/// A socket for `addr`, bound to -s/-p's source when given, connected.
+fn connect_from(addr: &SockAddr, o: &Options) -> io::Result<SocketHandle> {
+    let domain = addr.domain().unwrap_or(Domain::Inet);
+    let (protocol, proto_name) = o.ip_protocol();
+    let sock = new_native_socket(domain, o.sock_type(), protocol)?;
+    if o.source.is_some() || o.source_port.is_some() {
+        let port = match &o.source_port {
+            Some(p) => resolve_port(p, proto_name)?,
+            None => Port(0),
+        };
+        let local = match &o.source {
+            Some(host) => get_addr_info(host, port, domain, o.sock_type(), protocol)?
+                .iter()
+                .map(|ai| ai.addr())
+                .find(|a| a.as_socket_addr().is_some_and(|sa| on_wire(domain, &sa)))
+                .ok_or_else(|| no_address(host, domain))?,
+            None if domain == Domain::Inet6 => {
+                SockAddr::from(SocketAddr::from(([0u16; 8], port.0)))
+            }
+            None => SockAddr::from(SocketAddr::from(([0u8; 4], port.0))),
+        };
+        sock.bind_addr(&local)
+            .map_err(|e| context(e, format_args!("bind to source {local}")))?;
+        o.detail(format_args!("bound to {}", sock.local_addr()?));
+    }
+    connect_one(&sock, addr, o)?;
+    Ok(sock)
+}
+
+/// `nsock connect -z HOST PORT...`: which ports accept a connection. Each
+/// open port is reported (nc's words), each closed one with -v; exit 0 if
+/// one is open.
+fn check(o: &Options) -> Result<(), Failure> {
+    if o.udp {
+        return Err(Failure::usage(
+            "-z with UDP: a datagram port cannot be checked without a reply (nc's guess is not offered)",
+        ));
+    }
+    if let Some(path) = &o.unix {
+        let sock = new_native_socket(Domain::Unix, SockType::Stream, Protocol::Ip)?;
+        connect_one(&sock, &SockAddr::unix(path)?, o)
+            .map_err(|e| context(e, format_args!("connect to {}", path.display())))?;
+        o.info(format_args!("Connection to {} succeeded!", path.display()));
+        return Ok(());
+    }
+    let (host, port_texts) = target(o)?;
+    let mut ports: Vec<Port> = Vec::new();
+    for text in &port_texts {
+        if text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b',')
+        {
+            let list = parse_port_list(text).map_err(Failure::usage)?;
+            ports.extend(list.0.into_iter().map(Port));
+        } else {
+            ports.push(resolve_port(text, "tcp")?);
+        }
+    }
+    let mut open = 0usize;
+    for port in &ports {
+        let addrs = resolve(&host, *port, o)?;
+        let mut result = Err(io::Error::from(io::ErrorKind::NotFound));
+        for addr in &addrs {
+            o.detail(format_args!("trying {addr}"));
+            result = connect_from(addr, o).map(drop);
+            if result.is_ok() {
+                break;
+            }
+        }
+        let service = get_serv_by_port(*port, "tcp").map_or_else(|_| "*".to_string(), |s| s.name);
+        match result {
+            Ok(()) => {
+                open += 1;
+                o.info(format_args!(
+                    "Connection to {host} {port} port [tcp/{service}] succeeded!"
+                ));
+            }
+            Err(e) => o.detail(format_args!(
+                "connect to {host} port {port} (tcp) failed: {e}"
+            )),
+        }
+    }
+    if open == 0 {
+        return Err(Failure::new(format!(
+            "no port of {host:?} accepted a connection ({} tried)",
+            ports.len()
+        )));
+    }
+    Ok(())
 }
 
 fn connect_one(sock: &SocketHandle, addr: &SockAddr, o: &Options) -> io::Result<()> {
@@ -201,7 +377,7 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
             let addr = SockAddr::unix(path)?;
             let sock = new_native_socket(Domain::Unix, o.sock_type(), Protocol::Ip)?;
             sock.bind_addr(&addr)
-                .map_err(|e| context(e, format_args!("listen on {}", path.display())))?;
+                .map_err(|e| unix_bind_error(e, path))?;
             // Bound: the file is ours now, and goes when the tool does.
             _socket_file = Some(RemoveOnDrop(path.clone()));
             if !o.udp {
@@ -229,7 +405,12 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
         l.set_blocking(false)?;
     }
     loop {
-        let (conn, peer) = accept_any(&listeners)?;
+        // The idle limit counts from the start: a listener nobody
+        // connects to ends too.
+        let Some((conn, peer)) = accept_any(&listeners, o.idle())? else {
+            o.info(format_args!("no connection for {} ms: closing", o.idle()));
+            return Ok(());
+        };
         let peer = if peer.is_unnamed() || peer.domain() == Some(Domain::Unix) {
             "a local client".to_string()
         } else {
@@ -266,10 +447,13 @@ fn bind_inet(o: &Options) -> Result<Vec<SocketHandle>, Failure> {
         Some(host) => {
             for ai in &get_addr_info(host, port, o.domain, o.sock_type(), protocol)? {
                 if let Some(a) = ai.socket_addr() {
-                    if !addrs.contains(&a) {
+                    if on_wire(o.domain, &a) && !addrs.contains(&a) {
                         addrs.push(a);
                     }
                 }
+            }
+            if addrs.is_empty() {
+                return Err(no_address(host, o.domain).into());
             }
         }
         None => {
@@ -330,14 +514,56 @@ fn bind_one(addr: SocketAddr, o: &Options) -> io::Result<SocketHandle> {
     Ok(sock)
 }
 
-/// Waits until one of `listeners` has a connection and accepts it.
-fn accept_any(listeners: &[SocketHandle]) -> Result<(SocketHandle, SockAddr), Failure> {
+/// Why a Unix-domain socket could not be bound at `path`, saying what is
+/// there when something is (the OS says only "Address already in use").
+fn unix_bind_error(e: io::Error, path: &std::path::Path) -> io::Error {
+    let what = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            "is a directory: give the path of a socket file to create, such as DIR/nsock.sock"
+        }
+        Ok(m) if is_socket(&m) => {
+            "a socket file is already there: another listener's, or one left behind (remove it if nothing listens)"
+        }
+        Ok(m) if m.file_type().is_symlink() => "a symbolic link is already there: nsock does not replace it",
+        Ok(_) => "a file that is not a socket is already there: nsock does not replace it",
+        Err(_) => return context(e, format_args!("listen on {}", path.display())),
+    };
+    io::Error::new(
+        e.kind(),
+        format!("listen on {}: {what} ({e})", path.display()),
+    )
+}
+
+#[cfg(unix)]
+fn is_socket(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    m.file_type().is_socket()
+}
+
+#[cfg(not(unix))]
+fn is_socket(_: &std::fs::Metadata) -> bool {
+    // Windows reports an AF_UNIX socket file as a reparse point, which std
+    // does not name: any file there is called "not a socket" rather than
+    // guessed at.
+    false
+}
+
+/// Waits until one of `listeners` has a connection and accepts it; `None`
+/// when `idle_ms` passes first (-1: no limit).
+fn accept_any(
+    listeners: &[SocketHandle],
+    idle_ms: i32,
+) -> Result<Option<(SocketHandle, SockAddr)>, Failure> {
     loop {
         let mut ready: Vec<&SocketHandle> = listeners.iter().collect();
-        select_read(&mut ready, -1).map_err(|e| context(e, "waiting for a connection"))?;
+        if select_read(&mut ready, idle_ms).map_err(|e| context(e, "waiting for a connection"))?
+            == 0
+        {
+            return Ok(None);
+        }
         for l in ready {
             match l.accept() {
-                Ok(accepted) => return Ok(accepted),
+                Ok(accepted) => return Ok(Some(accepted)),
                 Err(e) if transient(&e) || e.kind() == io::ErrorKind::ConnectionAborted => {}
                 Err(e) => return Err(context(e, "accept").into()),
             }
@@ -370,6 +596,8 @@ fn stream_session(
     // Nobody at a terminal types an end of input to let a finished peer
     // go: there, the peer's end is the end.
     let wait_for_input = wait_for_input && !io::stdin().is_terminal();
+    let sent_before = relay.shared.lock().sent;
+    let mut received: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
     let mut out = io::stdout().lock();
     let mut receiving = true;
@@ -403,6 +631,7 @@ fn stream_session(
             match sock.recv(&mut buf) {
                 Ok(0) => receiving = false,
                 Ok(n) => {
+                    received += n as u64;
                     if let Err(e) = out.write_all(&buf[..n]).and_then(|()| out.flush()) {
                         break Err(stdout_failure(e));
                     }
@@ -415,6 +644,10 @@ fn stream_session(
     relay.shared.end(session);
     // Wakes a pump blocked in a send to this socket.
     let _ = sock.shutdown(Shutdown::Both);
+    let sent = relay.shared.lock().sent - sent_before;
+    o.detail(format_args!(
+        "connection with {peer} closed: {received} bytes received, {sent} sent"
+    ));
     result
 }
 
@@ -543,6 +776,8 @@ struct State {
     session: u64,
     input_ended: bool,
     send_error: Option<(u64, io::Error)>,
+    /// Bytes of stdin sent, for -v.
+    sent: u64,
 }
 
 /// What the pump and the main thread share.
@@ -689,9 +924,12 @@ fn pump(shared: &Shared, chunk: usize) {
             return;
         }
         let target = shared.next_target();
-        if let Err(e) = target.send_all(&buf[..n]) {
-            shared.send_failed(&target, e);
-            shared.wake_main();
+        match target.send_all(&buf[..n]) {
+            Ok(()) => shared.lock().sent += n as u64,
+            Err(e) => {
+                shared.send_failed(&target, e);
+                shared.wake_main();
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use nativesockets::{
     RawSocketHandle, SockAddr, SockType, SocketHandle,
 };
 
-use crate::address::PortList;
+use crate::address::{self, PortList};
 use crate::json::Json;
 use crate::output::{context, emit, warn, Failure};
 
@@ -215,16 +215,13 @@ fn resolve(host: &str, domain: Domain) -> io::Result<Vec<IpAddr>> {
     let mut addrs: Vec<IpAddr> = Vec::new();
     for ai in &list {
         if let Some(sa) = ai.socket_addr() {
-            if !addrs.contains(&sa.ip()) {
+            if address::on_wire(domain, &sa) && !addrs.contains(&sa.ip()) {
                 addrs.push(sa.ip());
             }
         }
     }
     if addrs.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("host {host:?}: no IP address"),
-        ));
+        return Err(address::no_address(host, domain));
     }
     Ok(addrs)
 }

@@ -21,8 +21,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use nativesockets::{
-    get_hostname, get_proto_by_name, get_serv_by_name, get_serv_by_port, new_native_socket, Domain,
-    Port, Protocol, ServicesFile, SockAddr, SockType, SocketHandle,
+    get_hostname, get_proto_by_name, get_protoent_by_name, get_serv_by_name, get_serv_by_port,
+    new_native_socket, Domain, Port, Protocol, ServicesFile, SockAddr, SockType, SocketHandle,
 };
 use serde_json::Value;
 
@@ -184,22 +184,96 @@ fn serv_prints_the_entry_found_by_name_and_by_port() {
     );
 }
 
-#[test]
-fn serv_without_a_protocol_shows_the_tcp_and_udp_entries() {
-    let o = json(&run(&["serv", "domain", "--json"]));
-    let protos: Vec<&str> = o
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["proto"].as_str().unwrap())
-        .collect();
-    let mut want = Vec::new();
-    for p in ["tcp", "udp"] {
-        if get_serv_by_name("domain", p).is_ok() {
-            want.push(p);
+/// The protocols of `name`'s entries, in the order they first appear in
+/// the services database.
+fn protocols_of(name: &str) -> Vec<String> {
+    let mut protos: Vec<String> = Vec::new();
+    for s in ServicesFile::system().db().iter() {
+        if (s.name == name || s.aliases.iter().any(|a| a == name)) && !protos.contains(&s.proto) {
+            protos.push(s.proto.clone());
         }
     }
-    assert_eq!(protos, want);
+    protos
+}
+
+fn json_protos(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["proto"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn serv_without_a_protocol_shows_every_protocols_entry() {
+    let o = json(&run(&["serv", "domain", "--json"]));
+    assert_eq!(json_protos(&o), protocols_of("domain"));
+    // A service that has an entry beyond tcp and udp (amqp's sctp one in
+    // Debian's file), where the database has one.
+    let db = ServicesFile::system().db();
+    if let Some(s) = db.iter().find(|s| s.proto != "tcp" && s.proto != "udp") {
+        let o = json(&run(&["serv", &s.name, "--json"]));
+        let protos = json_protos(&o);
+        assert_eq!(protos, protocols_of(&s.name));
+        assert!(protos.contains(&s.proto), "{protos:?} lacks {}", s.proto);
+    }
+}
+
+#[test]
+fn serv_takes_getents_name_and_port_with_a_slash_protocol() {
+    let http = get_serv_by_name("http", "tcp").unwrap();
+    let by_flag = run(&["serv", "http", "-p", "tcp"]);
+    for key in ["http/tcp".to_string(), format!("{}/tcp", http.port)] {
+        let o = run(&["serv", &key]);
+        assert!(o.status.success(), "{key}: {}", stderr(&o));
+        assert_eq!(stdout(&o), stdout(&by_flag), "{key}");
+    }
+    assert_fails(&run(&["serv", "http/udp", "-p", "tcp"]), 2, "http/udp");
+    assert_fails(&run(&["serv", "http/nosuchproto"]), 1, "http");
+}
+
+#[test]
+fn serv_proto_and_host_without_a_key_list_their_database() {
+    let db = ServicesFile::system().db();
+    let o = run(&["serv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), db.len());
+    let first = db.iter().next().unwrap();
+    assert!(stdout(&o).starts_with(&first.name), "{}", stdout(&o));
+    let tcp_only = json(&run(&["serv", "-p", "tcp", "--json"]));
+    assert_eq!(
+        tcp_only.as_array().unwrap().len(),
+        db.iter().filter(|s| s.proto == "tcp").count()
+    );
+
+    if let Ok(protocols) = nativesockets::read_protocols_file() {
+        let o = run(&["proto"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = stdout(&o);
+        assert_eq!(text.lines().count(), protocols.len());
+        for (line, p) in text.lines().zip(&protocols) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(fields[0], p.name);
+            assert_eq!(fields[1], p.number.to_string());
+            assert_eq!(
+                fields[2..],
+                p.aliases.iter().map(String::as_str).collect::<Vec<_>>()[..]
+            );
+        }
+    }
+    if let Ok(hosts) = nativesockets::read_hosts_file() {
+        let o = run(&["host"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = stdout(&o);
+        assert_eq!(text.lines().count(), hosts.len(), "{text}");
+        for (line, h) in text.lines().zip(&hosts) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(fields[0], h.addr_list[0].to_string());
+            assert_eq!(fields[1], h.name);
+        }
+        let v = json(&run(&["host", "--json"]));
+        assert_eq!(v.as_array().unwrap().len(), hosts.len());
+    }
 }
 
 #[test]
@@ -267,6 +341,79 @@ fn host_looks_up_an_address() {
     let v = json(&run(&["host", "127.0.0.1", "--json"]));
     assert_eq!(v["addresses"][0], "127.0.0.1");
     assert!(!v["name"].as_str().unwrap().is_empty());
+    // Every numeric form is looked up by address, as getent does.
+    let short = json(&run(&["host", "127.1", "--json"]));
+    assert_eq!(short, v);
+}
+
+#[test]
+fn host_takes_several_keys() {
+    let v = json(&run(&["host", "localhost", "127.0.0.1", "--json"]));
+    let entries = v.as_array().expect("an array for several keys");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["name"], "localhost");
+    assert_eq!(entries[1]["addresses"][0], "127.0.0.1");
+    let text = stdout(&run(&["host", "localhost", "127.0.0.1"]));
+    assert_eq!(text.matches("name:").count(), 2, "{text}");
+    // A key that is not found fails the run, naming it; the others are
+    // still shown.
+    let o = run(&["host", "localhost", "no-such-host.invalid"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no-such-host.invalid"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("localhost"), "{}", stdout(&o));
+}
+
+#[test]
+fn addrinfo_shows_stream_datagram_and_raw_unless_one_is_asked_for() {
+    let v = json(&run(&["addrinfo", "127.0.0.1", "80", "--json"]));
+    let types: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["stream", "dgram", "raw"]);
+    assert_eq!(v[0]["canonical_name"], "127.0.0.1");
+    assert!(v[1]["canonical_name"].is_null());
+    let v = json(&run(&["addrinfo", "127.0.0.1", "80", "--tcp", "--json"]));
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["type"], "stream");
+}
+
+#[test]
+fn addrinfo_says_a_port_range_is_not_a_port() {
+    assert_fails(
+        &run(&["addrinfo", "localhost", "80-90"]),
+        2,
+        "\"80-90\" is not a port",
+    );
+}
+
+#[test]
+fn addrinfo_keeps_an_ipv6_scope() {
+    let v = json(&run(&["addrinfo", "fe80::1%2", "22", "--tcp", "--json"]));
+    assert_eq!(v[0]["address"], "fe80::1%2");
+}
+
+#[test]
+fn minus_6_means_ipv6_addresses_only_not_v4_mapped() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port().to_string();
+    assert_fails(&run(&["addrinfo", "127.0.0.1", "-6"]), 1, "no IPv6 address");
+    assert_fails(
+        &run(&["scan", "127.0.0.1", &port, "-6"]),
+        1,
+        "no IPv6 address",
+    );
+    let o = run(&["connect", "-6", "-q", &format!("127.0.0.1:{port}")]);
+    assert_fails(&o, 1, "no IPv6 address");
+    assert_fails(&run(&["listen", "-6", "127.0.0.1:0"]), 1, "no IPv6 address");
+    // And -4 keeps IPv6 out.
+    assert_fails(&run(&["scan", "::1", &port, "-4"]), 1, "");
 }
 
 #[test]
@@ -340,13 +487,27 @@ fn addrinfo_rejects_bad_input() {
 }
 
 #[test]
-fn proto_prints_the_protocol_number() {
-    let tcp = get_proto_by_name("tcp").unwrap();
-    assert_eq!(stdout(&run(&["proto", "tcp"])), format!("tcp {tcp}\n"));
+fn proto_prints_the_canonical_name_number_and_aliases_by_name_or_number() {
+    let tcp = get_protoent_by_name("tcp").unwrap();
+    let mut want = format!("{:<21} {}", tcp.name, tcp.number);
+    for a in &tcp.aliases {
+        want.push(' ');
+        want.push_str(a);
+    }
+    want.push('\n');
+    assert_eq!(stdout(&run(&["proto", "tcp"])), want);
+    // An alias gives the canonical entry, as getent does, not the text
+    // typed; so does the number.
+    assert_eq!(stdout(&run(&["proto", "TCP"])), want);
+    assert_eq!(stdout(&run(&["proto", "6"])), want);
     let v = json(&run(&["proto", "udp", "--json"]));
-    assert_eq!(keys(&v), ["name", "number"]);
+    assert_eq!(keys(&v), ["name", "number", "aliases"]);
     assert_eq!(v["number"], get_proto_by_name("udp").unwrap());
+    let both = json(&run(&["proto", "tcp", "17", "--json"]));
+    assert_eq!(both[0]["name"], "tcp");
+    assert_eq!(both[1]["name"], "udp");
     assert_fails(&run(&["proto", "no-such-proto"]), 1, "no-such-proto");
+    assert_fails(&run(&["proto", "9999"]), 1, "9999");
 }
 
 #[test]
@@ -952,6 +1113,177 @@ fn connect_to_a_closed_port_fails_naming_the_target() {
     assert_fails(&o, 1, &target);
 }
 
+// ---- nc's habits ----
+
+#[test]
+fn listen_idle_counts_from_the_start_when_nobody_connects() {
+    let mut l = listen(&["127.0.0.1:0", "--idle", "200"]);
+    drop(l.child.stdin.take());
+    let status = wait(&mut l.child, "listen --idle with no client");
+    assert!(status.success());
+    assert!(l
+        .stderr
+        .join()
+        .unwrap()
+        .contains("no connection for 200 ms"));
+    // nc's -w SECS is the same limit.
+    let mut l = listen(&["-l", "127.0.0.1:0", "-w", "1"]);
+    drop(l.child.stdin.take());
+    assert!(wait(&mut l.child, "listen -w 1").success());
+}
+
+#[test]
+fn connect_takes_host_and_port_as_two_arguments() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port().to_string();
+    let mut c = connect(&["-q", "127.0.0.1", &port]);
+    let conn = accept(&server);
+    feed(&mut c, b"two args".to_vec()).join().unwrap();
+    let (got, _) = read_n(conn.try_clone().unwrap(), 8);
+    assert_eq!(got, b"two args");
+    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    assert!(wait(&mut c, "connect HOST PORT").success());
+    // A bracketed IPv6 host works as nc's first argument too, and a target
+    // that already has a port takes no second one.
+    assert_fails(
+        &run(&["connect", "127.0.0.1:80", "81"]),
+        2,
+        "already has a port",
+    );
+    assert_fails(
+        &run(&["connect", "[::1]:80", "81"]),
+        2,
+        "already has a port",
+    );
+    assert_fails(
+        &run(&["connect", "127.0.0.1", "80", "81"]),
+        2,
+        "several only with -z",
+    );
+    if let Ok(v6) = TcpListener::bind("[::1]:0") {
+        let port = v6.local_addr().unwrap().port().to_string();
+        for host in ["[::1]", "::1"] {
+            let mut c = connect(&["-q", host, &port]);
+            let conn = accept(&v6);
+            drop(c.stdin.take());
+            drop(conn);
+            assert!(wait(&mut c, host).success(), "{host}");
+        }
+    }
+}
+
+#[test]
+fn connect_u_w_and_v_mean_what_they_mean_to_nc() {
+    // -u: a UDP datagram reaches a UDP socket.
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(DEADLINE)).unwrap();
+    let port = udp.local_addr().unwrap().port().to_string();
+    let mut c = connect(&["-u", "-q", "-w", "1", "127.0.0.1", &port]);
+    feed(&mut c, b"datagram".to_vec()).join().unwrap();
+    let mut buf = [0u8; 16];
+    let (n, _) = udp.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"datagram");
+    // -w 1: the silent socket ends the relay after a second.
+    assert!(wait(&mut c, "connect -u -w 1").success());
+
+    // -v: each attempt and the bytes moved, on stderr.
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port().to_string();
+    let mut c = connect(&["-v", "127.0.0.1", &port]);
+    let conn = accept(&server);
+    feed(&mut c, b"abc".to_vec()).join().unwrap();
+    let (got, conn) = read_n(conn, 3);
+    assert_eq!(got, b"abc");
+    drop(conn);
+    let o = finish(c, "connect -v");
+    let err = stderr(&o);
+    assert!(err.contains(&format!("trying 127.0.0.1:{port}")), "{err}");
+    assert!(err.contains("local address 127.0.0.1:"), "{err}");
+    assert!(err.contains("0 bytes received, 3 sent"), "{err}");
+    assert_fails(
+        &run(&["connect", "-v", "-q", "127.0.0.1", "80"]),
+        2,
+        "--quiet",
+    );
+}
+
+#[test]
+fn connect_s_and_p_set_the_source_address_and_port() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port().to_string();
+    // A free port to connect from, found by binding one and letting it go.
+    let free = TcpListener::bind("127.0.0.2:0")
+        .or_else(|_| TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let source = free.local_addr().unwrap();
+    drop(free);
+    let ip = source.ip().to_string();
+    let sport = source.port().to_string();
+    let mut c = connect(&["-q", "-s", &ip, "-p", &sport, "127.0.0.1", &port]);
+    let conn = accept(&server);
+    assert_eq!(conn.peer_addr().unwrap(), source);
+    drop(c.stdin.take());
+    drop(conn);
+    assert!(wait(&mut c, "connect -s -p").success());
+}
+
+#[test]
+fn connect_z_checks_ports_and_exits_0_when_one_is_open() {
+    let open = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = open.local_addr().unwrap().port();
+    let (_reserved, closed) = closed_port();
+    let o = run(&[
+        "connect",
+        "-z",
+        "127.0.0.1",
+        &port.to_string(),
+        &closed.to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("Connection to 127.0.0.1 {port} port [tcp/")),
+        "{err}"
+    );
+    assert!(
+        !err.contains(&closed.to_string()),
+        "closed ports only with -v: {err}"
+    );
+    assert!(o.stdout.is_empty());
+    let v = run(&["connect", "-zv", "127.0.0.1", &closed.to_string()]);
+    assert_eq!(v.status.code(), Some(1));
+    assert!(
+        stderr(&v).contains(&format!("port {closed} (tcp) failed")),
+        "{}",
+        stderr(&v)
+    );
+    // HOST:PORT and ranges work too.
+    let o = run(&["connect", "-z", &format!("127.0.0.1:{port}")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let range = format!("{port}-{port}");
+    assert_eq!(
+        run(&["connect", "-z", "127.0.0.1", &range]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["connect", "-zu", "127.0.0.1", "53"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn listen_takes_ncs_l_p_and_s() {
+    let mut l = listen(&["-l", "-s", "127.0.0.1", "-p", "0"]);
+    assert!(l.addr.starts_with("127.0.0.1:"), "{}", l.addr);
+    let mut conn = TcpStream::connect(&l.addr).unwrap();
+    conn.write_all(b"nc style").unwrap();
+    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    drop(l.child.stdin.take());
+    let out = collect(&mut l.child).join().unwrap();
+    assert_eq!(out, b"nc style");
+    assert!(wait(&mut l.child, "listen -l -p").success());
+}
+
 #[test]
 fn connect_and_listen_reject_bad_targets() {
     assert_fails(&run(&["connect", "localhost"]), 2, "localhost");
@@ -1022,6 +1354,27 @@ mod unix {
         let l = listen(&["--unix", p, "--udp"]);
         let c = connect(&["--unix", p, "--udp", "-q"]);
         ping_pong(l, c);
+    }
+
+    #[test]
+    fn listen_on_an_existing_directory_or_file_says_what_is_there() {
+        let dir = TempDir::new("what");
+        let d = dir.0.to_str().unwrap();
+        assert_fails(&run(&["listen", "--unix", d]), 1, "is a directory");
+        let file = dir.0.join("plain");
+        std::fs::write(&file, b"x").unwrap();
+        assert_fails(
+            &run(&["listen", "--unix", file.to_str().unwrap()]),
+            1,
+            "not a socket",
+        );
+        let sock = dir.0.join("s.sock");
+        let _owner = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        assert_fails(
+            &run(&["listen", "--unix", sock.to_str().unwrap()]),
+            1,
+            "a socket file is already there",
+        );
     }
 
     #[test]

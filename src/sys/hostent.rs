@@ -94,3 +94,40 @@ mod copy {
         Ok(entry)
     }
 }
+
+/// A protocol's entry as the platform's lookup found it; `hosts.rs` makes
+/// it a public `Protoent`.
+#[derive(Debug)]
+pub(crate) struct ProtoEntry {
+    pub(crate) name: String,
+    pub(crate) aliases: Vec<String>,
+    pub(crate) number: c_int,
+}
+
+/// Copies the fields of a C `protoent` (every platform's: the same
+/// fields, with different integer types) into a [`ProtoEntry`].
+///
+/// # Safety
+/// `name` is null or a NUL-terminated string; `aliases` is null or a
+/// null-terminated array of NUL-terminated strings, all still alive.
+pub(crate) unsafe fn copy_protoent(
+    name: *const std::os::raw::c_char,
+    aliases: *const *const std::os::raw::c_char,
+    number: c_int,
+) -> ProtoEntry {
+    let mut entry = ProtoEntry {
+        // SAFETY: guaranteed by the caller.
+        name: unsafe { super::lossy(name) },
+        aliases: Vec::new(),
+        number,
+    };
+    let mut p = aliases;
+    // SAFETY: a non-null `aliases` is a null-terminated array of strings.
+    while !p.is_null() && unsafe { !(*p).is_null() } {
+        // SAFETY: *p is a non-null NUL-terminated string.
+        entry.aliases.push(unsafe { super::lossy(*p) });
+        // SAFETY: the array goes on until its null terminator.
+        p = unsafe { p.add(1) };
+    }
+    entry
+}

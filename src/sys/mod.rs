@@ -28,7 +28,7 @@ mod sock_addr;
 
 #[cfg(any(windows, hostent_r))]
 pub(crate) use self::hostent::copy_hostent;
-pub(crate) use self::hostent::HostEntry;
+pub(crate) use self::hostent::{copy_protoent, HostEntry, ProtoEntry};
 pub use self::sock_addr::SockAddr;
 
 use std::ffi::CStr;

@@ -12,8 +12,11 @@ use std::ffi::CStr;
 use std::net::IpAddr;
 use std::os::raw::c_int;
 
+#[cfg(protoent_r)]
+use std::os::raw::c_char;
+
 use crate::error::LookupError;
-use crate::sys::HostEntry;
+use crate::sys::{copy_protoent, HostEntry, ProtoEntry};
 
 #[cfg(hostent_r)]
 pub(crate) use self::reentrant::{host_by_addr, host_by_name};
@@ -243,12 +246,10 @@ fn with_growing_buffer<T>(
     }
 }
 
-/// The number of the protocol called `name`, or `None` when the protocols
+/// The entry of the protocol called `name`, or `None` when the protocols
 /// database has no such name: `getprotobyname_r(3)`.
 #[cfg(protoent_r)]
-pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<c_int>, LookupError> {
-    use std::os::raw::c_char;
-
+pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<ProtoEntry>, LookupError> {
     extern "C" {
         fn getprotobyname_r(
             name: *const c_char,
@@ -258,16 +259,48 @@ pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<c_int>, LookupError> {
             result: *mut *mut libc::protoent,
         ) -> c_int;
     }
+    proto_r(|proto, buf, len, result| {
+        // SAFETY: name is NUL-terminated; the out pointers are valid; buf
+        // has len writable bytes.
+        unsafe { getprotobyname_r(name.as_ptr(), proto, buf, len, result) }
+    })
+}
 
+/// The entry of the protocol numbered `number`, or `None` when the
+/// protocols database has no such number: `getprotobynumber_r(3)`.
+#[cfg(protoent_r)]
+pub(crate) fn proto_by_number(number: c_int) -> Result<Option<ProtoEntry>, LookupError> {
+    extern "C" {
+        fn getprotobynumber_r(
+            proto: c_int,
+            result_buf: *mut libc::protoent,
+            buf: *mut c_char,
+            buflen: libc::size_t,
+            result: *mut *mut libc::protoent,
+        ) -> c_int;
+    }
+    proto_r(|proto, buf, len, result| {
+        // SAFETY: the out pointers are valid; buf has len writable bytes.
+        unsafe { getprotobynumber_r(number, proto, buf, len, result) }
+    })
+}
+
+/// Runs a `getprotoby*_r` call and copies its entry out.
+#[cfg(protoent_r)]
+fn proto_r(
+    call: impl Fn(*mut libc::protoent, *mut c_char, libc::size_t, *mut *mut libc::protoent) -> c_int,
+) -> Result<Option<ProtoEntry>, LookupError> {
     with_growing_buffer(|buf, len| {
         // SAFETY: protoent is plain data; zeros are a valid value.
         let mut proto: libc::protoent = unsafe { std::mem::zeroed() };
         let mut result: *mut libc::protoent = std::ptr::null_mut();
-        // SAFETY: name is NUL-terminated; the out pointers are valid; buf
-        // has len writable bytes.
-        let ret = unsafe { getprotobyname_r(name.as_ptr(), &mut proto, buf, len, &mut result) };
+        let ret = call(&mut proto, buf, len, &mut result);
         if !result.is_null() {
-            return Some(Ok(Some(proto.p_proto)));
+            // SAFETY: on success the entry's strings live in buf, alive
+            // here.
+            return Some(Ok(Some(unsafe {
+                copy_protoent(proto.p_name, proto.p_aliases.cast(), proto.p_proto)
+            })));
         }
         match ret {
             libc::ERANGE => None,
@@ -278,25 +311,41 @@ pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<c_int>, LookupError> {
     })
 }
 
-/// The number of the protocol called `name`, or `None` when the protocols
+/// The entry of the protocol called `name`, or `None` when the protocols
 /// database has no such name: `getprotobyname(3)`, whose static result is
-/// read under a process-wide lock (Apple's is per-thread already; musl's
+/// copied under a process-wide lock (Apple's is per-thread already; musl's
 /// walks a shared cursor).
 #[cfg(not(protoent_r))]
-pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<c_int>, LookupError> {
+pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<ProtoEntry>, LookupError> {
+    // SAFETY: name is NUL-terminated.
+    locked_proto(|| unsafe { libc::getprotobyname(name.as_ptr()) })
+}
+
+/// The entry of the protocol numbered `number`, or `None`:
+/// `getprotobynumber(3)` under the same lock.
+#[cfg(not(protoent_r))]
+pub(crate) fn proto_by_number(number: c_int) -> Result<Option<ProtoEntry>, LookupError> {
+    // SAFETY: getprotobynumber takes any number.
+    locked_proto(|| unsafe { libc::getprotobynumber(number) })
+}
+
+#[cfg(not(protoent_r))]
+fn locked_proto(
+    call: impl FnOnce() -> *mut libc::protoent,
+) -> Result<Option<ProtoEntry>, LookupError> {
     use std::sync::{Mutex, PoisonError};
 
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(PoisonError::into_inner);
-    // SAFETY: name is NUL-terminated; the static result is read while the
-    // lock is held.
-    let p = unsafe { libc::getprotobyname(name.as_ptr()) };
+    let p = call();
     if p.is_null() {
         return Ok(None);
     }
     // SAFETY: p points to a valid protoent until the next call, which the
-    // lock keeps out.
-    Ok(Some(unsafe { (*p).p_proto }))
+    // lock keeps out; it is copied before the lock is released.
+    Ok(Some(unsafe {
+        copy_protoent((*p).p_name, (*p).p_aliases.cast(), (*p).p_proto)
+    }))
 }
 
 // Both variants of the host lookups have these signatures; naming them

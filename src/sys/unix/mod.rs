@@ -15,7 +15,8 @@
 //! - `poll.rs`: the `poll(2)` set behind `select`;
 //! - `netdb.rs`: `getaddrinfo`, its errors, the host name, the services
 //!   file's path and a coarse clock;
-//! - `hosts.rs`: host and protocol lookups.
+//! - `hosts.rs`: host and protocol lookups;
+//! - `interface.rs`: interface names and indexes (IPv6 scopes).
 
 #![allow(non_camel_case_types)]
 
@@ -39,6 +40,7 @@ macro_rules! syscall {
 
 mod address;
 mod hosts;
+mod interface;
 mod netdb;
 mod options;
 mod poll;
@@ -46,6 +48,7 @@ mod socket;
 
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
+pub(crate) use self::interface::*;
 pub(crate) use self::netdb::*;
 pub(crate) use self::options::*;
 pub(crate) use self::poll::*;

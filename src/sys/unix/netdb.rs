@@ -174,6 +174,16 @@ pub(crate) fn services_path() -> PathBuf {
     PathBuf::from("/etc/services")
 }
 
+/// The system's protocols file.
+pub(crate) fn protocols_path() -> PathBuf {
+    PathBuf::from("/etc/protocols")
+}
+
+/// The system's hosts file.
+pub(crate) fn hosts_path() -> PathBuf {
+    PathBuf::from("/etc/hosts")
+}
+
 /// A cheap monotonic clock in milliseconds, for "has a second passed"
 /// checks on hot paths: the coarse clocks read a value the kernel keeps
 /// (several times cheaper than `CLOCK_MONOTONIC`; BENCHMARKS.md), at a

@@ -12,7 +12,7 @@ use windows_sys::Win32::Networking::WinSock as ws;
 
 use super::{init, lookup_error, AF_INET, AF_INET6};
 use crate::error::LookupError;
-use crate::sys::{copy_hostent, HostEntry};
+use crate::sys::{copy_hostent, copy_protoent, HostEntry, ProtoEntry};
 
 /// The error a `gethostby*` call that returned null left behind.
 #[cold]
@@ -81,12 +81,23 @@ unsafe fn hostent(h: &ws::HOSTENT) -> Result<HostEntry, LookupError> {
 }
 
 /// `getprotobyname`: Winsock keeps its result per thread, so the call
-/// is thread-safe. The protocol number, or `None` when the protocols
+/// is thread-safe. The protocol's entry, or `None` when the protocols
 /// database (`drivers\etc\protocol`) has no such name.
-pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<c_int>, LookupError> {
+pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<ProtoEntry>, LookupError> {
     init();
     // SAFETY: name is NUL-terminated.
-    let p = unsafe { ws::getprotobyname(name.as_ptr().cast()) };
+    proto_entry(unsafe { ws::getprotobyname(name.as_ptr().cast()) })
+}
+
+/// `getprotobynumber`, per thread as `getprotobyname`.
+pub(crate) fn proto_by_number(number: c_int) -> Result<Option<ProtoEntry>, LookupError> {
+    init();
+    // SAFETY: getprotobynumber takes any number.
+    proto_entry(unsafe { ws::getprotobynumber(number) })
+}
+
+/// Copies this thread's `PROTOENT` at `p`, or reads why there is none.
+fn proto_entry(p: *mut ws::PROTOENT) -> Result<Option<ProtoEntry>, LookupError> {
     if p.is_null() {
         // SAFETY: WSAGetLastError has no preconditions.
         return match unsafe { ws::WSAGetLastError() } {
@@ -94,6 +105,12 @@ pub(crate) fn proto_by_name(name: &CStr) -> Result<Option<c_int>, LookupError> {
             code => Err(lookup_error(code)),
         };
     }
-    // SAFETY: p is this thread's PROTOENT, read at once.
-    Ok(Some(c_int::from(unsafe { (*p).p_proto })))
+    // SAFETY: p is this thread's PROTOENT, copied at once.
+    Ok(Some(unsafe {
+        copy_protoent(
+            (*p).p_name.cast(),
+            (*p).p_aliases.cast(),
+            c_int::from((*p).p_proto),
+        )
+    }))
 }

@@ -195,6 +195,22 @@ pub(crate) fn hostname() -> io::Result<String> {
 /// directory (`%SystemRoot%\System32`), asked of the OS rather than of
 /// the environment, which a process can change.
 pub(crate) fn services_path() -> PathBuf {
+    etc_file("services")
+}
+
+/// The system's protocols file: `drivers\etc\protocol` (singular) in the
+/// system directory.
+pub(crate) fn protocols_path() -> PathBuf {
+    etc_file("protocol")
+}
+
+/// The system's hosts file: `drivers\etc\hosts` in the system directory.
+pub(crate) fn hosts_path() -> PathBuf {
+    etc_file("hosts")
+}
+
+/// `name` in `drivers\etc` of the system directory.
+fn etc_file(name: &str) -> PathBuf {
     let mut buf = [0u16; 260];
     // SAFETY: buf has room for the length passed.
     let len = unsafe { GetSystemDirectoryW(buf.as_mut_ptr(), buf.len() as u32) } as usize;
@@ -205,7 +221,7 @@ pub(crate) fn services_path() -> PathBuf {
     } else {
         PathBuf::from(std::ffi::OsString::from_wide(&buf[..len]))
     };
-    system.join(r"drivers\etc\services")
+    system.join(r"drivers\etc").join(name)
 }
 
 /// A cheap monotonic clock in milliseconds, for "has a second passed"
