@@ -65,7 +65,7 @@ mod addrinfo;
 mod conversions;
 mod cstr;
 mod hosts;
-mod options;
+pub mod options;
 mod select;
 mod services;
 mod socket;

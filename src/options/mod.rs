@@ -1,6 +1,14 @@
-//! Socket options: the platform's option constants, the seed's
-//! `getSockOptInt` / `setSockOptInt`, and typed getters and setters for
-//! the common options.
+//! Socket options: typed getters and setters (methods of
+//! [`SocketHandle`], so of [`SocketRef`](crate::SocketRef) too), the option
+//! constants, and the generic calls for any option. Everything here is
+//! also re-exported at the crate root.
+//!
+//! The methods are spread by level: `socket.rs` (`SOL_SOCKET`), `ip.rs`
+//! (`IPPROTO_IP`, multicast, path MTU), `ipv6.rs`, `tcp.rs` (keep-alive,
+//! [`TcpInfo`], Fast Open); each is one `getsockopt` / `setsockopt` (or
+//! the `WSAIoctl` its doc names), with no other work.
+//!
+#![doc = include_str!("table.md")]
 
 use std::io;
 use std::os::raw::c_int;
@@ -17,6 +25,37 @@ mod socket;
 mod tcp;
 
 pub use self::constants::*;
+#[cfg(mreqn)]
+pub use self::ip::InterfaceIndexOrAddress;
+#[cfg(pmtud)]
+pub use self::ip::MtuDiscover;
+pub use self::tcp::TcpKeepalive;
+#[cfg(linux_like)]
+pub use crate::sys::SockFilter;
+pub use crate::sys::{TcpInfo, TcpState};
+
+/// A type whose bytes can be handed to the kernel and filled by it: the
+/// value of [`SocketHandle::get_sock_opt`] / [`SocketHandle::set_sock_opt`].
+///
+/// Implemented for the integer types and arrays of them. A `#[repr(C)]`
+/// structure of such fields may implement it too.
+///
+/// # Safety
+/// The type has no padding bytes, and every bit pattern of its size is a
+/// valid value (the kernel may write any bytes, or fewer than the whole
+/// value, the rest staying zero).
+pub unsafe trait PlainOldData: Copy {}
+
+macro_rules! plain_old_data {
+    ($($t:ty),*) => {
+        // SAFETY: integers have no padding and no invalid bit patterns.
+        $(unsafe impl PlainOldData for $t {})*
+    };
+}
+plain_old_data!(i8, u8, i16, u16, i32, u32, i64, u64, i128, u128, isize, usize);
+// SAFETY: an array of such values has no padding between its elements and
+// no invalid bit pattern.
+unsafe impl<T: PlainOldData, const N: usize> PlainOldData for [T; N] {}
 
 /// Reads an integer socket option (Nim's `getSockOptInt`).
 ///
@@ -76,6 +115,82 @@ impl SocketHandle {
         sys::setsockopt::<c_int>(self.sys(), level, optname, optval)
     }
 
+    /// Reads any option into `buf` and returns how many bytes the OS
+    /// wrote: for options whose value is not an integer (a structure, a
+    /// name such as `TCP_CONGESTION`'s) and that have no typed method.
+    ///
+    /// Corresponds to `getsockopt(2)` on Unix and `getsockopt` on Windows.
+    ///
+    /// # Errors
+    /// The OS error (`ENOPROTOOPT`, `EINVAL` for a buffer too short for
+    /// options that refuse to truncate).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::*;
+    /// let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
+    /// s.set_sock_opt_bytes(IPPROTO_IP, IP_TTL, &42i32.to_ne_bytes())?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(s.get_sock_opt_bytes(IPPROTO_IP, IP_TTL, &mut buf)?, 4);
+    /// assert_eq!(i32::from_ne_bytes(buf), 42);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn get_sock_opt_bytes(
+        &self,
+        level: i32,
+        optname: i32,
+        buf: &mut [u8],
+    ) -> io::Result<usize> {
+        sys::getsockopt_bytes(self.sys(), level, optname, buf)
+    }
+
+    /// Sets any option to `value`'s bytes; see
+    /// [`get_sock_opt_bytes`](Self::get_sock_opt_bytes).
+    ///
+    /// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
+    ///
+    /// # Errors
+    /// `InvalidInput` when `value` is longer than a `socklen_t` counts;
+    /// else the OS error.
+    #[inline]
+    pub fn set_sock_opt_bytes(&self, level: i32, optname: i32, value: &[u8]) -> io::Result<()> {
+        sys::setsockopt_bytes(self.sys(), level, optname, value)
+    }
+
+    /// Reads any option as a plain value `T` (an integer, an array, a
+    /// `#[repr(C)]` structure that implements [`PlainOldData`]). The value
+    /// starts zeroed, so bytes the OS does not write read as zero.
+    ///
+    /// Corresponds to `getsockopt(2)` on Unix and `getsockopt` on Windows.
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::*;
+    /// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// s.set_sock_opt(SOL_SOCKET, SO_KEEPALIVE, &1i32)?;
+    /// assert_eq!(s.get_sock_opt::<i32>(SOL_SOCKET, SO_KEEPALIVE)? != 0, true);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn get_sock_opt<T: PlainOldData>(&self, level: i32, optname: i32) -> io::Result<T> {
+        sys::getsockopt::<T>(self.sys(), level, optname)
+    }
+
+    /// Sets any option to a plain value `T`; see
+    /// [`get_sock_opt`](Self::get_sock_opt).
+    ///
+    /// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
+    #[inline]
+    pub fn set_sock_opt<T: PlainOldData>(
+        &self,
+        level: i32,
+        optname: i32,
+        value: &T,
+    ) -> io::Result<()> {
+        sys::setsockopt::<T>(self.sys(), level, optname, *value)
+    }
+
     fn get_bool(&self, level: c_int, name: c_int) -> io::Result<bool> {
         sys::getsockopt::<c_int>(self.sys(), level, name).map(|v| v != 0)
     }
@@ -93,6 +208,34 @@ impl SocketHandle {
             .map_err(|_| invalid_input("socket option value", value, "does not fit in a C int"))?;
         sys::setsockopt::<c_int>(self.sys(), level, name, value)
     }
+}
+
+/// `value` as a C int if it is at most `max`, else `InvalidInput` naming
+/// it (a TTL of 300, a traffic class of 256).
+pub(crate) fn at_most(what: &str, value: u32, max: u32) -> io::Result<c_int> {
+    if value > max {
+        return Err(invalid_input(
+            what,
+            value,
+            &format!("is out of range (at most {max})"),
+        ));
+    }
+    Ok(value as c_int)
+}
+
+/// A keep-alive duration as whole seconds, rounded up: zero and more than
+/// a C int of seconds are `InvalidInput` naming the duration.
+pub(crate) fn whole_secs(what: &str, d: Duration) -> io::Result<c_int> {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    if secs == 0 {
+        return Err(invalid_input(
+            what,
+            d,
+            "is zero; it must be at least one second",
+        ));
+    }
+    c_int::try_from(secs)
+        .map_err(|_| invalid_input(what, d, "is too long for the OS (seconds in a C int)"))
 }
 
 pub(crate) fn buffer_size(what: &str, size: usize) -> io::Result<c_int> {

@@ -47,6 +47,7 @@ macro_rules! syscall {
 mod address;
 mod hosts;
 mod netdb;
+mod option_names;
 mod options;
 mod poll;
 mod socket;
@@ -54,6 +55,7 @@ mod socket;
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
 pub(crate) use self::netdb::*;
+pub(crate) use self::option_names::*;
 pub(crate) use self::options::*;
 pub(crate) use self::poll::*;
 pub(crate) use self::socket::*;
