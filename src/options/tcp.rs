@@ -31,7 +31,6 @@ use crate::SocketHandle;
 /// let ka = TcpKeepalive::new().with_time(Duration::from_secs(60));
 /// s.set_tcp_keepalive(&ka)?;
 /// assert!(s.keepalive()?);
-/// # #[cfg(unix)]
 /// assert_eq!(s.tcp_keepalive_time()?, Duration::from_secs(60));
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -145,16 +144,16 @@ impl SocketHandle {
         sys::set_tcp_keepalive(self.sys(), time, interval, retries)
     }
 
-    /// `TCP_KEEPIDLE` (Apple: `TCP_KEEPALIVE`; Unix): idle time before the
-    /// first keep-alive probe.
-    #[cfg(unix)]
+    /// `TCP_KEEPIDLE` (Apple: `TCP_KEEPALIVE`; Windows 10 1709+): idle
+    /// time before the first keep-alive probe.
     pub fn tcp_keepalive_time(&self) -> io::Result<Duration> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_KEEPIDLE)
             .map(|s| Duration::from_secs(u64::from(s)))
     }
 
-    /// `TCP_KEEPINTVL`: the time between keep-alive probes.
-    #[cfg(keepalive_knobs)]
+    /// `TCP_KEEPINTVL` (Windows 10 1709+ too): the time between keep-alive
+    /// probes.
+    #[cfg(any(keepalive_knobs, windows))]
     pub fn tcp_keepalive_interval(&self) -> io::Result<Duration> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_KEEPINTVL)
             .map(|s| Duration::from_secs(u64::from(s)))
