@@ -981,3 +981,66 @@ fn constants_carry_the_platforms_values() {
         assert_eq!(TCP_KEEPCNT, 16);
     }
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn dccp_options_reach_the_kernel_and_agree_with_socket2() {
+    // On a TCP socket the level is unknown: the call went to the kernel
+    // with SOL_DCCP and came back with its error, unchanged.
+    let e = tcp4().dccp_service().unwrap_err();
+    let unknown_level = [libc::ENOPROTOOPT, libc::EOPNOTSUPP];
+    assert!(unknown_level.contains(&e.raw_os_error().unwrap()), "{e:?}");
+    let s = match new_native_socket_raw(libc::AF_INET, libc::SOCK_DCCP, libc::IPPROTO_DCCP) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("skipped the DCCP read-backs: this kernel makes no DCCP socket ({e}); Linux removed DCCP in 6.16");
+            return;
+        }
+    };
+    same!(
+        s,
+        [42, 7],
+        dccp_service,
+        set_dccp_service,
+        dccp_service,
+        set_dccp_service
+    );
+    same!(
+        s,
+        [true, false],
+        dccp_server_timewait,
+        set_dccp_server_timewait,
+        dccp_server_timewait,
+        set_dccp_server_timewait
+    );
+    same!(
+        s,
+        [4, 0],
+        dccp_send_cscov,
+        set_dccp_send_cscov,
+        dccp_send_cscov,
+        set_dccp_send_cscov
+    );
+    same!(
+        s,
+        [3, 0],
+        dccp_recv_cscov,
+        set_dccp_recv_cscov,
+        dccp_recv_cscov,
+        set_dccp_recv_cscov
+    );
+    let mut ccids = [0u8; 8];
+    let n = s.dccp_available_ccids(&mut ccids).unwrap();
+    assert!(
+        ccids[..n].contains(&2),
+        "CCID 2 is always built in: {:?}",
+        &ccids[..n]
+    );
+    s.set_dccp_ccid(2).unwrap();
+    assert_eq!(s.dccp_tx_ccid().unwrap(), 2);
+    assert_eq!(s.dccp_xx_ccid().unwrap(), 2);
+    assert_eq!(
+        s.set_dccp_send_cscov(16).unwrap_err().kind(),
+        io::ErrorKind::InvalidInput
+    );
+}

@@ -234,3 +234,36 @@ pub const TCP_CONNECTION_INFO: i32 = sys::TCP_CONNECTION_INFO;
 /// `MSG_FASTOPEN` (Linux): a `sendto` flag that connects with Fast Open.
 #[cfg(linux_like)]
 pub const MSG_FASTOPEN: i32 = sys::MSG_FASTOPEN;
+/// `SOL_DCCP` (Linux): the level of the DCCP options.
+#[cfg(target_os = "linux")]
+pub const SOL_DCCP: i32 = sys::dccp::SOL_DCCP;
+/// `DCCP_SOCKOPT_SERVICE` (Linux): the service code.
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_SERVICE: i32 = sys::dccp::SERVICE;
+/// `DCCP_SOCKOPT_CCID` (Linux): both directions' CCID (a byte).
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_CCID: i32 = sys::dccp::CCID;
+/// `DCCP_SOCKOPT_TX_CCID` (Linux): the sending CCID.
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_TX_CCID: i32 = sys::dccp::TX_CCID;
+/// `DCCP_SOCKOPT_RX_CCID` (Linux): the receiving CCID.
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_RX_CCID: i32 = sys::dccp::RX_CCID;
+/// `DCCP_SOCKOPT_SERVER_TIMEWAIT` (Linux): the server holds TIME_WAIT.
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_SERVER_TIMEWAIT: i32 = sys::dccp::SERVER_TIMEWAIT;
+/// `DCCP_SOCKOPT_SEND_CSCOV` (Linux): sent checksum coverage.
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_SEND_CSCOV: i32 = sys::dccp::SEND_CSCOV;
+/// `DCCP_SOCKOPT_RECV_CSCOV` (Linux): accepted checksum coverage.
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_RECV_CSCOV: i32 = sys::dccp::RECV_CSCOV;
+/// `DCCP_SOCKOPT_QPOLICY_TXQLEN` (Linux): send queue length.
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_QPOLICY_TXQLEN: i32 = sys::dccp::QPOLICY_TXQLEN;
+/// `DCCP_SOCKOPT_AVAILABLE_CCIDS` (Linux): the supported CCIDs (bytes).
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_AVAILABLE_CCIDS: i32 = sys::dccp::AVAILABLE_CCIDS;
+/// `DCCP_SOCKOPT_GET_CUR_MPS` (Linux): the current maximum packet size.
+#[cfg(target_os = "linux")]
+pub const DCCP_SOCKOPT_GET_CUR_MPS: i32 = sys::dccp::GET_CUR_MPS;

@@ -19,6 +19,8 @@ use crate::sys;
 use crate::SocketHandle;
 
 mod constants;
+#[cfg(target_os = "linux")]
+mod dccp;
 mod ip;
 mod ipv6;
 mod socket;

@@ -137,3 +137,20 @@ pub(crate) mod pmtudisc {
     pub(crate) const INTERFACE: Option<c_int> = Some(libc::IP_PMTUDISC_INTERFACE);
     pub(crate) const OMIT: Option<c_int> = Some(libc::IP_PMTUDISC_OMIT);
 }
+
+/// DCCP (Linux): the level and the options socket2 offers.
+#[cfg(target_os = "linux")]
+pub(crate) mod dccp {
+    use std::os::raw::c_int;
+    pub(crate) const SOL_DCCP: c_int = libc::SOL_DCCP;
+    pub(crate) const SERVICE: c_int = libc::DCCP_SOCKOPT_SERVICE;
+    pub(crate) const CCID: c_int = libc::DCCP_SOCKOPT_CCID;
+    pub(crate) const TX_CCID: c_int = libc::DCCP_SOCKOPT_TX_CCID;
+    pub(crate) const RX_CCID: c_int = libc::DCCP_SOCKOPT_RX_CCID;
+    pub(crate) const SERVER_TIMEWAIT: c_int = libc::DCCP_SOCKOPT_SERVER_TIMEWAIT;
+    pub(crate) const SEND_CSCOV: c_int = libc::DCCP_SOCKOPT_SEND_CSCOV;
+    pub(crate) const RECV_CSCOV: c_int = libc::DCCP_SOCKOPT_RECV_CSCOV;
+    pub(crate) const QPOLICY_TXQLEN: c_int = libc::DCCP_SOCKOPT_QPOLICY_TXQLEN;
+    pub(crate) const AVAILABLE_CCIDS: c_int = libc::DCCP_SOCKOPT_AVAILABLE_CCIDS;
+    pub(crate) const GET_CUR_MPS: c_int = libc::DCCP_SOCKOPT_GET_CUR_MPS;
+}
