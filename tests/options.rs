@@ -120,6 +120,10 @@ macro_rules! same {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn socket_level_options_agree_with_socket2() {
     for s in [tcp4(), udp4(), tcp6(), udp6()] {
         same!(
@@ -189,6 +193,10 @@ fn socket_level_options_agree_with_socket2() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn buffer_sizes_read_back_as_the_kernel_reports_them() {
     #[cfg(unix)]
     let sockets = [tcp4(), udp6(), unix_stream()];
@@ -219,6 +227,10 @@ fn buffer_sizes_read_back_as_the_kernel_reports_them() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(unix)]
 fn unix_sockets_take_the_socket_level_options() {
     let s = unix_stream();
@@ -237,6 +249,10 @@ fn unix_sockets_take_the_socket_level_options() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn ipv4_options_agree_with_socket2() {
     let s = udp4();
     same!(s, [64, 1, 255], ttl, set_ttl, ttl_v4, set_ttl_v4);
@@ -288,6 +304,10 @@ fn ipv4_options_agree_with_socket2() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn ipv6_options_agree_with_socket2() {
     let s = udp6();
     same!(s, [true, false], only_v6, set_only_v6, only_v6, set_only_v6);
@@ -358,6 +378,10 @@ fn ipv6_options_agree_with_socket2() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn tcp_options_agree_with_socket2() {
     for s in [tcp4(), tcp6()] {
         same!(
@@ -417,6 +441,10 @@ fn tcp_options_agree_with_socket2() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn keepalive_builder_agrees_with_socket2() {
     let s = tcp4();
     #[cfg(unix)]
@@ -474,6 +502,10 @@ fn keepalive_builder_agrees_with_socket2() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn out_of_range_values_are_invalid_input_naming_the_value() {
     let s = udp4();
     let cases: Vec<(io::Result<()>, &str)> = vec![
@@ -511,6 +543,10 @@ fn out_of_range_values_are_invalid_input_naming_the_value() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(target_os = "linux")]
 fn linux_socket_options_read_back() {
     let s = tcp4();
@@ -590,6 +626,10 @@ fn linux_socket_options_read_back() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(target_os = "linux")]
 fn a_bpf_filter_that_drops_everything_stops_delivery() {
     let rx = udp4();
@@ -637,7 +677,10 @@ fn multicast_pair(group: Ipv4Addr) -> (SocketHandle, UdpSocket, u16) {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "Miri has no UDP")]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn multicast_v4_delivers_to_a_joined_socket_and_stops_after_leaving() {
     let group = Ipv4Addr::new(239, 255, 77, 1);
     let (rx, tx, port) = multicast_pair(group);
@@ -663,6 +706,10 @@ fn multicast_v4_delivers_to_a_joined_socket_and_stops_after_leaving() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(target_os = "linux")]
 fn multicast_v4_by_interface_index_and_source_specific() {
     let group = Ipv4Addr::new(239, 255, 77, 2);
@@ -693,6 +740,10 @@ fn multicast_v4_by_interface_index_and_source_specific() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(unix)]
 fn multicast_v6_join_and_leave_on_loopback() {
     let group: Ipv6Addr = "ff02::1:ff00:77".parse().unwrap();
@@ -727,6 +778,10 @@ fn loopback_index() -> u32 {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(any(target_os = "linux", windows))]
 fn mtu_discovery_modes_read_back_and_unknown_ones_are_unsupported() {
     let s = udp4();
@@ -753,6 +808,10 @@ fn mtu_discovery_modes_read_back_and_unknown_ones_are_unsupported() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(target_os = "linux")]
 fn path_mtu_of_a_connected_loopback_socket_is_the_loopback_mtu() {
     let s = udp4();
@@ -775,8 +834,11 @@ fn path_mtu_of_a_connected_loopback_socket_is_the_loopback_mtu() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(unix)]
-#[cfg_attr(miri, ignore = "Miri has no UDP")]
 fn dont_fragment_refuses_a_datagram_larger_than_the_loopback_mtu() {
     // An IPv4 datagram cannot exceed loopback's 65536-byte MTU (its length
     // field stops at 65535), an IPv6 one can: 40 bytes of header, 8 of
@@ -822,13 +884,16 @@ fn tcp_pair() -> (TcpStream, TcpStream) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(any(
     target_os = "linux",
     target_os = "freebsd",
     target_vendor = "apple",
     windows
 ))]
-#[cfg_attr(miri, ignore = "Miri cannot get TCP_INFO")]
 fn tcp_info_on_a_live_connection() {
     let (mut c, mut a) = tcp_pair();
     let before = match SocketRef::from(&c).tcp_info() {
@@ -880,8 +945,11 @@ fn tcp_info_on_a_live_connection() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(target_os = "linux")]
-#[cfg_attr(miri, ignore = "Miri has no TCP Fast Open")]
 fn fast_open_round_trip_on_loopback() {
     let sysctl = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_fastopen")
         .ok()
@@ -934,6 +1002,10 @@ fn syn_data_acked(c: &SocketHandle) -> bool {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn generic_forms_read_and_write_any_option() {
     let s = udp4();
     s.set_sock_opt(IPPROTO_IP, IP_TTL, &33i32).unwrap();
@@ -964,6 +1036,10 @@ fn generic_forms_read_and_write_any_option() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 fn constants_carry_the_platforms_values() {
     #[cfg(target_os = "linux")]
     {
@@ -983,6 +1059,10 @@ fn constants_carry_the_platforms_values() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
 #[cfg(target_os = "linux")]
 fn dccp_options_reach_the_kernel_and_agree_with_socket2() {
     // On a TCP socket the level is unknown: the call went to the kernel

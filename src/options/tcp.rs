@@ -115,7 +115,8 @@ impl SocketHandle {
     /// Turns `SO_KEEPALIVE` on and applies the settings in `params`
     /// (`TCP_KEEPIDLE`, `TCP_KEEPINTVL`, `TCP_KEEPCNT`; on Windows
     /// `WSAIoctl(SIO_KEEPALIVE_VALS)` for time and interval, then
-    /// `TCP_KEEPCNT`).
+    /// `TCP_KEEPCNT`). Windows sets time and interval together: one left
+    /// unset there gets Windows' default (2 hours, 1 second).
     ///
     /// # Errors
     /// `InvalidInput`, naming the value, for a zero time, interval or
@@ -329,7 +330,8 @@ impl SocketHandle {
     ///   `connect` + `send`); the client side must be allowed by bit 1 of
     ///   `net.ipv4.tcp_fastopen`.
     /// - FreeBSD: sets `TCP_FASTOPEN` on this socket, then `sendto(2)`.
-    /// - macOS: `connectx(2)` with `CONNECT_DATA_IDEMPOTENT`.
+    /// - macOS: `connectx(2)` with `CONNECT_DATA_IDEMPOTENT` and `data` as
+    ///   its one `iovec` (type-checked here; no macOS machine ran it).
     /// - Windows has no such call here (its Fast Open goes through
     ///   `ConnectEx` on an overlapped socket).
     ///

@@ -324,7 +324,7 @@ pub(crate) fn connect_fastopen(s: Socket, addr: &SockAddr, data: &[u8]) -> io::R
         s,
         &endpoints,
         libc::SAE_ASSOCID_ANY,
-        libc::CONNECT_DATA_IDEMPOTENT | libc::CONNECT_RESUME_ON_READ_WRITE,
+        libc::CONNECT_DATA_IDEMPOTENT,
         &iov,
         1,
         &mut sent,
