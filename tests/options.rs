@@ -1124,3 +1124,53 @@ fn dccp_options_reach_the_kernel_and_agree_with_socket2() {
         io::ErrorKind::InvalidInput
     );
 }
+
+/// The checks of [`privileged_options_give_the_kernels_permission_denied`],
+/// in a process without capabilities.
+#[cfg(target_os = "linux")]
+fn check_permission_denied() {
+    let eperm = |what: &str, r: io::Result<()>| {
+        let e = r.expect_err(what);
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied, "{what}: {e:?}");
+        assert_eq!(e.raw_os_error(), Some(libc::EPERM), "{what}: {e:?}");
+    };
+    eperm("set_mark", tcp4().set_mark(1));
+    eperm("set_ip_transparent_v4", tcp4().set_ip_transparent_v4(true));
+    eperm("set_ip_transparent_v6", tcp6().set_ip_transparent_v6(true));
+    eperm("set_priority(7)", tcp4().set_priority(7));
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
+fn privileged_options_give_the_kernels_permission_denied() {
+    const ROLE: &str = "NATIVESOCKETS_OPTIONS_NO_CAPS";
+    let caps = std::fs::read_to_string("/proc/self/status").unwrap();
+    let effective = caps
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+        .unwrap();
+    const CAP_NET_ADMIN: u64 = 1 << 12;
+    const CAP_NET_RAW: u64 = 1 << 13;
+    if std::env::var_os(ROLE).is_some() || effective & (CAP_NET_ADMIN | CAP_NET_RAW) == 0 {
+        check_permission_denied();
+        return;
+    }
+    // Privileged here: run this test again with every capability dropped.
+    let alone = nativesockets_testutil::process::this_test_alone(
+        "privileged_options_give_the_kernels_permission_denied",
+    );
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.args(["--bounding-set=-all", "--inh-caps=-all", "--"])
+        .arg(alone.get_program())
+        .args(alone.get_args())
+        .env(ROLE, "1");
+    match cmd.status() {
+        Ok(status) => assert!(status.success(), "the child without capabilities: {status}"),
+        Err(e) => eprintln!("skipped: cannot run setpriv to drop capabilities ({e})"),
+    }
+}
