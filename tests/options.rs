@@ -971,10 +971,19 @@ fn fast_open_round_trip_on_loopback() {
     // Whatever the sysctl says, the data arrives: in the SYN when Fast
     // Open is on both sides, after the handshake when not.
     let mut syn_data = Vec::new();
-    for round in 0..2 {
+    for round in 0..3 {
         let c = tcp4();
-        let sent = c.connect_fastopen(&addr, b"hello in the SYN").unwrap();
-        assert_eq!(sent, 16);
+        if round < 2 {
+            // sendto(MSG_FASTOPEN).
+            let sent = c.connect_fastopen(&addr, b"hello in the SYN").unwrap();
+            assert_eq!(sent, 16);
+        } else {
+            // TCP_FASTOPEN_CONNECT: connect returns at once, the first
+            // send carries the SYN.
+            c.set_tcp_fastopen_connect(true).unwrap();
+            c.connect(&addr).unwrap();
+            assert_eq!(c.send(b"hello in the SYN").unwrap(), 16);
+        }
         let (conn, _) = accept(&listener).unwrap();
         let mut buf = [0u8; 32];
         let n = conn.recv(&mut buf).unwrap();
@@ -988,8 +997,8 @@ fn fast_open_round_trip_on_loopback() {
         );
         return;
     }
-    // The first connection fetched the cookie, the second used it.
-    assert_eq!(syn_data, [false, true]);
+    // The first connection fetched the cookie, the others used it.
+    assert_eq!(syn_data, [false, true, true]);
 }
 
 /// Linux's `TCPI_OPT_SYN_DATA`: the SYN's data was acknowledged.

@@ -5,8 +5,9 @@
 //!
 //! The methods are spread by level: `socket.rs` (`SOL_SOCKET`), `ip.rs`
 //! (`IPPROTO_IP`, multicast, path MTU), `ipv6.rs`, `tcp.rs` (keep-alive,
-//! [`TcpInfo`], Fast Open); each is one `getsockopt` / `setsockopt` (or
-//! the `WSAIoctl` its doc names), with no other work.
+//! [`TcpInfo`], Fast Open), `dccp.rs` (Linux); each is one `getsockopt` /
+//! `setsockopt` (or the `WSAIoctl` its doc names), with no other work
+//! than a range check of the value.
 //!
 #![doc = include_str!("table.md")]
 
