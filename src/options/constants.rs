@@ -219,7 +219,7 @@ pub const TCP_USER_TIMEOUT: i32 = sys::TCP_USER_TIMEOUT;
 /// `TCP_CONGESTION` (Linux, FreeBSD): the congestion-control algorithm (a name, not an int).
 #[cfg(tcp_congestion)]
 pub const TCP_CONGESTION: i32 = sys::TCP_CONGESTION;
-/// `TCP_FASTOPEN`: server-side Fast Open (queue length on Linux and FreeBSD).
+/// `TCP_FASTOPEN`: server-side Fast Open (a queue length on Linux, on or off elsewhere).
 #[cfg(fastopen)]
 pub const TCP_FASTOPEN: i32 = sys::TCP_FASTOPEN;
 /// `TCP_FASTOPEN_CONNECT` (Linux 4.11+): client-side Fast Open through `connect`.

@@ -287,9 +287,10 @@ impl SocketHandle {
         sys::tcp_info(self.sys())
     }
 
-    /// `TCP_FASTOPEN` on a listening socket: Linux and FreeBSD take the
-    /// queue length of pending Fast Open connections (0 turns it off);
-    /// macOS and Windows take it as on (non-zero) or off.
+    /// `TCP_FASTOPEN` on a listening socket: Linux takes the queue length
+    /// of pending Fast Open connections (0 turns it off); FreeBSD (which
+    /// reads the `enable` field of its `struct tcp_fastopen`), macOS and
+    /// Windows take it as on (non-zero) or off.
     ///
     /// Set it before `listen`. The system must allow Fast Open
     /// (Linux: bit 2 of `net.ipv4.tcp_fastopen`; FreeBSD:
