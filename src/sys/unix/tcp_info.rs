@@ -90,6 +90,20 @@ struct LinuxTcpInfo {
 #[cfg(linux_like)]
 pub(crate) fn tcp_info(s: Socket) -> io::Result<TcpInfo> {
     let (i, len) = get_struct::<LinuxTcpInfo>(s, libc::TCP_INFO)?;
+    // Every Linux since 2.6.2 writes at least up to `tcpi_total_retrans`;
+    // less is not a kernel's answer (qemu-user passes TCP_INFO on as if it
+    // were an int: 4 bytes, byte-swapped), and reading it would give
+    // garbage.
+    let least = mem::offset_of!(LinuxTcpInfo, pacing_rate);
+    if len < least {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "TCP_INFO: the system returned {len} bytes, fewer than the {least} of any Linux \
+                 kernel's struct tcp_info (an emulator that does not translate the option?)"
+            ),
+        ));
+    }
     // A field is reported when the kernel wrote all of it.
     macro_rules! has {
         ($field:ident) => {
