@@ -1308,3 +1308,55 @@ fn raw_socket_header_options_and_original_destination() {
     SockRef::from(&s6).bind_device_by_index_v6(None).unwrap();
     assert_eq!(s6.device_index_v6().unwrap(), None);
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate UDP, Unix sockets or most socket options"
+)]
+fn linux_options_socket2_lacks_read_back() {
+    let s = tcp4();
+    or_skip!(s.set_tcp_syncnt(3), "TCP_SYNCNT");
+    assert_eq!(s.tcp_syncnt().unwrap(), 3);
+    assert_eq!(s.get_sock_opt::<i32>(IPPROTO_TCP, TCP_SYNCNT).unwrap(), 3);
+    for bad in [0, 256] {
+        let e = s.set_tcp_syncnt(bad).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains(&bad.to_string()), "{e}");
+    }
+    assert_eq!(
+        s.tcp_syncnt().unwrap(),
+        3,
+        "a refused value changed nothing"
+    );
+
+    or_skip!(s.set_tcp_window_clamp(65536), "TCP_WINDOW_CLAMP");
+    assert_eq!(s.tcp_window_clamp().unwrap(), 65536);
+
+    for sock in [tcp4(), tcp6()] {
+        or_skip!(
+            sock.set_ip_bind_address_no_port(true),
+            "IP_BIND_ADDRESS_NO_PORT"
+        );
+        assert!(sock.ip_bind_address_no_port().unwrap());
+        sock.set_ip_bind_address_no_port(false).unwrap();
+        assert!(!sock.ip_bind_address_no_port().unwrap());
+    }
+    // With it on, bind to port 0 leaves the port unset until connect.
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let c = tcp4();
+    c.set_ip_bind_address_no_port(true).unwrap();
+    bind_addr(&c, &SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
+    assert_eq!(get_sock_name(&c).unwrap(), Port(0));
+    c.connect(&SockAddr::from(l.local_addr().unwrap())).unwrap();
+    assert_ne!(get_sock_name(&c).unwrap(), Port(0));
+
+    // The peer of one end of a Unix socket pair is this process.
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let cred = or_skip!(SocketRef::from(&a).peer_cred(), "SO_PEERCRED");
+    assert_eq!(cred.pid, std::process::id() as i32);
+    // SAFETY: getuid and getgid cannot fail.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    assert_eq!((cred.uid, cred.gid), (uid, gid));
+}

@@ -267,3 +267,15 @@ pub const DCCP_SOCKOPT_AVAILABLE_CCIDS: i32 = sys::dccp::AVAILABLE_CCIDS;
 /// `DCCP_SOCKOPT_GET_CUR_MPS` (Linux): the current maximum packet size.
 #[cfg(target_os = "linux")]
 pub const DCCP_SOCKOPT_GET_CUR_MPS: i32 = sys::dccp::GET_CUR_MPS;
+/// `TCP_SYNCNT` (Linux): SYN retransmissions of a connect.
+#[cfg(linux_like)]
+pub const TCP_SYNCNT: i32 = sys::TCP_SYNCNT;
+/// `TCP_WINDOW_CLAMP` (Linux): the largest advertised window.
+#[cfg(linux_like)]
+pub const TCP_WINDOW_CLAMP: i32 = sys::TCP_WINDOW_CLAMP;
+/// `IP_BIND_ADDRESS_NO_PORT` (Linux): choose the port at connect.
+#[cfg(linux_like)]
+pub const IP_BIND_ADDRESS_NO_PORT: i32 = sys::IP_BIND_ADDRESS_NO_PORT;
+/// `SO_PEERCRED` (Linux): the peer's credentials (a `struct ucred`).
+#[cfg(linux_like)]
+pub const SO_PEERCRED: i32 = sys::SO_PEERCRED;

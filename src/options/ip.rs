@@ -178,6 +178,22 @@ impl SocketHandle {
         self.set_bool(sys::IPPROTO_IP, sys::IP_FREEBIND, freebind)
     }
 
+    /// `IP_BIND_ADDRESS_NO_PORT` (Linux 4.2+): whether `bind` to an
+    /// address with port 0 leaves the port to be chosen at `connect`, so
+    /// that many outgoing connections from one address share ports per
+    /// destination (proxies). IPv4 and IPv6 sockets; socket2 has no such
+    /// method.
+    #[cfg(linux_like)]
+    pub fn ip_bind_address_no_port(&self) -> io::Result<bool> {
+        self.get_bool(sys::IPPROTO_IP, sys::IP_BIND_ADDRESS_NO_PORT)
+    }
+
+    /// Sets `IP_BIND_ADDRESS_NO_PORT` (Linux), before `bind`.
+    #[cfg(linux_like)]
+    pub fn set_ip_bind_address_no_port(&self, on: bool) -> io::Result<()> {
+        self.set_bool(sys::IPPROTO_IP, sys::IP_BIND_ADDRESS_NO_PORT, on)
+    }
+
     /// Joins the IPv4 multicast group `multiaddr` on the interface with
     /// address `interface` (`IP_ADD_MEMBERSHIP` with an `ip_mreq`;
     /// `0.0.0.0` lets the system choose).

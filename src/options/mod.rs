@@ -32,6 +32,8 @@ pub use self::constants::*;
 pub use self::ip::InterfaceIndexOrAddress;
 #[cfg(pmtud)]
 pub use self::ip::MtuDiscover;
+#[cfg(linux_like)]
+pub use self::socket::PeerCred;
 pub use self::tcp::TcpKeepalive;
 #[cfg(linux_like)]
 pub use crate::sys::SockFilter;

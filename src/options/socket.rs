@@ -398,4 +398,41 @@ impl SocketHandle {
     pub fn set_reuse_port_lb(&self, reuse: bool) -> io::Result<()> {
         self.set_bool(sys::SOL_SOCKET, sys::SO_REUSEPORT_LB, reuse)
     }
+
+    /// `SO_PEERCRED` (Linux): who is at the other end of a connected Unix
+    /// socket (or a socket pair): the peer's credentials as of `connect`
+    /// (or `socketpair`). socket2 has no such method.
+    ///
+    /// # Errors
+    /// The OS error; on a socket that is not a Unix-domain one Linux
+    /// answers with pid 0 and the overflow ids, not an error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[cfg(target_os = "linux")] {
+    /// use std::os::unix::net::UnixStream;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let cred = nativesockets::SocketRef::from(&a).peer_cred()?;
+    /// assert_eq!(cred.pid, std::process::id() as i32);
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(linux_like)]
+    pub fn peer_cred(&self) -> io::Result<PeerCred> {
+        let (pid, uid, gid) = sys::peer_cred(self.sys())?;
+        Ok(PeerCred { pid, uid, gid })
+    }
+}
+
+/// The credentials [`SocketHandle::peer_cred`] reports (Linux's `struct
+/// ucred`).
+#[cfg(linux_like)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PeerCred {
+    /// The peer's process id.
+    pub pid: i32,
+    /// The peer's effective user id.
+    pub uid: u32,
+    /// The peer's effective group id.
+    pub gid: u32,
 }

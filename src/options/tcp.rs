@@ -221,6 +221,45 @@ impl SocketHandle {
         sys::setsockopt::<u32>(self.sys(), sys::IPPROTO_TCP, sys::TCP_NOTSENT_LOWAT, bytes)
     }
 
+    /// `TCP_SYNCNT` (Linux): how many SYN retransmissions a `connect`
+    /// makes before it gives up (socket2 has no such method).
+    #[cfg(linux_like)]
+    pub fn tcp_syncnt(&self) -> io::Result<u32> {
+        self.get_u32(sys::IPPROTO_TCP, sys::TCP_SYNCNT)
+    }
+
+    /// Sets `TCP_SYNCNT` (Linux).
+    ///
+    /// # Errors
+    /// `InvalidInput`, naming the count, for 0 or above 255 (the kernel
+    /// takes 1 to 255).
+    #[cfg(linux_like)]
+    pub fn set_tcp_syncnt(&self, count: u32) -> io::Result<()> {
+        if count == 0 {
+            return Err(crate::error::invalid_input(
+                "SYN retry count",
+                count,
+                "is zero; at least one SYN is sent",
+            ));
+        }
+        let count = at_most("SYN retry count", count, 255)?;
+        sys::setsockopt::<c_int>(self.sys(), sys::IPPROTO_TCP, sys::TCP_SYNCNT, count)
+    }
+
+    /// `TCP_WINDOW_CLAMP` (Linux): the largest receive window advertised,
+    /// in bytes (0: no clamp). socket2 has no such method.
+    #[cfg(linux_like)]
+    pub fn tcp_window_clamp(&self) -> io::Result<u32> {
+        self.get_u32(sys::IPPROTO_TCP, sys::TCP_WINDOW_CLAMP)
+    }
+
+    /// Sets `TCP_WINDOW_CLAMP` (Linux). The kernel raises a clamp below
+    /// half its minimum receive buffer to that half.
+    #[cfg(linux_like)]
+    pub fn set_tcp_window_clamp(&self, bytes: u32) -> io::Result<()> {
+        self.set_u32(sys::IPPROTO_TCP, sys::TCP_WINDOW_CLAMP, bytes)
+    }
+
     /// `TCP_USER_TIMEOUT` (Linux): how long sent data may stay
     /// unacknowledged before the connection is dropped; `None` is the
     /// system's default.

@@ -114,6 +114,14 @@ pub(crate) const TCP_CONGESTION: c_int = libc::TCP_CONGESTION;
 pub(crate) const TCP_FASTOPEN: c_int = libc::TCP_FASTOPEN;
 #[cfg(linux_like)]
 pub(crate) const TCP_FASTOPEN_CONNECT: c_int = libc::TCP_FASTOPEN_CONNECT;
+#[cfg(linux_like)]
+pub(crate) const TCP_SYNCNT: c_int = libc::TCP_SYNCNT;
+#[cfg(linux_like)]
+pub(crate) const TCP_WINDOW_CLAMP: c_int = libc::TCP_WINDOW_CLAMP;
+#[cfg(linux_like)]
+pub(crate) const IP_BIND_ADDRESS_NO_PORT: c_int = libc::IP_BIND_ADDRESS_NO_PORT;
+#[cfg(linux_like)]
+pub(crate) const SO_PEERCRED: c_int = libc::SO_PEERCRED;
 /// `TCP_INFO` (Linux, FreeBSD); Apple's is `TCP_CONNECTION_INFO`.
 #[cfg(all(tcp_info, not(apple)))]
 pub(crate) const TCP_INFO: c_int = libc::TCP_INFO;

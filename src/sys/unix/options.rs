@@ -357,3 +357,10 @@ pub(crate) fn set_tcp_keepalive(
     let _ = (interval, retries);
     Ok(())
 }
+
+/// `SO_PEERCRED` (Linux): the peer's process id, user id and group id.
+#[cfg(linux_like)]
+pub(crate) fn peer_cred(s: Socket) -> io::Result<(i32, u32, u32)> {
+    let c: libc::ucred = getsockopt(s, libc::SOL_SOCKET, libc::SO_PEERCRED)?;
+    Ok((c.pid, c.uid, c.gid))
+}
