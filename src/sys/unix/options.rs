@@ -107,6 +107,7 @@ pub(crate) fn getsockopt_bytes(
     buf: &mut [u8],
 ) -> io::Result<usize> {
     let mut len = socklen_t::try_from(buf.len()).unwrap_or(socklen_t::MAX);
+    // The kernel writes at most `len` bytes into `buf`, which holds them.
     syscall!(getsockopt(
         s,
         level,
@@ -131,6 +132,7 @@ pub(crate) fn setsockopt_bytes(
             "bytes is longer than the OS takes",
         )
     })?;
+    // The kernel reads `len` bytes of `value`, all of it.
     syscall!(setsockopt(s, level, name, value.as_ptr().cast(), len)).map(|_| ())
 }
 
@@ -237,6 +239,8 @@ pub(crate) fn original_dst_v6(s: Socket) -> io::Result<SockAddr> {
 fn original_dst(s: Socket, level: c_int, name: c_int) -> io::Result<SockAddr> {
     let mut addr = SockAddr::empty();
     let (storage, len) = addr.out_parts();
+    // `storage` and `len` point into `addr`: a whole sockaddr_storage and
+    // its size, which the kernel fills and updates.
     syscall!(getsockopt(s, level, name, storage.cast(), len))?;
     Ok(addr)
 }
@@ -320,6 +324,8 @@ pub(crate) fn connect_fastopen(s: Socket, addr: &SockAddr, data: &[u8]) -> io::R
         iov_len: data.len(),
     };
     let mut sent: libc::size_t = 0;
+    // `endpoints` points at `addr`'s live storage and length, `iov` at
+    // `data` (only read), `sent` is a place for the count.
     syscall!(connectx(
         s,
         &endpoints,

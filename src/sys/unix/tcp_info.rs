@@ -15,6 +15,7 @@ use crate::sys::{TcpInfo, TcpState};
 fn get_struct<T>(s: Socket, name: libc::c_int) -> io::Result<(T, usize)> {
     let mut value = MaybeUninit::<T>::zeroed();
     let mut len = mem::size_of::<T>() as socklen_t;
+    // The kernel writes at most `len` bytes into `value`, which has them.
     syscall!(getsockopt(
         s,
         libc::IPPROTO_TCP,

@@ -107,6 +107,7 @@ pub(crate) fn getsockopt_bytes(
     buf: &mut [u8],
 ) -> io::Result<usize> {
     let mut len = socklen_t::try_from(buf.len()).unwrap_or(socklen_t::MAX);
+    // Winsock writes at most `len` bytes into `buf`, which holds them.
     syscall!(getsockopt(s, level, name, buf.as_mut_ptr(), &mut len))?;
     Ok(len as usize)
 }
@@ -125,6 +126,7 @@ pub(crate) fn setsockopt_bytes(
             "bytes is longer than the OS takes",
         )
     })?;
+    // Winsock reads `len` bytes of `value`, all of it.
     syscall!(setsockopt(s, level, name, value.as_ptr(), len)).map(|_| ())
 }
 
@@ -223,6 +225,8 @@ pub(crate) fn original_dst_v6(s: Socket) -> io::Result<SockAddr> {
 fn original_dst(s: Socket) -> io::Result<SockAddr> {
     let mut addr = SockAddr::empty();
     let (storage, len) = addr.out_parts();
+    // `storage` and `len` point into `addr`: a whole SOCKADDR_STORAGE and
+    // its size, which Winsock fills and updates.
     syscall!(getsockopt(
         s,
         SOL_SOCKET,
@@ -236,6 +240,8 @@ fn original_dst(s: Socket) -> io::Result<SockAddr> {
 /// `WSAIoctl` with an input value and no output.
 fn ioctl_in<T: Copy>(s: Socket, code: u32, value: T) -> io::Result<()> {
     let mut returned = 0u32;
+    // The input is `value`, read for its size; no output buffer; no
+    // overlapped I/O, so the call completes before it returns.
     syscall!(WSAIoctl(
         s,
         code,
@@ -310,6 +316,8 @@ pub(crate) fn tcp_info(s: Socket) -> io::Result<TcpInfo> {
     let version: u32 = 0;
     let mut info = MaybeUninit::<TcpInfoV0>::zeroed();
     let mut returned = 0u32;
+    // In: the version, 4 bytes; out: `info`, written for its size at
+    // most; no overlapped I/O.
     syscall!(WSAIoctl(
         s,
         SIO_TCP_INFO,
