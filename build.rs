@@ -10,6 +10,10 @@ fn main() {
     let apple = var("CARGO_CFG_TARGET_VENDOR") == "apple";
     let bsd = matches!(os.as_str(), "freebsd" | "openbsd" | "netbsd" | "dragonfly");
     let linux = os == "linux";
+    // Short names for the option sets below.
+    let lx = linux || os == "android";
+    let fbsd = os == "freebsd";
+    let win = os == "windows";
 
     let sets = [
         // Linux and Android: SO_DOMAIN, abstract Unix-domain addresses,
@@ -26,6 +30,35 @@ fn main() {
         ("protoent_r", (linux && env == "gnu") || os == "freebsd"),
         // getaddrinfo defines AI_V4MAPPED but rejects it (EAI_BADFLAGS).
         ("no_ai_v4mapped", bsd || os == "android"),
+        // Socket options (src/options/): where each family of options
+        // exists. Apple's systems (macOS, iOS, ...) share their options.
+        ("apple", apple),
+        // TCP_KEEPINTVL and TCP_KEEPCNT.
+        (
+            "keepalive_knobs",
+            lx || apple || fbsd || matches!(os.as_str(), "netbsd" | "dragonfly"),
+        ),
+        // Join an IPv4 group by interface index (`ip_mreqn`; on Windows
+        // an index in `ip_mreq`).
+        ("mreqn", lx || apple || fbsd || os == "dragonfly" || win),
+        // Source-specific multicast (IP_ADD_SOURCE_MEMBERSHIP).
+        ("ssm", lx || apple || fbsd || win),
+        // TCP_INFO (Linux, FreeBSD), TCP_CONNECTION_INFO (Apple),
+        // SIO_TCP_INFO (Windows).
+        ("tcp_info", lx || apple || fbsd || win),
+        // TCP_FASTOPEN, the server's switch.
+        ("fastopen", lx || apple || fbsd || win),
+        // IP_MTU_DISCOVER / IP_MTU and their IPv6 twins.
+        ("pmtud", lx || win),
+        // IP_DONTFRAG(MENT) (Linux has IP_MTU_DISCOVER instead).
+        ("dontfrag_v4", apple || fbsd || win),
+        // Binding to an interface by index (SO_BINDTOIFINDEX, IP_BOUND_IF).
+        ("bind_index", lx || apple),
+        // TCP_CONGESTION.
+        ("tcp_congestion", lx || fbsd),
+        // SO_ORIGINAL_DST (Linux's netfilter, Windows' redirect records)
+        // and IPV6_HDRINCL.
+        ("original_dst", lx || win),
     ];
     println!("cargo:rerun-if-changed=build.rs");
     for (name, on) in sets {

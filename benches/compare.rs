@@ -25,6 +25,9 @@ mod harness;
 #[path = "compare/names.rs"]
 mod names;
 #[cfg(target_os = "linux")]
+#[path = "compare/options.rs"]
+mod options;
+#[cfg(target_os = "linux")]
 #[path = "compare/readiness.rs"]
 mod readiness;
 #[cfg(target_os = "linux")]
@@ -80,6 +83,7 @@ fn main() {
     names::run(&mut bench);
     readiness::run(&mut bench);
     transfer::run(&mut bench);
+    options::run(&mut bench);
 
     let table = harness::table(&bench.rows);
     println!();

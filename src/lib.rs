@@ -29,6 +29,7 @@
 //! | `getHostname`, `getProtoByName` | [`get_hostname`], [`get_proto_by_name`] |
 //! | `select`, `selectRead`, `selectWrite` | [`select`], [`select_read`], [`select_write`] over any [`AsSocketHandle`]; also [`SocketHandle::connect_timeout`] |
 //! | `IOCPARM_MASK`, `IOC_IN`, `FIONBIO`, `ioctlsocket` | `nativesockets::windows::*` (Windows only) |
+//! | (beyond Nim) every socket option | typed methods of [`SocketHandle`], [`TcpInfo`], [`TcpKeepalive`], the generic [`SocketHandle::get_sock_opt`]; the table of all of them is the [`options`] module's page |
 //!
 //! # Example
 //! ```
@@ -67,7 +68,7 @@ mod cstr;
 mod hosts;
 mod ip_text;
 mod netdb_files;
-mod options;
+pub mod options;
 mod select;
 mod services;
 mod socket;

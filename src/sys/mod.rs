@@ -15,6 +15,8 @@
 
 #[cfg(unix)]
 mod unix;
+#[cfg(linux_like)]
+pub use self::unix::SockFilter;
 #[cfg(unix)]
 pub(crate) use self::unix::*;
 
@@ -25,11 +27,13 @@ pub(crate) use self::windows::*;
 
 mod hostent;
 mod sock_addr;
+mod tcp_info;
 
 #[cfg(any(windows, hostent_r))]
 pub(crate) use self::hostent::copy_hostent;
 pub(crate) use self::hostent::{copy_protoent, HostEntry, ProtoEntry};
 pub use self::sock_addr::SockAddr;
+pub use self::tcp_info::{TcpInfo, TcpState};
 
 use std::ffi::CStr;
 use std::os::raw::c_char;

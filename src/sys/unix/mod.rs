@@ -10,7 +10,8 @@
 //! - `socket.rs`: creating, binding, connecting, sending, receiving,
 //!   closing, modes;
 //! - `options.rs`: `getsockopt`/`setsockopt` and the options whose value
-//!   is a struct;
+//!   is a struct; `option_names.rs`: the option names beyond the seed's;
+//!   `tcp_info.rs`: `TCP_INFO` and its platform twins;
 //! - `address.rs`: filling and reading `sockaddr_in`, `sockaddr_in6`;
 //! - `poll.rs`: the `poll(2)` set behind `select`;
 //! - `netdb.rs`: `getaddrinfo`, its errors, the host name, the services
@@ -42,17 +43,24 @@ mod address;
 mod hosts;
 mod interface;
 mod netdb;
+mod option_names;
 mod options;
 mod poll;
 mod socket;
+mod tcp_info;
 
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::netdb::*;
+pub(crate) use self::option_names::*;
+#[cfg(linux_like)]
+pub use self::options::SockFilter;
 pub(crate) use self::options::*;
 pub(crate) use self::poll::*;
 pub(crate) use self::socket::*;
+#[cfg(tcp_info)]
+pub(crate) use self::tcp_info::*;
 
 pub(crate) use libc::{
     sa_family_t, sockaddr, sockaddr_in, sockaddr_in6, sockaddr_storage, sockaddr_un, socklen_t,

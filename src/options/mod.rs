@@ -1,0 +1,259 @@
+//! Socket options: typed getters and setters (methods of
+//! [`SocketHandle`], so of [`SocketRef`](crate::SocketRef) too), the option
+//! constants, and the generic calls for any option. Everything here is
+//! also re-exported at the crate root.
+//!
+//! The methods are spread by level: `socket.rs` (`SOL_SOCKET`), `ip.rs`
+//! (`IPPROTO_IP`, multicast, path MTU), `ipv6.rs`, `tcp.rs` (keep-alive,
+//! [`TcpInfo`], Fast Open), `dccp.rs` (Linux); each is one `getsockopt` /
+//! `setsockopt` (or the `WSAIoctl` its doc names), with no other work
+//! than a range check of the value.
+//!
+#![doc = include_str!("table.md")]
+
+use std::io;
+use std::os::raw::c_int;
+use std::time::Duration;
+
+use crate::error::invalid_input;
+use crate::socket::SocketHandle;
+use crate::sys;
+
+mod constants;
+#[cfg(target_os = "linux")]
+mod dccp;
+mod ip;
+mod ipv6;
+mod socket;
+mod tcp;
+
+pub use self::constants::*;
+#[cfg(mreqn)]
+pub use self::ip::InterfaceIndexOrAddress;
+#[cfg(pmtud)]
+pub use self::ip::MtuDiscover;
+#[cfg(linux_like)]
+pub use self::socket::PeerCred;
+pub use self::tcp::TcpKeepalive;
+#[cfg(linux_like)]
+pub use crate::sys::SockFilter;
+pub use crate::sys::{TcpInfo, TcpState};
+
+/// A type whose bytes can be handed to the kernel and filled by it: the
+/// value of [`SocketHandle::get_sock_opt`] / [`SocketHandle::set_sock_opt`].
+///
+/// Implemented for the integer types and arrays of them. A `#[repr(C)]`
+/// structure of such fields may implement it too.
+///
+/// # Safety
+/// The type has no padding bytes, and every bit pattern of its size is a
+/// valid value (the kernel may write any bytes, or fewer than the whole
+/// value, the rest staying zero).
+pub unsafe trait PlainOldData: Copy {}
+
+macro_rules! plain_old_data {
+    ($($t:ty),*) => {
+        // SAFETY: integers have no padding and no invalid bit patterns.
+        $(unsafe impl PlainOldData for $t {})*
+    };
+}
+plain_old_data!(i8, u8, i16, u16, i32, u32, i64, u64, i128, u128, isize, usize);
+// SAFETY: an array of such values has no padding between its elements and
+// no invalid bit pattern.
+unsafe impl<T: PlainOldData, const N: usize> PlainOldData for [T; N] {}
+
+/// Reads an integer socket option (Nim's `getSockOptInt`).
+///
+/// `level` and `optname` are the platform's numbers: use the constants
+/// this crate re-exports ([`SOL_SOCKET`], [`SO_RCVBUF`], [`IPPROTO_TCP`],
+/// [`TCP_NODELAY`], ...). Options whose value is not an `int`
+/// (`SO_LINGER`, the timeouts) have typed methods on [`SocketHandle`].
+///
+/// Corresponds to `getsockopt(2)` on Unix and `getsockopt` on Windows
+/// (where a boolean option may be written as one byte: the value starts
+/// at zero, so it still reads right).
+///
+/// # Errors
+/// The OS error: `ENOPROTOOPT` for an unknown option, `EBADF`,
+/// `ENOTSOCK`.
+///
+/// # Examples
+/// ```
+/// use nativesockets::*;
+/// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+/// set_sock_opt_int(&s, IPPROTO_TCP, TCP_NODELAY, 1)?;
+/// assert_ne!(get_sock_opt_int(&s, IPPROTO_TCP, TCP_NODELAY)?, 0);
+/// assert_eq!(get_sock_opt_int(&s, SOL_SOCKET, SO_TYPE)?, SockType::Stream.to_int());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[inline]
+pub fn get_sock_opt_int(socket: &SocketHandle, level: i32, optname: i32) -> io::Result<i32> {
+    socket.get_sock_opt_int(level, optname)
+}
+
+/// Sets an integer socket option (Nim's `setSockOptInt`); see
+/// [`get_sock_opt_int`].
+///
+/// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
+#[inline]
+pub fn set_sock_opt_int(
+    socket: &SocketHandle,
+    level: i32,
+    optname: i32,
+    optval: i32,
+) -> io::Result<()> {
+    socket.set_sock_opt_int(level, optname, optval)
+}
+
+/// The seed's integer options, and typed getters and setters: each is one
+/// `getsockopt` / `setsockopt` call with the option named in its doc.
+impl SocketHandle {
+    /// Reads an integer socket option; see [`get_sock_opt_int`].
+    #[inline]
+    pub fn get_sock_opt_int(&self, level: i32, optname: i32) -> io::Result<i32> {
+        sys::getsockopt::<c_int>(self.sys(), level, optname)
+    }
+
+    /// Sets an integer socket option; see [`set_sock_opt_int`].
+    #[inline]
+    pub fn set_sock_opt_int(&self, level: i32, optname: i32, optval: i32) -> io::Result<()> {
+        sys::setsockopt::<c_int>(self.sys(), level, optname, optval)
+    }
+
+    /// Reads any option into `buf` and returns how many bytes the OS
+    /// wrote: for options whose value is not an integer (a structure, a
+    /// name such as `TCP_CONGESTION`'s) and that have no typed method.
+    ///
+    /// Corresponds to `getsockopt(2)` on Unix and `getsockopt` on Windows.
+    ///
+    /// # Errors
+    /// The OS error (`ENOPROTOOPT`, `EINVAL` for a buffer too short for
+    /// options that refuse to truncate).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::*;
+    /// let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
+    /// s.set_sock_opt_bytes(IPPROTO_IP, IP_TTL, &42i32.to_ne_bytes())?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(s.get_sock_opt_bytes(IPPROTO_IP, IP_TTL, &mut buf)?, 4);
+    /// assert_eq!(i32::from_ne_bytes(buf), 42);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn get_sock_opt_bytes(
+        &self,
+        level: i32,
+        optname: i32,
+        buf: &mut [u8],
+    ) -> io::Result<usize> {
+        sys::getsockopt_bytes(self.sys(), level, optname, buf)
+    }
+
+    /// Sets any option to `value`'s bytes; see
+    /// [`get_sock_opt_bytes`](Self::get_sock_opt_bytes).
+    ///
+    /// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
+    ///
+    /// # Errors
+    /// `InvalidInput` when `value` is longer than a `socklen_t` counts;
+    /// else the OS error.
+    #[inline]
+    pub fn set_sock_opt_bytes(&self, level: i32, optname: i32, value: &[u8]) -> io::Result<()> {
+        sys::setsockopt_bytes(self.sys(), level, optname, value)
+    }
+
+    /// Reads any option as a plain value `T` (an integer, an array, a
+    /// `#[repr(C)]` structure that implements [`PlainOldData`]). The value
+    /// starts zeroed, so bytes the OS does not write read as zero.
+    ///
+    /// Corresponds to `getsockopt(2)` on Unix and `getsockopt` on Windows.
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::*;
+    /// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// s.set_sock_opt(SOL_SOCKET, SO_KEEPALIVE, &1i32)?;
+    /// assert_eq!(s.get_sock_opt::<i32>(SOL_SOCKET, SO_KEEPALIVE)? != 0, true);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn get_sock_opt<T: PlainOldData>(&self, level: i32, optname: i32) -> io::Result<T> {
+        sys::getsockopt::<T>(self.sys(), level, optname)
+    }
+
+    /// Sets any option to a plain value `T`; see
+    /// [`get_sock_opt`](Self::get_sock_opt).
+    ///
+    /// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
+    #[inline]
+    pub fn set_sock_opt<T: PlainOldData>(
+        &self,
+        level: i32,
+        optname: i32,
+        value: &T,
+    ) -> io::Result<()> {
+        sys::setsockopt::<T>(self.sys(), level, optname, *value)
+    }
+
+    fn get_bool(&self, level: c_int, name: c_int) -> io::Result<bool> {
+        sys::getsockopt::<c_int>(self.sys(), level, name).map(|v| v != 0)
+    }
+
+    fn set_bool(&self, level: c_int, name: c_int, on: bool) -> io::Result<()> {
+        sys::setsockopt::<c_int>(self.sys(), level, name, c_int::from(on))
+    }
+
+    fn get_u32(&self, level: c_int, name: c_int) -> io::Result<u32> {
+        sys::getsockopt::<c_int>(self.sys(), level, name).map(|v| v as u32)
+    }
+
+    fn set_u32(&self, level: c_int, name: c_int, value: u32) -> io::Result<()> {
+        let value = c_int::try_from(value)
+            .map_err(|_| invalid_input("socket option value", value, "does not fit in a C int"))?;
+        sys::setsockopt::<c_int>(self.sys(), level, name, value)
+    }
+}
+
+/// `value` as a C int if it is at most `max`, else `InvalidInput` naming
+/// it (a TTL of 300, a traffic class of 256).
+pub(crate) fn at_most(what: &str, value: u32, max: u32) -> io::Result<c_int> {
+    if value > max {
+        return Err(invalid_input(
+            what,
+            value,
+            &format!("is out of range (at most {max})"),
+        ));
+    }
+    Ok(value as c_int)
+}
+
+/// A keep-alive duration as whole seconds, rounded up: zero and more than
+/// a C int of seconds are `InvalidInput` naming the duration.
+pub(crate) fn whole_secs(what: &str, d: Duration) -> io::Result<c_int> {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    if secs == 0 {
+        return Err(invalid_input(
+            what,
+            d,
+            "is zero; it must be at least one second",
+        ));
+    }
+    c_int::try_from(secs)
+        .map_err(|_| invalid_input(what, d, "is too long for the OS (seconds in a C int)"))
+}
+
+pub(crate) fn buffer_size(what: &str, size: usize) -> io::Result<c_int> {
+    c_int::try_from(size).map_err(|_| invalid_input(what, size, "does not fit in a C int"))
+}
+
+pub(crate) fn check_timeout(what: &str, timeout: Option<Duration>) -> io::Result<()> {
+    if timeout == Some(Duration::ZERO) {
+        return Err(invalid_input(
+            what,
+            Duration::ZERO,
+            "is zero, which the OS reads as no timeout (pass None for that)",
+        ));
+    }
+    Ok(())
+}
