@@ -62,9 +62,11 @@ mod sys;
 // The portable layer, one concern a file.
 mod addr;
 mod addrinfo;
+mod batch;
 mod conversions;
 mod cstr;
 mod hosts;
+mod message;
 mod options;
 mod select;
 mod services;
@@ -76,13 +78,19 @@ pub mod windows;
 
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
+pub use batch::{segmentation_offload, set_segmentation_offload, RecvMeta, Transmit};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
+pub use message::{
+    cmsg_space, control_space, ControlMessage, ControlMessages, ReceivedControl, RecvMsg,
+};
+#[cfg(unix)]
+pub use message::{Credentials, Fds};
 pub use options::*;
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
 pub use socket::{
     accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
-    listen, new_native_socket, new_native_socket_raw, set_blocking, set_inheritable,
+    listen, new_native_socket, new_native_socket_raw, pair, set_blocking, set_inheritable,
     RawSocketHandle, SocketHandle, OS_INVALID_SOCKET, SOMAXCONN,
 };
 pub use sockref::SocketRef;

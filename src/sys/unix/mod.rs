@@ -39,16 +39,20 @@ macro_rules! syscall {
 
 mod address;
 mod hosts;
+mod message;
 mod netdb;
 mod options;
 mod poll;
+mod sendfile;
 mod socket;
 
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
+pub(crate) use self::message::*;
 pub(crate) use self::netdb::*;
 pub(crate) use self::options::*;
 pub(crate) use self::poll::*;
+pub(crate) use self::sendfile::*;
 pub(crate) use self::socket::*;
 
 pub(crate) use libc::{

@@ -46,6 +46,7 @@ macro_rules! syscall {
 
 mod address;
 mod hosts;
+mod message;
 mod netdb;
 mod options;
 mod poll;
@@ -53,6 +54,7 @@ mod socket;
 
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
+pub(crate) use self::message::*;
 pub(crate) use self::netdb::*;
 pub(crate) use self::options::*;
 pub(crate) use self::poll::*;
