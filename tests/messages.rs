@@ -173,6 +173,10 @@ fn send_file_honours_offset_count_and_end_of_file() {
 
 #[test]
 #[cfg_attr(miri, ignore = "sendfile, which Miri does not emulate")]
+#[cfg_attr(
+    windows,
+    ignore = "TransmitFile has no non-blocking mode: it waits until everything is sent"
+)]
 fn send_file_on_a_non_blocking_socket_sends_part_then_would_block() {
     let content = vec![0x5au8; 8 << 20];
     let (path, file) = temp_file("sendfile-nb", &content);
@@ -474,6 +478,10 @@ fn pktinfo_reports_each_datagrams_destination_on_a_wildcard_socket() {
 
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
+#[cfg_attr(
+    windows,
+    ignore = "Wine 8 does not apply IP_PKTINFO, IP_ECN or IPV6_ECN given to WSASendMsg"
+)]
 fn pktinfo_chooses_the_source_address_of_a_send() {
     let rx = udp_v4([127, 0, 0, 1]);
     let tx = udp_v4([0, 0, 0, 0]);
@@ -494,8 +502,17 @@ fn pktinfo_chooses_the_source_address_of_a_send() {
     }
 }
 
+/// A traffic class / TOS with DSCP bits where the platform sends them,
+/// ECN bits only on Windows (`IPV6_ECN`, `IP_ECN`).
+const TCLASS: u8 = if cfg!(windows) { 0x02 } else { 0x2a };
+const TOS: u8 = if cfg!(windows) { 0x01 } else { 0xb9 };
+
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
+#[cfg_attr(
+    windows,
+    ignore = "Wine 8 does not apply IP_PKTINFO, IP_ECN or IPV6_ECN given to WSASendMsg"
+)]
 fn ipv6_pktinfo_tclass_and_hop_limit_go_both_ways() {
     let rx = udp_v6();
     rx.set_recv_pktinfo_v6(true).unwrap();
@@ -510,7 +527,7 @@ fn ipv6_pktinfo_tclass_and_hop_limit_go_both_ways() {
                 addr: Ipv6Addr::LOCALHOST,
                 interface: 0,
             },
-            ControlMessage::TclassV6(0x2a),
+            ControlMessage::TclassV6(TCLASS),
             ControlMessage::HopLimitV6(7),
         ],
         0,
@@ -526,12 +543,16 @@ fn ipv6_pktinfo_tclass_and_hop_limit_go_both_ways() {
         ),
         "{all:?}"
     );
-    assert!(all.contains(&ReceivedControl::TclassV6(0x2a)), "{all:?}");
+    assert!(all.contains(&ReceivedControl::TclassV6(TCLASS)), "{all:?}");
     assert!(all.contains(&ReceivedControl::HopLimitV6(7)), "{all:?}");
 }
 
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
+#[cfg_attr(
+    windows,
+    ignore = "Wine 8 does not apply IP_PKTINFO, IP_ECN or IPV6_ECN given to WSASendMsg"
+)]
 fn ipv4_tos_and_ttl_set_on_send_are_read_on_receipt() {
     let rx = udp_v4([127, 0, 0, 1]);
     rx.set_recv_tos_v4(true).unwrap();
@@ -540,7 +561,7 @@ fn ipv4_tos_and_ttl_set_on_send_are_read_on_receipt() {
     let tx = udp_v4([127, 0, 0, 1]);
     // ECN CE (3) with a DSCP; TTL 9 where the platform sends it per
     // message (Linux), else the socket's TTL.
-    let mut msgs = vec![ControlMessage::TosV4(0xb8 | 0x01)];
+    let mut msgs = vec![ControlMessage::TosV4(TOS)];
     if cfg!(target_os = "linux") {
         msgs.push(ControlMessage::TtlV4(9));
     } else {
@@ -557,10 +578,20 @@ fn ipv4_tos_and_ttl_set_on_send_are_read_on_receipt() {
     let mut control = [0u8; 256];
     let msg = recv_one(&rx, &mut buf, &mut control);
     let all: Vec<_> = msg.control().collect();
-    assert!(all.contains(&ReceivedControl::TosV4(0xb9)), "{all:?}");
+    assert!(all.contains(&ReceivedControl::TosV4(TOS)), "{all:?}");
     assert!(all.contains(&ReceivedControl::TtlV4(9)), "{all:?}");
 }
 
+#[cfg(windows)]
+#[test]
+fn receive_timestamps_are_unsupported_on_windows_by_name() {
+    let rx = udp_v4([127, 0, 0, 1]);
+    let err = rx.set_recv_timestamp(true).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.to_string().contains("SO_TIMESTAMP"), "{err}");
+}
+
+#[cfg(unix)]
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
 fn receive_timestamps_are_present_and_monotone() {
@@ -680,6 +711,10 @@ fn control_messages_the_platform_lacks_are_unsupported_by_name() {
 
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
+#[cfg_attr(
+    windows,
+    ignore = "Wine 8 does not apply IP_PKTINFO, IP_ECN or IPV6_ECN given to WSASendMsg"
+)]
 fn raw_control_messages_pass_through_as_level_type_and_bytes() {
     // IP_TOS sent raw (an int) arrives typed.
     let rx = udp_v4([127, 0, 0, 1]);
@@ -778,6 +813,10 @@ fn a_batch_of_1024_arrives_whole_and_in_order() {
 
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
+#[cfg_attr(
+    windows,
+    ignore = "Wine 8 does not apply IP_PKTINFO, IP_ECN or IPV6_ECN given to WSASendMsg"
+)]
 fn a_batch_carries_source_and_tos_and_reports_destination() {
     let rx = udp_v4([0, 0, 0, 0]);
     rx.set_recv_pktinfo_v4(true).unwrap();
@@ -897,4 +936,177 @@ fn a_gso_send_msg_arrives_segmented_and_gro_reports_the_stride() {
     // The socket-wide segment size.
     tx.set_udp_segment(500).unwrap();
     assert_eq!(tx.udp_segment().unwrap(), 500);
+}
+
+// ---- interop with an independent implementation: Python 3 ------------------
+
+/// Python 3's `socket` module (`send_fds` / `recv_fds`, `sendmsg` /
+/// `recvmsg` with ancillary data) on the other end, both directions.
+#[cfg(target_os = "linux")]
+mod python {
+    use super::*;
+    use std::os::fd::AsFd;
+    use std::process::{Command, Stdio};
+
+    /// `python3 -c script args...`, or `None` (with the reason printed)
+    /// where there is no python3.
+    fn python(script: &str, args: &[&str]) -> Option<std::process::Child> {
+        match Command::new("python3").arg("--version").output() {
+            Ok(o) if o.status.success() => {}
+            _ => {
+                println!("skipped: python3 is not installed, so there is no independent peer");
+                return None;
+            }
+        }
+        let child = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Some(child)
+    }
+
+    fn finish(child: std::process::Child) -> String {
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "python failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    }
+
+    const UNIX_PEER: &str = r#"
+import os, socket, sys
+path, fpath = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(path)
+fd = os.open(fpath, os.O_RDONLY)
+socket.send_fds(s, [b"P"], [fd])
+os.close(fd)
+msg, fds, flags, addr = socket.recv_fds(s, 16, 4)
+os.lseek(fds[0], 0, 0)
+data = os.read(fds[0], 100)
+print("python got", msg.decode(), len(fds), data.decode())
+"#;
+
+    #[test]
+    #[cfg_attr(miri, ignore = "processes, which Miri does not emulate")]
+    fn descriptors_pass_both_ways_with_python() {
+        let dir = std::env::temp_dir().join(format!("ns-msg-py-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let sock_path = dir.join("py.sock");
+        let py_file = dir.join("from-python.txt");
+        std::fs::write(&py_file, "python's file").unwrap();
+        let l = new_native_socket(Domain::Unix, SockType::Stream, Protocol::Ip).unwrap();
+        l.bind_addr(&SockAddr::unix(&sock_path).unwrap()).unwrap();
+        l.listen(1).unwrap();
+        let Some(child) = python(
+            UNIX_PEER,
+            &[sock_path.to_str().unwrap(), py_file.to_str().unwrap()],
+        ) else {
+            return;
+        };
+        l.set_read_timeout(WAIT).unwrap();
+        let (conn, _) = l.accept().unwrap();
+        conn.set_read_timeout(WAIT).unwrap();
+
+        // Python to Rust.
+        let mut byte = [0u8; 1];
+        let mut control = [0u8; 64];
+        let mut msg = conn
+            .recv_msg(&mut [IoSliceMut::new(&mut byte)], &mut control, 0)
+            .unwrap();
+        assert_eq!(&byte, b"P");
+        let mut f = std::fs::File::from(msg.take_fds().pop().expect("no descriptor"));
+        let mut text = String::new();
+        f.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "python's file");
+
+        // Rust to Python.
+        let (rust_path, rust_file) = temp_file("to-python", b"rust's file");
+        conn.send_msg(
+            None,
+            &[IoSlice::new(b"R")],
+            &[ControlMessage::Rights(&[rust_file.as_fd()])],
+            0,
+        )
+        .unwrap();
+        let out = finish(child);
+        assert_eq!(out.trim(), "python got R 1 rust's file");
+        std::fs::remove_file(rust_path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    const UDP_PEER: &str = r#"
+import socket, struct, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.bind(("127.0.0.1", 0))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+s.setsockopt(socket.IPPROTO_IP, 8, 1)  # IP_PKTINFO
+s.sendmsg([b"from ", b"python"], [
+    (socket.IPPROTO_IP, socket.IP_TOS, struct.pack("i", 0x04)),
+    (socket.IPPROTO_IP, 2, struct.pack("i", 33)),  # IP_TTL
+], 0, ("127.0.0.1", port))
+data, anc, flags, addr = s.recvmsg(64, 256)
+out = [data.decode()]
+for level, ty, payload in anc:
+    if level == socket.IPPROTO_IP and ty == socket.IP_TOS:
+        out.append("tos=%d" % payload[0])
+    if level == socket.IPPROTO_IP and ty == 8:
+        ifindex, spec, dst = struct.unpack("I4s4s", payload[:12])
+        out.append("dst=" + socket.inet_ntoa(dst))
+print(" ".join(out[:1] + sorted(out[1:])))
+"#;
+
+    #[test]
+    #[cfg_attr(miri, ignore = "processes and UDP, which Miri does not emulate")]
+    fn control_messages_pass_both_ways_with_python_over_udp() {
+        let rx = udp_v4([0, 0, 0, 0]);
+        rx.set_recv_tos_v4(true).unwrap();
+        rx.set_recv_ttl_v4(true).unwrap();
+        rx.set_recv_pktinfo_v4(true).unwrap();
+        let port = rx.local_addr().unwrap().port().unwrap().0.to_string();
+        let Some(child) = python(UDP_PEER, &[&port]) else {
+            return;
+        };
+        // Python to Rust: gathered data, TOS and TTL set per datagram.
+        let mut buf = [0u8; 64];
+        let mut control = [0u8; 256];
+        let msg = recv_one(&rx, &mut buf, &mut control);
+        assert_eq!(&buf[..msg.len()], b"from python");
+        let all: Vec<_> = msg.control().collect();
+        assert!(all.contains(&ReceivedControl::TosV4(0x04)), "{all:?}");
+        assert!(all.contains(&ReceivedControl::TtlV4(33)), "{all:?}");
+        assert!(
+            all.iter().any(|c| matches!(c, ReceivedControl::PktInfoV4 { addr, .. } if *addr == Ipv4Addr::LOCALHOST)),
+            "{all:?}"
+        );
+        let peer = msg.addr().clone();
+
+        // Rust to Python: TOS and a chosen source address.
+        rx.send_msg(
+            Some(&peer),
+            &[IoSlice::new(b"from rust")],
+            &[
+                ControlMessage::TosV4(0x08),
+                ControlMessage::PktInfoV4 {
+                    addr: Ipv4Addr::LOCALHOST,
+                    interface: 0,
+                },
+            ],
+            0,
+        )
+        .unwrap();
+        let out = finish(child);
+        assert_eq!(out.trim(), "from rust dst=127.0.0.1 tos=8");
+    }
 }
