@@ -22,6 +22,9 @@
 #[path = "compare/harness.rs"]
 mod harness;
 #[cfg(target_os = "linux")]
+#[path = "compare/messages.rs"]
+mod messages;
+#[cfg(target_os = "linux")]
 #[path = "compare/names.rs"]
 mod names;
 #[cfg(target_os = "linux")]
@@ -80,6 +83,7 @@ fn main() {
     names::run(&mut bench);
     readiness::run(&mut bench);
     transfer::run(&mut bench);
+    messages::run(&mut bench);
 
     let table = harness::table(&bench.rows);
     println!();

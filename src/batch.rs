@@ -9,13 +9,14 @@
 //! control areas of a call live on the stack, [`sys::BATCH_MAX`] at a
 //! time.
 
-use std::io::{self, IoSliceMut};
+use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use crate::error::invalid_input;
 use crate::message::{encode_into, ControlMessage, ControlMessages, ReceivedControl};
-use crate::sys::cmsg::{InMsg, OutMsg};
+use crate::sys::cmsg::{filled, InMsg, OutMsg};
 use crate::sys::{self, SockAddr, BATCH_MAX};
 use crate::SocketHandle;
 
@@ -133,7 +134,9 @@ impl<'a> Transmit<'a> {
     }
 
     /// The control messages of a send of this transmit's datagrams.
-    fn encode_control(&self, gso: Option<u16>, out: &mut [u8]) -> io::Result<usize> {
+    /// Encodes into `out`, zeroing only the bytes it uses; returns how
+    /// many (all initialised).
+    fn encode_control(&self, gso: Option<u16>, out: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
         let mut msgs: [ControlMessage<'_>; 3] = [ControlMessage::TosV4(0); 3];
         let mut n = 0;
         let v6 = match self.dest.and_then(|d| d.as_socket_addr()) {
@@ -159,7 +162,17 @@ impl<'a> Transmit<'a> {
             msgs[n] = ControlMessage::UdpSegment(size);
             n += 1;
         }
-        encode_into(&msgs[..n], out)
+        if n == 0 {
+            return Ok(0);
+        }
+        let space = crate::message::control_space(&msgs[..n]).min(out.len());
+        let slot = &mut out[..space];
+        for b in slot.iter_mut() {
+            b.write(0);
+        }
+        // SAFETY: every byte of `slot` was just initialised.
+        let slot = unsafe { &mut *(slot as *mut [MaybeUninit<u8>] as *mut [u8]) };
+        encode_into(&msgs[..n], slot)
     }
 }
 
@@ -202,15 +215,16 @@ impl Default for RecvMeta {
 }
 
 impl RecvMeta {
-    fn fill(&mut self, m: &InMsg<'_>) {
-        self.len = m.len;
-        self.stride = m.len;
-        self.addr = m.addr.clone();
+    /// Fills the report of a datagram of `len` bytes with `flags`, whose
+    /// control area is `control` (the sender is already in `addr`).
+    fn fill(&mut self, len: usize, flags: i32, control: &[u8]) {
+        self.len = len;
+        self.stride = len;
         self.dst_ip = None;
         self.interface = None;
         self.tos = None;
-        self.truncated = m.flags & sys::MSG_TRUNC != 0;
-        for c in ControlMessages::new(&m.control[..m.control_len]) {
+        self.truncated = flags & sys::MSG_TRUNC != 0;
+        for c in ControlMessages::new(control) {
             match c {
                 ReceivedControl::PktInfoV4 {
                     addr, interface, ..
@@ -236,7 +250,7 @@ struct Chunk {
     /// (transmit index, data start, data end, control length, last of
     /// its transmit)
     entries: [(usize, usize, usize, usize, bool); BATCH_MAX],
-    control: [[u8; CONTROL_ROOM]; BATCH_MAX],
+    control: [[MaybeUninit<u8>; CONTROL_ROOM]; BATCH_MAX],
     gso: [bool; BATCH_MAX],
     n: usize,
 }
@@ -293,10 +307,15 @@ impl SocketHandle {
         for t in transmits {
             t.check()?;
         }
+        if let [t] = transmits {
+            if let Some(sent) = self.send_one(t)? {
+                return Ok(sent);
+            }
+        }
         let mut done = 0;
         let mut chunk = Chunk {
             entries: [(0, 0, 0, 0, false); BATCH_MAX],
-            control: [[0u8; CONTROL_ROOM]; BATCH_MAX],
+            control: [[MaybeUninit::uninit(); CONTROL_ROOM]; BATCH_MAX],
             gso: [false; BATCH_MAX],
             n: 0,
         };
@@ -349,6 +368,41 @@ impl SocketHandle {
         Ok(done)
     }
 
+    /// The common case of one transmit that goes in one send (one
+    /// datagram, or one GSO send): `sendmsg` with the control area on the
+    /// stack, none of the batch arrays. `None` when it needs the batch
+    /// path (segments without GSO, or more than one GSO send).
+    fn send_one(&self, t: &Transmit<'_>) -> io::Result<Option<usize>> {
+        let total = t.contents.len();
+        let gso = match t.segment_size.map(usize::from) {
+            Some(seg) if total > seg => {
+                let max = seg * MAX_GSO_SEGMENTS.min(MAX_GSO_BYTES / seg).max(1);
+                if total > max || !gso_usable(self) {
+                    return Ok(None);
+                }
+                Some(seg as u16)
+            }
+            _ => None,
+        };
+        let mut control = [MaybeUninit::<u8>::uninit(); CONTROL_ROOM];
+        let clen = t.encode_control(gso, &mut control)?;
+        // SAFETY: encode_control initialised the first `clen` bytes.
+        let control = unsafe { filled(&control, clen) };
+        let data = [IoSlice::new(t.contents)];
+        loop {
+            match sys::sendmsg(self.sys(), t.dest, &data, control, 0) {
+                Ok(_) => return Ok(Some(1)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if gso.is_some() && sys::segmentation_refused(&e) => {
+                    GSO_STATE.store(GSO_NO, Ordering::Relaxed);
+                    self.send_segments(t, 0, total)?;
+                    return Ok(Some(1));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Sends the chunk's datagrams; counts the transmits completed into
     /// `done`; `Ok(false)` when the kernel took only part of the chunk.
     /// A GSO send the kernel refuses turns GSO off for good and is
@@ -367,7 +421,8 @@ impl SocketHandle {
             *msg = OutMsg {
                 addr: transmits[ti].dest,
                 data: &transmits[ti].contents[start..end],
-                control: &chunk.control[k][..clen],
+                // SAFETY: encode_control initialised the first `clen` bytes.
+                control: unsafe { filled(&chunk.control[k], clen) },
             };
         }
         let mut sent_upto = 0;
@@ -399,8 +454,10 @@ impl SocketHandle {
     /// datagram each.
     fn send_segments(&self, t: &Transmit<'_>, start: usize, end: usize) -> io::Result<()> {
         let seg = t.segment_size.map_or(end - start, usize::from).max(1);
-        let mut control = [0u8; CONTROL_ROOM];
+        let mut control = [MaybeUninit::<u8>::uninit(); CONTROL_ROOM];
         let clen = t.encode_control(None, &mut control)?;
+        // SAFETY: encode_control initialised the first `clen` bytes.
+        let control = unsafe { filled(&control, clen) };
         let mut pos = start;
         while pos < end {
             let mut msgs = [OutMsg::default(); BATCH_MAX];
@@ -411,7 +468,7 @@ impl SocketHandle {
                 msgs[k] = OutMsg {
                     addr: t.dest,
                     data: &t.contents[p..e],
-                    control: &control[..clen],
+                    control,
                 };
                 k += 1;
                 p = e;
@@ -488,30 +545,45 @@ impl SocketHandle {
             ));
         }
         let mut total = 0;
-        let mut control = [[0u8; CONTROL_ROOM]; BATCH_MAX];
+        // Not zeroed: the kernel writes what it reports (control_len).
+        let mut control = [[MaybeUninit::<u8>::uninit(); CONTROL_ROOM]; BATCH_MAX];
         for (bufs, meta) in bufs.chunks_mut(BATCH_MAX).zip(meta.chunks_mut(BATCH_MAX)) {
             let n = bufs.len();
-            let mut ctrl = control.iter_mut();
-            let mut bufs_iter = bufs.iter_mut();
-            let mut msgs: [InMsg<'_>; BATCH_MAX] = std::array::from_fn(|_| {
-                let data: &mut [u8] = match bufs_iter.next() {
-                    Some(b) => b,
-                    None => &mut [],
-                };
-                let c: &mut [u8] = ctrl.next().map_or(&mut [][..], |c| &mut c[..]);
-                InMsg::new(data, c)
-            });
             let flags = if total == 0 { 0 } else { sys::MSG_DONTWAIT };
-            let got = loop {
-                match sys::recvmmsg(self.sys(), &mut msgs[..n], flags) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted && total == 0 => continue,
-                    Err(e) if total == 0 => return Err(e),
-                    Err(_) => return Ok(total),
-                    Ok(got) => break got,
+            let mut results = [(0usize, 0i32, 0usize); BATCH_MAX];
+            let got = {
+                // SAFETY: an array of MaybeUninit needs no initialisation.
+                let mut slots: [MaybeUninit<InMsg<'_>>; BATCH_MAX] =
+                    unsafe { MaybeUninit::uninit().assume_init() };
+                for (((slot, buf), c), m) in slots
+                    .iter_mut()
+                    .zip(bufs.iter_mut())
+                    .zip(control.iter_mut())
+                    .zip(meta.iter_mut())
+                {
+                    slot.write(InMsg::new(buf, &mut c[..], &mut m.addr));
                 }
+                // SAFETY: the first `n` slots were written just above (the
+                // zip stops at `bufs`, which has `n`); InMsg has no drop.
+                let msgs = unsafe {
+                    &mut *(&mut slots[..n] as *mut [MaybeUninit<InMsg<'_>>] as *mut [InMsg<'_>])
+                };
+                let got = loop {
+                    match sys::recvmmsg(self.sys(), msgs, flags) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted && total == 0 => continue,
+                        Err(e) if total == 0 => return Err(e),
+                        Err(_) => return Ok(total),
+                        Ok(got) => break got,
+                    }
+                };
+                for (r, m) in results.iter_mut().zip(&msgs[..got]) {
+                    *r = (m.len, m.flags, m.control_len);
+                }
+                got
             };
-            for (m, meta) in msgs[..got].iter().zip(meta.iter_mut()) {
-                meta.fill(m);
+            for ((m, c), &(len, fl, clen)) in meta.iter_mut().zip(&control).zip(&results[..got]) {
+                // SAFETY: the kernel wrote the first `clen` bytes.
+                m.fill(len, fl, unsafe { filled(c, clen) });
             }
             total += got;
             if got < n {

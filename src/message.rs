@@ -766,8 +766,13 @@ impl SocketHandle {
         control: &'c mut [u8],
         flags: c_int,
     ) -> io::Result<RecvMsg<'c>> {
-        let (len, addr, out_flags, control_len) = sys::recvmsg(self.sys(), bufs, control, flags)?;
-        let control: &'c [u8] = &control[..control_len];
+        let (len, addr, out_flags, control_len) = {
+            // SAFETY: the same bytes seen as possibly uninitialised; the
+            // kernel writes only initialised bytes into them.
+            let area = unsafe { &mut *(control as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
+            sys::recvmsg(self.sys(), bufs, area, flags)?
+        };
+        let control: &'c [u8] = &control[..control_len.min(control.len())];
         #[cfg(unix)]
         let mut fds = Vec::new();
         #[cfg(unix)]

@@ -6,6 +6,7 @@
 //! (`cmsg_kind`, `cmsg_code`) and lays out the payloads.
 
 use std::io::IoSlice;
+use std::mem::MaybeUninit;
 
 use super::SockAddr;
 
@@ -64,9 +65,11 @@ pub(crate) struct OutMsg<'a> {
 #[derive(Debug)]
 pub(crate) struct InMsg<'a> {
     pub(crate) data: &'a mut [u8],
-    pub(crate) control: &'a mut [u8],
-    /// Filled: the sender.
-    pub(crate) addr: SockAddr,
+    /// The control area: the kernel writes its first `control_len` bytes
+    /// (so the caller need not zero it).
+    pub(crate) control: &'a mut [MaybeUninit<u8>],
+    /// Filled: the sender (the caller's storage, reused).
+    pub(crate) addr: &'a mut SockAddr,
     /// Filled: the bytes received (cut to `data`).
     pub(crate) len: usize,
     /// Filled: the `msg_flags` the kernel returned.
@@ -77,12 +80,16 @@ pub(crate) struct InMsg<'a> {
 
 impl<'a> InMsg<'a> {
     /// A message to receive into `data`, with `control` for its control
-    /// area.
-    pub(crate) fn new(data: &'a mut [u8], control: &'a mut [u8]) -> InMsg<'a> {
+    /// area and `addr` for its sender.
+    pub(crate) fn new(
+        data: &'a mut [u8],
+        control: &'a mut [MaybeUninit<u8>],
+        addr: &'a mut SockAddr,
+    ) -> InMsg<'a> {
         InMsg {
             data,
             control,
-            addr: SockAddr::empty(),
+            addr,
             len: 0,
             flags: 0,
             control_len: 0,
@@ -97,4 +104,15 @@ impl<'a> OutMsg<'a> {
     pub(crate) fn iov(&self) -> [IoSlice<'a>; 1] {
         [IoSlice::new(self.data)]
     }
+}
+
+/// The bytes of `control` the kernel filled.
+///
+/// # Safety
+/// The first `len` bytes of `control` were written (by the kernel or the
+/// caller).
+pub(crate) unsafe fn filled(control: &[MaybeUninit<u8>], len: usize) -> &[u8] {
+    let len = len.min(control.len());
+    // SAFETY: guaranteed by the caller; MaybeUninit<u8> has u8's layout.
+    unsafe { std::slice::from_raw_parts(control.as_ptr().cast::<u8>(), len) }
 }

@@ -470,7 +470,7 @@ pub(crate) fn sendmsg(
 pub(crate) fn recvmsg(
     s: Socket,
     bufs: &mut [IoSliceMut<'_>],
-    control: &mut [u8],
+    control: &mut [mem::MaybeUninit<u8>],
     flags: c_int,
 ) -> io::Result<(usize, SockAddr, c_int, usize)> {
     let mut addr = SockAddr::empty();
@@ -504,33 +504,41 @@ pub(crate) const BATCH_MAX: usize = 32;
 #[cfg(any(linux_like, target_os = "freebsd"))]
 pub(crate) fn sendmmsg(s: Socket, msgs: &[OutMsg<'_>]) -> io::Result<usize> {
     let n = msgs.len().min(BATCH_MAX);
-    let mut iovs: [libc::iovec; BATCH_MAX] = [libc::iovec {
-        iov_base: ptr::null_mut(),
-        iov_len: 0,
-    }; BATCH_MAX];
-    // SAFETY: mmsghdr is plain data; all zeros is a valid value.
-    let mut hdrs: [libc::mmsghdr; BATCH_MAX] = unsafe { mem::zeroed() };
+    if n == 1 {
+        // One datagram (a GSO send, typically): `sendmsg` is the cheaper
+        // call, and there are no arrays to build.
+        let m = &msgs[0];
+        return sendmsg(s, m.addr, &m.iov(), m.control, 0).map(|_| 1);
+    }
+    // Only the first `n` entries are written and passed.
+    let mut iovs = [mem::MaybeUninit::<libc::iovec>::uninit(); BATCH_MAX];
+    let mut hdrs = [mem::MaybeUninit::<libc::mmsghdr>::uninit(); BATCH_MAX];
     for (i, m) in msgs[..n].iter().enumerate() {
-        iovs[i] = libc::iovec {
+        let iov = iovs[i].write(libc::iovec {
             iov_base: m.data.as_ptr() as *mut libc::c_void,
             iov_len: m.data.len(),
-        };
+        });
         let (name, namelen) = match m.addr {
             Some(a) => (a.as_ptr() as *mut libc::c_void, a.len()),
             None => (ptr::null_mut(), 0),
         };
-        hdrs[i].msg_hdr = msghdr(
+        let msg_hdr = msghdr(
             name,
             namelen,
-            &mut iovs[i],
+            iov,
             1,
             m.control.as_ptr() as *mut libc::c_void,
             m.control.len(),
         );
+        hdrs[i].write(libc::mmsghdr {
+            msg_hdr,
+            msg_len: 0,
+        });
     }
-    // SAFETY: `hdrs[..n]` describe buffers borrowed from `msgs`, valid
-    // for the call; the kernel only reads them (and writes msg_len).
-    let sent = unsafe { libc::sendmmsg(s, hdrs.as_mut_ptr(), n as _, NOSIGNAL) };
+    // SAFETY: `hdrs[..n]` are initialised and describe buffers borrowed
+    // from `msgs`, valid for the call; the kernel only reads them (and
+    // writes msg_len).
+    let sent = unsafe { libc::sendmmsg(s, hdrs.as_mut_ptr().cast(), n as _, NOSIGNAL) };
     if sent < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -557,35 +565,37 @@ pub(crate) fn sendmmsg(s: Socket, msgs: &[OutMsg<'_>]) -> io::Result<usize> {
 #[cfg(any(linux_like, target_os = "freebsd"))]
 pub(crate) fn recvmmsg(s: Socket, msgs: &mut [InMsg<'_>], flags: c_int) -> io::Result<usize> {
     let n = msgs.len().min(BATCH_MAX);
-    let mut iovs: [libc::iovec; BATCH_MAX] = [libc::iovec {
-        iov_base: ptr::null_mut(),
-        iov_len: 0,
-    }; BATCH_MAX];
-    // SAFETY: mmsghdr is plain data; all zeros is a valid value.
-    let mut hdrs: [libc::mmsghdr; BATCH_MAX] = unsafe { mem::zeroed() };
+    // Only the first `n` entries are written and passed.
+    let mut iovs = [mem::MaybeUninit::<libc::iovec>::uninit(); BATCH_MAX];
+    let mut hdrs = [mem::MaybeUninit::<libc::mmsghdr>::uninit(); BATCH_MAX];
     for (i, m) in msgs[..n].iter_mut().enumerate() {
-        iovs[i] = libc::iovec {
+        let iov = iovs[i].write(libc::iovec {
             iov_base: m.data.as_mut_ptr().cast(),
             iov_len: m.data.len(),
-        };
+        });
         let (storage, len) = m.addr.out_parts();
         // SAFETY: `len` points at the address's length, just set.
         let namelen = unsafe { *len };
-        hdrs[i].msg_hdr = msghdr(
+        let msg_hdr = msghdr(
             storage.cast(),
             namelen,
-            &mut iovs[i],
+            iov,
             1,
             m.control.as_mut_ptr().cast(),
             m.control.len(),
         );
+        hdrs[i].write(libc::mmsghdr {
+            msg_hdr,
+            msg_len: 0,
+        });
     }
-    // SAFETY: `hdrs[..n]` point at buffers and addresses borrowed mutably
-    // from `msgs`, valid and writable for the call; no timeout.
+    // SAFETY: `hdrs[..n]` are initialised and point at buffers and
+    // addresses borrowed mutably from `msgs`, valid and writable for the
+    // call; no timeout.
     let got = unsafe {
         libc::recvmmsg(
             s,
-            hdrs.as_mut_ptr(),
+            hdrs.as_mut_ptr().cast(),
             n as _,
             flags | RECV_FLAGS | libc::MSG_WAITFORONE,
             ptr::null_mut(),
@@ -596,6 +606,8 @@ pub(crate) fn recvmmsg(s: Socket, msgs: &mut [InMsg<'_>], flags: c_int) -> io::R
     }
     let got = got as usize;
     for (m, h) in msgs[..got].iter_mut().zip(&hdrs[..got]) {
+        // SAFETY: written in the loop above (got <= n), then by the kernel.
+        let h = unsafe { h.assume_init_ref() };
         m.len = (h.msg_len as usize).min(m.data.len());
         m.addr.len = h.msg_hdr.msg_namelen;
         m.flags = h.msg_hdr.msg_flags;
@@ -620,7 +632,7 @@ pub(crate) fn recvmmsg(s: Socket, msgs: &mut [InMsg<'_>], flags: c_int) -> io::R
         match recvmsg(s, &mut iov, m.control, flags | more) {
             Ok((len, addr, fl, clen)) => {
                 m.len = len.min(m.data.len());
-                m.addr = addr;
+                *m.addr = addr;
                 m.flags = fl;
                 m.control_len = clen;
             }

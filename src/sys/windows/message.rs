@@ -357,7 +357,7 @@ pub(crate) fn sendmsg(
 pub(crate) fn recvmsg(
     s: Socket,
     bufs: &mut [IoSliceMut<'_>],
-    control: &mut [u8],
+    control: &mut [mem::MaybeUninit<u8>],
     flags: c_int,
 ) -> io::Result<(usize, SockAddr, c_int, usize)> {
     let flags = flags & !MSG_DONTWAIT;
@@ -403,7 +403,7 @@ pub(crate) fn recvmsg(
         dwBufferCount: count,
         Control: WSABUF {
             len: buf_count(control.len())?,
-            buf: control.as_mut_ptr(),
+            buf: control.as_mut_ptr().cast(),
         },
         dwFlags: flags as u32,
     };
@@ -456,7 +456,7 @@ pub(crate) fn recvmmsg(s: Socket, msgs: &mut [InMsg<'_>], flags: c_int) -> io::R
         match recvmsg(s, &mut iov, m.control, flags) {
             Ok((len, addr, fl, clen)) => {
                 m.len = len.min(m.data.len());
-                m.addr = addr;
+                *m.addr = addr;
                 m.flags = fl;
                 m.control_len = clen;
             }
