@@ -26,6 +26,11 @@ fn main() {
         ("protoent_r", (linux && env == "gnu") || os == "freebsd"),
         // getaddrinfo defines AI_V4MAPPED but rejects it (EAI_BADFLAGS).
         ("no_ai_v4mapped", bsd || os == "android"),
+        // sendmmsg(2), recvmmsg(2) and MSG_CMSG_CLOEXEC.
+        ("mmsg", linux || os == "android" || os == "freebsd"),
+        // struct in_pktinfo and IP_PKTINFO (FreeBSD has IP_RECVDSTADDR and
+        // IP_SENDSRCADDR instead).
+        ("in_pktinfo", linux || os == "android" || apple),
     ];
     println!("cargo:rerun-if-changed=build.rs");
     for (name, on) in sets {

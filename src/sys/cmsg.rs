@@ -98,9 +98,7 @@ impl<'a> InMsg<'a> {
 }
 
 impl<'a> OutMsg<'a> {
-    /// The data as the one-element vector the message calls take (the
-    /// loops that stand in for `sendmmsg` use it; Linux does not).
-    #[cfg_attr(any(linux_like, target_os = "freebsd"), allow(dead_code))]
+    /// The data as the one-element vector the message calls take.
     pub(crate) fn iov(&self) -> [IoSlice<'a>; 1] {
         [IoSlice::new(self.data)]
     }

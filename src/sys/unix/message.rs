@@ -80,7 +80,7 @@ pub(crate) fn cmsg_kind(level: c_int, ty: c_int) -> CmsgKind {
         #[cfg(linux_like)]
         (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => CmsgKind::TimestampNs,
         (libc::SOL_SOCKET, libc::SCM_TIMESTAMP) => CmsgKind::TimestampUs,
-        #[cfg(any(linux_like, target_vendor = "apple"))]
+        #[cfg(in_pktinfo)]
         (libc::IPPROTO_IP, libc::IP_PKTINFO) => CmsgKind::PktInfoV4,
         #[cfg(not(linux_like))]
         (libc::IPPROTO_IP, libc::IP_RECVDSTADDR) => CmsgKind::DstAddrV4,
@@ -108,7 +108,7 @@ pub(crate) fn cmsg_code(kind: CmsgKind) -> Option<(c_int, c_int)> {
         CmsgKind::Rights => Some((libc::SOL_SOCKET, libc::SCM_RIGHTS)),
         #[cfg(linux_like)]
         CmsgKind::Credentials => Some((libc::SOL_SOCKET, libc::SCM_CREDENTIALS)),
-        #[cfg(any(linux_like, target_vendor = "apple"))]
+        #[cfg(in_pktinfo)]
         CmsgKind::PktInfoV4 => Some((libc::IPPROTO_IP, libc::IP_PKTINFO)),
         #[cfg(target_os = "freebsd")]
         CmsgKind::DstAddrV4 => Some((libc::IPPROTO_IP, libc::IP_SENDSRCADDR)),
@@ -165,7 +165,7 @@ pub(crate) fn payload_size(kind: CmsgKind) -> usize {
     match kind {
         #[cfg(linux_like)]
         CmsgKind::Credentials => mem::size_of::<libc::ucred>(),
-        #[cfg(any(linux_like, target_vendor = "apple"))]
+        #[cfg(in_pktinfo)]
         CmsgKind::PktInfoV4 => mem::size_of::<libc::in_pktinfo>(),
         CmsgKind::DstAddrV4 => mem::size_of::<libc::in_addr>(),
         CmsgKind::PktInfoV6 => mem::size_of::<libc::in6_pktinfo>(),
@@ -181,7 +181,7 @@ pub(crate) fn payload_size(kind: CmsgKind) -> usize {
 /// macOS the same struct; `IP_RECVDSTADDR`'s bare `in_addr` elsewhere.
 pub(crate) fn decode_pktinfo_v4(kind: CmsgKind, data: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr, u32)> {
     match kind {
-        #[cfg(any(linux_like, target_vendor = "apple"))]
+        #[cfg(in_pktinfo)]
         CmsgKind::PktInfoV4 => {
             let p: libc::in_pktinfo = read_struct(data)?;
             Some((
@@ -210,7 +210,7 @@ pub(crate) fn encode_pktinfo_v4(
         s_addr: u32::from_ne_bytes(src.octets()),
     };
     match kind {
-        #[cfg(any(linux_like, target_vendor = "apple"))]
+        #[cfg(in_pktinfo)]
         CmsgKind::PktInfoV4 => {
             let p = libc::in_pktinfo {
                 ipi_ifindex: ifindex as _,
@@ -406,9 +406,9 @@ pub(crate) fn has_segmentation(s: Socket) -> bool {
 // ---- message calls ------------------------------------------------------
 
 /// Flags every receive adds: received descriptors are close-on-exec.
-#[cfg(any(linux_like, target_os = "freebsd"))]
+#[cfg(mmsg)]
 const RECV_FLAGS: c_int = libc::MSG_CMSG_CLOEXEC;
-#[cfg(not(any(linux_like, target_os = "freebsd")))]
+#[cfg(not(mmsg))]
 const RECV_FLAGS: c_int = 0;
 
 pub(crate) const MSG_TRUNC: c_int = libc::MSG_TRUNC;
@@ -501,7 +501,7 @@ pub(crate) const BATCH_MAX: usize = 32;
 
 /// `sendmmsg(2)`: sends `msgs` (at most [`BATCH_MAX`]) in one call;
 /// returns how many went.
-#[cfg(any(linux_like, target_os = "freebsd"))]
+#[cfg(mmsg)]
 pub(crate) fn sendmmsg(s: Socket, msgs: &[OutMsg<'_>]) -> io::Result<usize> {
     let n = msgs.len().min(BATCH_MAX);
     if n == 1 {
@@ -548,7 +548,7 @@ pub(crate) fn sendmmsg(s: Socket, msgs: &[OutMsg<'_>]) -> io::Result<usize> {
 /// The loop that stands in for `sendmmsg(2)` where the system lacks it:
 /// one `sendmsg(2)` a datagram, stopping at the first error (reported
 /// only when nothing was sent).
-#[cfg(not(any(linux_like, target_os = "freebsd")))]
+#[cfg(not(mmsg))]
 pub(crate) fn sendmmsg(s: Socket, msgs: &[OutMsg<'_>]) -> io::Result<usize> {
     for (i, m) in msgs.iter().enumerate() {
         if let Err(e) = sendmsg(s, m.addr, &m.iov(), m.control, 0) {
@@ -562,7 +562,7 @@ pub(crate) fn sendmmsg(s: Socket, msgs: &[OutMsg<'_>]) -> io::Result<usize> {
 /// datagrams in one call, waiting (on a blocking socket) for the first
 /// only (`MSG_WAITFORONE`); fills each message's report and returns how
 /// many arrived.
-#[cfg(any(linux_like, target_os = "freebsd"))]
+#[cfg(mmsg)]
 pub(crate) fn recvmmsg(s: Socket, msgs: &mut [InMsg<'_>], flags: c_int) -> io::Result<usize> {
     let n = msgs.len().min(BATCH_MAX);
     // Only the first `n` entries are written and passed.
@@ -623,7 +623,7 @@ pub(crate) fn recvmmsg(s: Socket, msgs: &mut [InMsg<'_>], flags: c_int) -> io::R
 /// The loop that stands in for `recvmmsg(2)`: one `recvmsg(2)` a
 /// datagram; the first may wait, the others use `MSG_DONTWAIT` and the
 /// loop stops when nothing more is queued.
-#[cfg(not(any(linux_like, target_os = "freebsd")))]
+#[cfg(not(mmsg))]
 pub(crate) fn recvmmsg(s: Socket, msgs: &mut [InMsg<'_>], flags: c_int) -> io::Result<usize> {
     let count = msgs.len();
     for (i, m) in msgs.iter_mut().enumerate() {
