@@ -549,7 +549,9 @@ impl SocketHandle {
     ///
     /// Corresponds to `sendfile(2)` on Linux, FreeBSD and macOS (in
     /// chunks of at most 0x7fff_f000 bytes) and to `TransmitFile` with an
-    /// `OVERLAPPED` offset on Windows.
+    /// `OVERLAPPED` offset on Windows. `TransmitFile` has no non-blocking
+    /// mode: on Windows the call waits until its bytes are sent, whatever
+    /// the socket's mode.
     ///
     /// # Errors
     /// `InvalidInput` when `file` is not a regular file or `offset` is
