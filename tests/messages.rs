@@ -140,6 +140,28 @@ fn unix_pairs_come_from_socketpair_in_every_type() {
     }
 }
 
+/// Windows has no `socketpair`: a Unix-domain pair is built through a
+/// listener on a temporary path where the system has `AF_UNIX` (Windows
+/// 10 1803+), and is refused by name where it does not (Wine 8).
+#[cfg(windows)]
+#[test]
+fn unix_pairs_on_windows_connect_or_say_why() {
+    match pair(Domain::Unix, SockType::Stream, Protocol::Ip) {
+        Ok((a, b)) => {
+            a.send(b"ping").unwrap();
+            let mut buf = [0u8; 8];
+            b.set_read_timeout(WAIT).unwrap();
+            assert_eq!(b.recv(&mut buf).unwrap(), 4);
+        }
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+            assert!(e.to_string().contains("Unix-domain"), "{e}");
+        }
+    }
+    let err = pair(Domain::Unix, SockType::Dgram, Protocol::Ip).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+}
+
 // ---- send_file -------------------------------------------------------------
 
 #[test]
