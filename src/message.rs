@@ -1008,6 +1008,32 @@ mod tests {
         assert!(ControlMessages::new(&ones).count() <= 1);
     }
 
+    /// Found by the `cmsg_parser` fuzz target: an `SCM_TIMESTAMP` whose
+    /// microseconds overflowed when turned into nanoseconds. A timestamp
+    /// out of range arrives raw.
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    #[test]
+    fn a_timestamp_out_of_range_arrives_raw() {
+        let mut usec = [0u8; 64];
+        // A 64-bit Linux timeval: two 8-byte fields.
+        let timeval_len = 16;
+        let len = sys::cmsg_data_offset() + timeval_len;
+        sys::write_cmsg_header(&mut usec, sys::SOL_SOCKET, sys::SCM_TIMESTAMP, timeval_len);
+        let off = sys::cmsg_data_offset();
+        // tv_sec 1, tv_usec far past a second (and past i64::MAX / 1000).
+        usec[off..off + 8].copy_from_slice(&1i64.to_ne_bytes());
+        usec[off + 8..off + 16].copy_from_slice(&(i64::MAX / 7).to_ne_bytes());
+        let got: Vec<_> = ControlMessages::new(&usec[..len]).collect();
+        assert_eq!(got.len(), 1);
+        assert!(matches!(got[0], ReceivedControl::Raw { .. }), "{got:?}");
+        // And the fuzzer's own input parses without a panic.
+        let found = [
+            0x80u8, 0, 0, 2, 0x20, 0, 0, 0, 0, 1, 0, 0, 0, 0x1d, 0, 0, 0, 0x23, 0, 0, 0, 0, 0, 0,
+            0, 8, 0, 0, 0, 0, 0xf8, 0x88, 0x2b, 0, 0, 0, 0x3f,
+        ];
+        let _ = ControlMessages::new(&found[1..]).count();
+    }
+
     #[test]
     fn space_is_header_plus_aligned_payload() {
         assert_eq!(cmsg_space(0), align(sys::cmsg_data_offset()));

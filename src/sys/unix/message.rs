@@ -276,7 +276,11 @@ pub(crate) fn decode_timestamp(kind: CmsgKind, data: &[u8]) -> Option<Duration> 
         }
         CmsgKind::TimestampUs => {
             let t: libc::timeval = read_struct(data)?;
-            (t.tv_sec as i64, t.tv_usec as i64 * 1000)
+            let usec = t.tv_usec as i64;
+            if !(0..1_000_000).contains(&usec) {
+                return None;
+            }
+            (t.tv_sec as i64, usec * 1000)
         }
         _ => return None,
     };
@@ -412,6 +416,8 @@ const RECV_FLAGS: c_int = libc::MSG_CMSG_CLOEXEC;
 const RECV_FLAGS: c_int = 0;
 
 pub(crate) const MSG_TRUNC: c_int = libc::MSG_TRUNC;
+#[cfg(test)]
+pub(crate) const SCM_TIMESTAMP: c_int = libc::SCM_TIMESTAMP;
 pub(crate) const MSG_DONTWAIT: c_int = libc::MSG_DONTWAIT;
 pub(crate) const MSG_CTRUNC: c_int = libc::MSG_CTRUNC;
 
