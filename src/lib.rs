@@ -94,6 +94,7 @@ pub use socket::{
     RawSocketHandle, SocketHandle, OS_INVALID_SOCKET, SOMAXCONN,
 };
 pub use sockref::SocketRef;
+pub use sys::msg_constants::*;
 pub use sys::SockAddr;
 pub use types::{htonl, htons, ntohl, ntohs, Domain, Port, Protocol, SockType};
 

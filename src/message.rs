@@ -1018,7 +1018,12 @@ mod tests {
         // A 64-bit Linux timeval: two 8-byte fields.
         let timeval_len = 16;
         let len = sys::cmsg_data_offset() + timeval_len;
-        sys::write_cmsg_header(&mut usec, sys::SOL_SOCKET, sys::SCM_TIMESTAMP, timeval_len);
+        sys::write_cmsg_header(
+            &mut usec,
+            sys::SOL_SOCKET,
+            crate::SCM_TIMESTAMP,
+            timeval_len,
+        );
         let off = sys::cmsg_data_offset();
         // tv_sec 1, tv_usec far past a second (and past i64::MAX / 1000).
         usec[off..off + 8].copy_from_slice(&1i64.to_ne_bytes());

@@ -416,8 +416,6 @@ const RECV_FLAGS: c_int = libc::MSG_CMSG_CLOEXEC;
 const RECV_FLAGS: c_int = 0;
 
 pub(crate) const MSG_TRUNC: c_int = libc::MSG_TRUNC;
-#[cfg(test)]
-pub(crate) const SCM_TIMESTAMP: c_int = libc::SCM_TIMESTAMP;
 pub(crate) const MSG_DONTWAIT: c_int = libc::MSG_DONTWAIT;
 pub(crate) const MSG_CTRUNC: c_int = libc::MSG_CTRUNC;
 
@@ -661,4 +659,81 @@ pub(crate) fn current_uid() -> u32 {
 pub(crate) fn current_gid() -> u32 {
     // SAFETY: getgid has no preconditions and cannot fail.
     unsafe { libc::getgid() }
+}
+
+/// The public constants of the receive switches and control messages,
+/// with this platform's values, for `get_sock_opt_int` /
+/// `set_sock_opt_int` and [`ControlMessage::Raw`](crate::ControlMessage)
+/// (re-exported at the crate root). Each exists where the platform has
+/// it.
+pub mod msg_constants {
+    use std::os::raw::c_int;
+
+    /// `SCM_RIGHTS`: descriptors in a control message (level `SOL_SOCKET`).
+    pub const SCM_RIGHTS: c_int = libc::SCM_RIGHTS;
+    /// `SCM_TIMESTAMP`: a `timeval` receive timestamp (level `SOL_SOCKET`).
+    pub const SCM_TIMESTAMP: c_int = libc::SCM_TIMESTAMP;
+    /// `SO_TIMESTAMP`: deliver `SCM_TIMESTAMP` with each datagram.
+    pub const SO_TIMESTAMP: c_int = libc::SO_TIMESTAMP;
+    /// `IPV6_PKTINFO`: the control message of an IPv6 datagram's
+    /// destination / source and interface (level `IPPROTO_IPV6`).
+    pub const IPV6_PKTINFO: c_int = libc::IPV6_PKTINFO;
+    /// `IPV6_RECVPKTINFO`: deliver `IPV6_PKTINFO` (level `IPPROTO_IPV6`).
+    pub const IPV6_RECVPKTINFO: c_int = libc::IPV6_RECVPKTINFO;
+    /// `IP_RECVTOS`: deliver each IPv4 datagram's TOS byte (level
+    /// `IPPROTO_IP`).
+    pub const IP_RECVTOS: c_int = libc::IP_RECVTOS;
+    /// `IPV6_RECVTCLASS`: deliver each IPv6 datagram's traffic class.
+    pub const IPV6_RECVTCLASS: c_int = libc::IPV6_RECVTCLASS;
+    /// `IP_RECVTTL`: deliver each IPv4 datagram's TTL.
+    pub const IP_RECVTTL: c_int = libc::IP_RECVTTL;
+    /// `IPV6_RECVHOPLIMIT`: deliver each IPv6 datagram's hop limit.
+    pub const IPV6_RECVHOPLIMIT: c_int = libc::IPV6_RECVHOPLIMIT;
+    /// `IPV6_HOPLIMIT`: the control message of an IPv6 hop limit.
+    pub const IPV6_HOPLIMIT: c_int = libc::IPV6_HOPLIMIT;
+    /// `IP_PKTINFO`: deliver (and, as a control message, set) an IPv4
+    /// datagram's destination / source and interface (Linux, macOS).
+    #[cfg(in_pktinfo)]
+    pub const IP_PKTINFO: c_int = libc::IP_PKTINFO;
+    /// `IP_RECVDSTADDR`: deliver each IPv4 datagram's destination (the
+    /// BSDs and macOS).
+    #[cfg(not(linux_like))]
+    pub const IP_RECVDSTADDR: c_int = libc::IP_RECVDSTADDR;
+    /// `SCM_CREDENTIALS`: a `ucred` in a control message (Linux).
+    #[cfg(linux_like)]
+    pub const SCM_CREDENTIALS: c_int = libc::SCM_CREDENTIALS;
+    /// `SO_PASSCRED`: deliver the sender's credentials (Linux).
+    #[cfg(linux_like)]
+    pub const SO_PASSCRED: c_int = libc::SO_PASSCRED;
+    /// `SO_TIMESTAMPNS`: deliver a `timespec` receive timestamp (Linux).
+    #[cfg(linux_like)]
+    pub const SO_TIMESTAMPNS: c_int = libc::SO_TIMESTAMPNS;
+    /// `SCM_TIMESTAMPNS`: the control message `SO_TIMESTAMPNS` delivers.
+    #[cfg(linux_like)]
+    pub const SCM_TIMESTAMPNS: c_int = libc::SCM_TIMESTAMPNS;
+    /// `SOL_UDP`: the level of the UDP options (Linux; `IPPROTO_UDP`).
+    #[cfg(linux_like)]
+    pub const SOL_UDP: c_int = libc::SOL_UDP;
+    /// `UDP_SEGMENT`: the GSO segment size, as an option or a control
+    /// message (Linux 4.18+).
+    #[cfg(linux_like)]
+    pub const UDP_SEGMENT: c_int = libc::UDP_SEGMENT;
+    /// `UDP_GRO`: coalesce received datagrams, reporting the segment
+    /// size in a control message (Linux 5.0+).
+    #[cfg(linux_like)]
+    pub const UDP_GRO: c_int = libc::UDP_GRO;
+    /// `IP_RECVERR`: queue ICMP errors, read with `MSG_ERRQUEUE` (Linux).
+    #[cfg(linux_like)]
+    pub const IP_RECVERR: c_int = libc::IP_RECVERR;
+    /// `IPV6_RECVERR`: queue ICMPv6 errors (Linux).
+    #[cfg(linux_like)]
+    pub const IPV6_RECVERR: c_int = libc::IPV6_RECVERR;
+    /// `MSG_ERRQUEUE`: receive from the error queue (Linux).
+    #[cfg(linux_like)]
+    pub const MSG_ERRQUEUE: c_int = libc::MSG_ERRQUEUE;
+    /// `MSG_TRUNC`: in a received message's flags, the datagram was cut.
+    pub const MSG_TRUNC: c_int = libc::MSG_TRUNC;
+    /// `MSG_CTRUNC`: in a received message's flags, the control area was
+    /// cut.
+    pub const MSG_CTRUNC: c_int = libc::MSG_CTRUNC;
 }

@@ -535,3 +535,39 @@ pub(crate) fn sendfile(s: Socket, file: &File, offset: u64, count: usize) -> io:
     unsafe { ws::WSACloseEvent(event) };
     result
 }
+
+/// The public constants of the receive switches and control messages,
+/// with Winsock's values (re-exported at the crate root).
+pub mod msg_constants {
+    use std::os::raw::c_int;
+    use windows_sys::Win32::Networking::WinSock as ws;
+
+    /// `IP_PKTINFO`: deliver (and, as a control message, set) an IPv4
+    /// datagram's destination / source and interface.
+    pub const IP_PKTINFO: c_int = ws::IP_PKTINFO;
+    /// `IPV6_PKTINFO`: the same for IPv6 (as an option too: Winsock has no
+    /// `IPV6_RECVPKTINFO`).
+    pub const IPV6_PKTINFO: c_int = ws::IPV6_PKTINFO;
+    /// `IP_RECVTOS`: deliver each IPv4 datagram's TOS byte.
+    pub const IP_RECVTOS: c_int = ws::IP_RECVTOS;
+    /// `IPV6_RECVTCLASS`: deliver each IPv6 datagram's traffic class.
+    pub const IPV6_RECVTCLASS: c_int = ws::IPV6_RECVTCLASS;
+    /// `IP_RECVTTL`: deliver each IPv4 datagram's TTL.
+    pub const IP_RECVTTL: c_int = ws::IP_RECVTTL;
+    /// `IPV6_HOPLIMIT`: deliver each IPv6 datagram's hop limit.
+    pub const IPV6_HOPLIMIT: c_int = ws::IPV6_HOPLIMIT;
+    /// `IP_ECN`: the ECN bits of an IPv4 send, as a control message.
+    pub const IP_ECN: c_int = ws::IP_ECN;
+    /// `IPV6_ECN`: the ECN bits of an IPv6 send, as a control message.
+    pub const IPV6_ECN: c_int = ws::IPV6_ECN;
+    /// `UDP_SEND_MSG_SIZE`: the segment size of a segmented send (USO).
+    pub const UDP_SEND_MSG_SIZE: c_int = ws::UDP_SEND_MSG_SIZE;
+    /// `UDP_RECV_MAX_COALESCED_SIZE`: the most bytes a coalesced receive
+    /// (URO) may hold.
+    pub const UDP_RECV_MAX_COALESCED_SIZE: c_int = ws::UDP_RECV_MAX_COALESCED_SIZE;
+    /// `MSG_TRUNC`: in a received message's flags, the datagram was cut.
+    pub const MSG_TRUNC: c_int = ws::MSG_TRUNC as c_int;
+    /// `MSG_CTRUNC`: in a received message's flags, the control area was
+    /// cut.
+    pub const MSG_CTRUNC: c_int = ws::MSG_CTRUNC as c_int;
+}
