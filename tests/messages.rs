@@ -32,6 +32,25 @@ fn udp_v6() -> SocketHandle {
     s
 }
 
+/// Whether this test runs under qemu-user (how the s390x and aarch64
+/// tests run here: cargo's runner for the target names qemu, and the
+/// variable reaches the emulated program). qemu-user translates only some
+/// control messages and socket options between guest and host (SCM_RIGHTS
+/// and SCM_CREDENTIALS, not IP_PKTINFO, IP_TOS, UDP_SEGMENT or UDP_GRO
+/// control messages; not the IP_RECVTTL or SO_TIMESTAMPNS options), and it
+/// receives into a control area of its own, so the kernel's MSG_CTRUNC
+/// does not reach the program. A test that needs one of these prints why
+/// and stops there.
+fn qemu_gap(what: &str) -> bool {
+    let qemu = std::env::vars().any(|(k, v)| {
+        k.starts_with("CARGO_TARGET_") && k.ends_with("_RUNNER") && v.contains("qemu")
+    });
+    if qemu {
+        println!("skipped under qemu-user, which does not translate {what}");
+    }
+    qemu
+}
+
 fn temp_file(name: &str, bytes: &[u8]) -> (std::path::PathBuf, std::fs::File) {
     let path = std::env::temp_dir().join(format!("ns-msg-{}-{name}", std::process::id()));
     std::fs::write(&path, bytes).unwrap();
@@ -335,6 +354,9 @@ mod descriptors {
     #[test]
     #[cfg_attr(miri, ignore = "Unix-domain sockets, which Miri does not emulate")]
     fn a_truncated_control_area_is_reported_and_still_closes_what_arrived() {
+        if qemu_gap("MSG_CTRUNC from a control area of the program's size") {
+            return;
+        }
         let (a, b) = pair(Domain::Unix, SockType::Stream, Protocol::Ip).unwrap();
         let watches: Vec<_> = (0..3).map(|_| watched()).collect();
         let fds: Vec<_> = watches.iter().map(|(n, _)| n.as_fd()).collect();
@@ -536,6 +558,9 @@ const TOS: u8 = if cfg!(windows) { 0x01 } else { 0xb9 };
     ignore = "Wine 8 does not apply IP_PKTINFO, IP_ECN or IPV6_ECN given to WSASendMsg"
 )]
 fn ipv6_pktinfo_tclass_and_hop_limit_go_both_ways() {
+    if qemu_gap("IPV6_PKTINFO, IPV6_TCLASS and IPV6_HOPLIMIT control messages") {
+        return;
+    }
     let rx = udp_v6();
     rx.set_recv_pktinfo_v6(true).unwrap();
     rx.set_recv_tclass_v6(true).unwrap();
@@ -576,6 +601,9 @@ fn ipv6_pktinfo_tclass_and_hop_limit_go_both_ways() {
     ignore = "Wine 8 does not apply IP_PKTINFO, IP_ECN or IPV6_ECN given to WSASendMsg"
 )]
 fn ipv4_tos_and_ttl_set_on_send_are_read_on_receipt() {
+    if qemu_gap("the IP_RECVTTL option and IP_TOS / IP_TTL control messages") {
+        return;
+    }
     let rx = udp_v4([127, 0, 0, 1]);
     rx.set_recv_tos_v4(true).unwrap();
     rx.set_recv_ttl_v4(true).unwrap();
@@ -617,6 +645,9 @@ fn receive_timestamps_are_unsupported_on_windows_by_name() {
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
 fn receive_timestamps_are_present_and_monotone() {
+    if qemu_gap("the SO_TIMESTAMPNS option") {
+        return;
+    }
     let rx = udp_v4([127, 0, 0, 1]);
     rx.set_recv_timestamp(true).unwrap();
     assert!(rx.recv_timestamp().unwrap());
@@ -738,6 +769,9 @@ fn control_messages_the_platform_lacks_are_unsupported_by_name() {
     ignore = "Wine 8 does not apply IP_PKTINFO, IP_ECN or IPV6_ECN given to WSASendMsg"
 )]
 fn raw_control_messages_pass_through_as_level_type_and_bytes() {
+    if qemu_gap("IP_TOS control messages") {
+        return;
+    }
     // IP_TOS sent raw (an int) arrives typed.
     let rx = udp_v4([127, 0, 0, 1]);
     rx.set_recv_tos_v4(true).unwrap();
@@ -840,6 +874,9 @@ fn a_batch_of_1024_arrives_whole_and_in_order() {
     ignore = "Wine 8 does not apply IP_PKTINFO, IP_ECN or IPV6_ECN given to WSASendMsg"
 )]
 fn a_batch_carries_source_and_tos_and_reports_destination() {
+    if qemu_gap("IP_PKTINFO and IP_TOS control messages") {
+        return;
+    }
     let rx = udp_v4([0, 0, 0, 0]);
     rx.set_recv_pktinfo_v4(true).unwrap();
     rx.set_recv_tos_v4(true).unwrap();
@@ -898,6 +935,9 @@ fn receive_segments(rx: &SocketHandle, total: usize) -> Vec<usize> {
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
 fn gso_of_64_kib_in_1200_byte_segments_arrives_as_55_datagrams_with_or_without_offload() {
+    if qemu_gap("UDP_SEGMENT control messages") {
+        return;
+    }
     let payload: Vec<u8> = (0..65_536u32).map(|i| i as u8).collect();
     let mut expected = vec![1200; 54];
     expected.push(65_536 - 54 * 1200);
@@ -928,6 +968,9 @@ fn gso_of_64_kib_in_1200_byte_segments_arrives_as_55_datagrams_with_or_without_o
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
 fn a_gso_send_msg_arrives_segmented_and_gro_reports_the_stride() {
+    if qemu_gap("UDP_SEGMENT and UDP_GRO control messages") {
+        return;
+    }
     let rx = udp_v4([127, 0, 0, 1]);
     rx.set_udp_gro(true).unwrap();
     assert!(rx.udp_gro().unwrap());
@@ -1092,6 +1135,9 @@ print(" ".join(out[:1] + sorted(out[1:])))
     #[test]
     #[cfg_attr(miri, ignore = "processes and UDP, which Miri does not emulate")]
     fn control_messages_pass_both_ways_with_python_over_udp() {
+        if qemu_gap("IP_TOS and IP_PKTINFO control messages") {
+            return;
+        }
         let rx = udp_v4([0, 0, 0, 0]);
         rx.set_recv_tos_v4(true).unwrap();
         rx.set_recv_ttl_v4(true).unwrap();
