@@ -118,6 +118,12 @@ impl<'a> Transmit<'a> {
     }
 
     fn check(&self) -> io::Result<()> {
+        if self.tos.is_some() || self.src_ip.is_some() {
+            // Refused here, before anything of the batch is sent: a TOS
+            // or source the platform cannot send.
+            let mut scratch = [MaybeUninit::<u8>::uninit(); CONTROL_ROOM];
+            self.encode_control(None, &mut scratch)?;
+        }
         if let Some(size) = self.segment_size {
             if size == 0 {
                 return Err(invalid_input("segment size", 0, "must be more than 0"));

@@ -760,6 +760,19 @@ fn control_messages_the_platform_lacks_are_unsupported_by_name() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
     assert!(err.to_string().contains("IP_TTL"), "{err}");
+    if cfg!(windows) {
+        // Windows sends only ECN bits: a DSCP is refused before the batch
+        // sends anything.
+        let dest = rx.local_addr().unwrap();
+        let ok = Transmit::new(Some(&dest), b"first");
+        let mut dscp = Transmit::new(Some(&dest), b"second");
+        dscp.tos = Some(0xb8);
+        let err = tx.send_batch(&[ok, dscp]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+        rx.set_blocking(false).unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(rx.recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    }
 }
 
 #[test]

@@ -387,15 +387,13 @@ mod linux_switches {
 }
 pub(crate) use linux_switches::*;
 
-/// Whether a failed segmented send means the path cannot segment (the
-/// kernel or the device lacks GSO: `EIO` from a driver, `EINVAL` from a
-/// kernel older than 4.18, `ENOPROTOOPT`), so one datagram per segment
-/// is the way to go.
+/// Whether a failed segmented send means the path cannot segment: `EIO`,
+/// which Linux returns when the device (or a tunnel on the way) cannot
+/// do UDP segmentation, as quinn-udp also assumes. Other errors (an
+/// invalid source address, a full buffer) are the caller's and must not
+/// turn GSO off.
 pub(crate) fn segmentation_refused(err: &io::Error) -> bool {
-    matches!(
-        err.raw_os_error(),
-        Some(libc::EIO | libc::EINVAL | libc::ENOPROTOOPT | libc::EOPNOTSUPP)
-    )
+    err.raw_os_error() == Some(libc::EIO)
 }
 
 /// Whether the kernel knows `UDP_SEGMENT` at all (a `getsockopt` on the
