@@ -11,6 +11,12 @@
 //! byte order, thread-safe lookups, and errors that say what failed and
 //! why. Each call is the OS call it names, with nothing hidden around it.
 //!
+//! Beyond Nim's module: vectored I/O, [`pair`], [`SocketHandle::send_file`],
+//! messages with typed control data ([`SocketHandle::send_msg`],
+//! [`SocketHandle::recv_msg`], [`ControlMessage`], [`ReceivedControl`]) and
+//! batches with UDP GSO / GRO ([`SocketHandle::send_batch`],
+//! [`SocketHandle::recv_batch`]).
+//!
 //! | Nim | Rust |
 //! |---|---|
 //! | `Port`, `Domain`, `SockType`, `Protocol` | [`Port`], [`Domain`], [`SockType`], [`Protocol`] |
