@@ -654,6 +654,13 @@ impl SocketHandle {
     /// `WSASendMsg` on Windows (datagram and raw sockets only there; a
     /// stream socket with no control messages uses `WSASend`).
     ///
+    /// # Errors
+    /// `Unsupported` or `InvalidInput` for a message as above, before any
+    /// call; otherwise the OS error: `WouldBlock` on a full non-blocking
+    /// socket, `BrokenPipe` for a stream whose peer is gone, `EINVAL` for
+    /// a source address that is not the host's, `EPERM` for credentials
+    /// the process may not claim, ...
+    ///
     /// # Examples
     /// Passing a descriptor over a socket pair:
     /// ```
@@ -735,6 +742,12 @@ impl SocketHandle {
     /// `WSARecvMsg` on Windows (found with `WSAIoctl`
     /// `SIO_GET_EXTENSION_FUNCTION_POINTER`; datagram and raw sockets;
     /// a stream socket with an empty `control` uses `WSARecvFrom`).
+    ///
+    /// # Errors
+    /// The OS error: `WouldBlock` on a non-blocking socket with nothing
+    /// queued (or after a read timeout), `ConnectionReset`, ...; on
+    /// Windows, a control area on a stream socket (`WSARecvMsg` takes
+    /// datagram and raw sockets only).
     ///
     /// # Examples
     /// A datagram's destination address:
