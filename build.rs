@@ -59,6 +59,11 @@ fn main() {
         // SO_ORIGINAL_DST (Linux's netfilter, Windows' redirect records)
         // and IPV6_HDRINCL.
         ("original_dst", lx || win),
+        // sendmmsg(2), recvmmsg(2) and MSG_CMSG_CLOEXEC.
+        ("mmsg", linux || os == "android" || os == "freebsd"),
+        // struct in_pktinfo and IP_PKTINFO (FreeBSD has IP_RECVDSTADDR and
+        // IP_SENDSRCADDR instead).
+        ("in_pktinfo", linux || os == "android" || apple),
     ];
     println!("cargo:rerun-if-changed=build.rs");
     for (name, on) in sets {

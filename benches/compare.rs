@@ -22,6 +22,9 @@
 #[path = "compare/harness.rs"]
 mod harness;
 #[cfg(target_os = "linux")]
+#[path = "compare/messages.rs"]
+mod messages;
+#[cfg(target_os = "linux")]
 #[path = "compare/names.rs"]
 mod names;
 #[cfg(target_os = "linux")]
@@ -84,6 +87,7 @@ fn main() {
     readiness::run(&mut bench);
     transfer::run(&mut bench);
     options::run(&mut bench);
+    messages::run(&mut bench);
 
     let table = harness::table(&bench.rows);
     println!();

@@ -11,6 +11,12 @@
 //! byte order, thread-safe lookups, and errors that say what failed and
 //! why. Each call is the OS call it names, with nothing hidden around it.
 //!
+//! Beyond Nim's module: vectored I/O, [`pair`], [`SocketHandle::send_file`],
+//! messages with typed control data ([`SocketHandle::send_msg`],
+//! [`SocketHandle::recv_msg`], [`ControlMessage`], [`ReceivedControl`]) and
+//! batches with UDP GSO / GRO ([`SocketHandle::send_batch`],
+//! [`SocketHandle::recv_batch`]).
+//!
 //! | Nim | Rust |
 //! |---|---|
 //! | `Port`, `Domain`, `SockType`, `Protocol` | [`Port`], [`Domain`], [`SockType`], [`Protocol`] |
@@ -63,10 +69,12 @@ mod sys;
 // The portable layer, one concern a file.
 mod addr;
 mod addrinfo;
+mod batch;
 mod conversions;
 mod cstr;
 mod hosts;
 mod ip_text;
+mod message;
 mod netdb_files;
 pub mod options;
 mod select;
@@ -79,19 +87,26 @@ pub mod windows;
 
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
+pub use batch::{segmentation_offload, set_segmentation_offload, RecvMeta, Transmit};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use hosts::{get_protoent_by_name, get_protoent_by_number, Protoent};
 pub use ip_text::{if_indextoname, if_nametoindex, parse_ip_text};
+pub use message::{
+    cmsg_space, control_space, ControlMessage, ControlMessages, ReceivedControl, RecvMsg,
+};
+#[cfg(unix)]
+pub use message::{Credentials, Fds};
 pub use netdb_files::{parse_hosts, parse_protocols, read_hosts_file, read_protocols_file};
 pub use options::*;
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
 pub use socket::{
     accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
-    listen, new_native_socket, new_native_socket_raw, set_blocking, set_inheritable, SocketHandle,
-    SOMAXCONN,
+    listen, new_native_socket, new_native_socket_raw, pair, set_blocking, set_inheritable,
+    SocketHandle, SOMAXCONN,
 };
 pub use sockref::SocketRef;
+pub use sys::msg_constants::*;
 pub use sys::SockAddr;
 pub use types::{
     htonl, htons, ntohl, ntohs, Domain, ParsePortError, Port, Protocol, RawSocketHandle, SockType,

@@ -3,7 +3,7 @@
 //! functions over it.
 
 use std::fmt;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::mem::ManuallyDrop;
 use std::net::Shutdown;
 use std::os::raw::c_int;
@@ -456,6 +456,158 @@ impl SocketHandle {
     }
 }
 
+/// Vectored I/O, socket pairs and `send_file` (issue 14).
+impl SocketHandle {
+    /// Sends the concatenation of `bufs` on a connected socket in one
+    /// call (one datagram on a datagram socket); returns how many bytes
+    /// went.
+    ///
+    /// Corresponds to `sendmsg(2)` with `MSG_NOSIGNAL` on Unix and
+    /// `WSASend` on Windows.
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{pair, Domain, Protocol, SockType};
+    /// use std::io::{IoSlice, IoSliceMut};
+    /// let (a, b) = pair(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// a.send_vectored(&[IoSlice::new(b"head "), IoSlice::new(b"tail")])?;
+    /// let (mut x, mut y) = ([0u8; 5], [0u8; 4]);
+    /// let mut got = 0;
+    /// while got < 9 {
+    ///     let (first, second) = (&mut x[got.min(5)..], &mut y[got.saturating_sub(5)..]);
+    ///     got += b.recv_vectored(&mut [IoSliceMut::new(first), IoSliceMut::new(second)])?;
+    /// }
+    /// assert_eq!((&x, &y), (b"head ", b"tail"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        sys::sendmsg(self.raw, None, bufs, &[], 0)
+    }
+
+    /// Receives into `bufs` in order, filling each before the next, from
+    /// a connected socket; returns how many bytes came (0 at the end of a
+    /// stream). A datagram longer than the buffers is cut.
+    ///
+    /// Corresponds to `recvmsg(2)` on Unix and `WSARecv` on Windows.
+    #[inline]
+    pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        sys::recvmsg(self.raw, bufs, &mut [], 0).map(|r| r.0)
+    }
+
+    /// Sends the concatenation of `bufs` as one datagram to `addr`.
+    ///
+    /// Corresponds to `sendmsg(2)` with `MSG_NOSIGNAL` on Unix and
+    /// `WSASendTo` on Windows.
+    #[inline]
+    pub fn send_to_vectored(&self, bufs: &[IoSlice<'_>], addr: &SockAddr) -> io::Result<usize> {
+        sys::sendmsg(self.raw, Some(addr), bufs, &[], 0)
+    }
+
+    /// Receives one datagram into `bufs`; returns its length (cut to the
+    /// buffers) and its sender.
+    ///
+    /// Corresponds to `recvmsg(2)` on Unix and `WSARecvFrom` on Windows.
+    #[inline]
+    pub fn recv_from_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, SockAddr)> {
+        sys::recvmsg(self.raw, bufs, &mut [], 0).map(|r| (r.0, r.1))
+    }
+
+    /// Two sockets connected to each other; see [`pair`].
+    pub fn pair(
+        domain: Domain,
+        sock_type: SockType,
+        protocol: Protocol,
+    ) -> io::Result<(SocketHandle, SocketHandle)> {
+        if matches!(domain, Domain::Inet | Domain::Inet6) {
+            return loopback_pair(domain, sock_type, protocol);
+        }
+        #[cfg(windows)]
+        if domain == Domain::Unix {
+            return unix_path_pair(sock_type, protocol);
+        }
+        sys::init();
+        let (d, t, p) = (domain.to_int(), sock_type.to_int(), protocol.to_int());
+        let (a, b) = sys::socketpair(d, t, p).map_err(|e| socket_error(e, d, t, p))?;
+        Ok((SocketHandle { raw: a }, SocketHandle { raw: b }))
+    }
+
+    /// Sends `count` bytes of `file` from `offset` (to the end of the
+    /// file when `None`) on a connected stream socket, without copying
+    /// them through user space; returns how many bytes went.
+    ///
+    /// The file's own position is neither used nor moved. The call goes
+    /// on until everything asked for is sent, the end of the file is
+    /// reached (an offset at or past the end sends nothing and returns
+    /// 0), or, on a non-blocking socket, the socket's buffer is full:
+    /// then it returns the bytes sent so far, or `WouldBlock` if there
+    /// were none. An error after some bytes went returns those bytes (the
+    /// next call reports the error).
+    ///
+    /// Corresponds to `sendfile(2)` on Linux, FreeBSD and macOS (in
+    /// chunks of at most 0x7fff_f000 bytes) and to `TransmitFile` with an
+    /// `OVERLAPPED` offset on Windows. `TransmitFile` has no non-blocking
+    /// mode: on Windows the call waits until its bytes are sent, whatever
+    /// the socket's mode.
+    ///
+    /// # Errors
+    /// `InvalidInput` when `file` is not a regular file or `offset` is
+    /// beyond what the OS takes; the OS error otherwise (`NotConnected`,
+    /// `BrokenPipe`, `WouldBlock`, ...).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{pair, Domain, Protocol, SockType};
+    /// use std::io::{Read, Write};
+    /// let path = std::env::temp_dir().join(format!("ns-doc-sendfile-{}", std::process::id()));
+    /// std::fs::write(&path, b"0123456789")?;
+    /// let file = std::fs::File::open(&path)?;
+    /// let (a, mut b) = pair(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// assert_eq!(a.send_file(&file, 2, Some(5))?, 5);
+    /// let mut buf = [0u8; 5];
+    /// b.read_exact(&mut buf)?;
+    /// assert_eq!(&buf, b"23456");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn send_file(
+        &self,
+        file: &std::fs::File,
+        offset: u64,
+        count: Option<usize>,
+    ) -> io::Result<usize> {
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(invalid_input(
+                "send_file",
+                format_args!("{:?}", meta.file_type()),
+                "is not a regular file",
+            ));
+        }
+        if offset > i64::MAX as u64 {
+            return Err(invalid_input(
+                "send_file offset",
+                offset,
+                "is larger than a file offset can be",
+            ));
+        }
+        let avail = meta.len().saturating_sub(offset);
+        let want = count.map_or(avail, |c| (c as u64).min(avail));
+        let mut sent: u64 = 0;
+        while sent < want {
+            let chunk = (want - sent).min(sys::SENDFILE_CHUNK as u64) as usize;
+            match sys::sendfile(self.raw, file, offset + sent, chunk) {
+                Ok(0) => break,
+                Ok(n) => sent += n as u64,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) if sent > 0 => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sent as usize)
+    }
+}
+
 impl Drop for SocketHandle {
     #[inline]
     fn drop(&mut self) {
@@ -514,12 +666,7 @@ impl Write for &SocketHandle {
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        // One send of the first non-empty buffer, as std's default does.
-        let buf = bufs
-            .iter()
-            .find(|b| !b.is_empty())
-            .map_or(&[][..], |b| &**b);
-        self.send(buf)
+        self.send_vectored(bufs)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -734,4 +881,124 @@ fn addr_text(addr: &SockAddr) -> io::Result<(String, Port)> {
         Some(a) => Ok((scoped_ip_string(a.ip(), scope_id(&a)), Port(a.port()))),
         None => Ok((get_addr_string(addr)?, Port(0))),
     }
+}
+
+/// Creates two sockets connected to each other.
+///
+/// - `Domain::Unix`: `socketpair(2)` (close-on-exec) on Unix, for every
+///   type the kernel pairs (stream, datagram, seqpacket). Windows has no
+///   `socketpair`: there the pair is a stream listener in the temporary
+///   directory (removed at once), a connect and an accept, where the
+///   system has `AF_UNIX` (Windows 10 1803+, stream only).
+/// - `Domain::Inet` / `Domain::Inet6`, on every platform (`socketpair(2)`
+///   has no IP families): a loopback pair on `127.0.0.1` / `::1`: for
+///   streams a listener on port 0, a connect and an accept (the accepted
+///   peer is checked to be the connecting socket); for datagrams two
+///   sockets bound to port 0 and connected to each other.
+///
+/// # Errors
+/// `Unsupported`, naming the arguments, for a combination that cannot be
+/// paired (`SockType::Raw`, an IP `SeqPacket`, Unix datagrams on
+/// Windows); the OS error otherwise.
+///
+/// # Examples
+/// ```
+/// use nativesockets::{pair, Domain, Protocol, SockType};
+/// let (a, b) = pair(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
+/// a.send(b"ping")?;
+/// let mut buf = [0u8; 8];
+/// assert_eq!(b.recv(&mut buf)?, 4);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn pair(
+    domain: Domain,
+    sock_type: SockType,
+    protocol: Protocol,
+) -> io::Result<(SocketHandle, SocketHandle)> {
+    SocketHandle::pair(domain, sock_type, protocol)
+}
+
+/// The loopback pair `pair` builds for the IP families.
+fn loopback_pair(
+    domain: Domain,
+    sock_type: SockType,
+    protocol: Protocol,
+) -> io::Result<(SocketHandle, SocketHandle)> {
+    let ip: std::net::IpAddr = match domain {
+        Domain::Inet6 => std::net::Ipv6Addr::LOCALHOST.into(),
+        _ => std::net::Ipv4Addr::LOCALHOST.into(),
+    };
+    let loopback = SockAddr::from(std::net::SocketAddr::new(ip, 0));
+    match sock_type {
+        SockType::Stream => {
+            let listener = SocketHandle::new(domain, sock_type, protocol)?;
+            listener.bind_addr(&loopback)?;
+            listener.listen(1)?;
+            let a = SocketHandle::new(domain, sock_type, protocol)?;
+            a.connect(&listener.local_addr()?)?;
+            let mine = a.local_addr()?;
+            let (b, peer) = listener.accept()?;
+            if peer != mine {
+                return Err(with_kind(
+                    io::ErrorKind::AddrInUse,
+                    "loopback pair",
+                    format_args!("{peer}"),
+                    "another socket connected to the pair's listener first",
+                ));
+            }
+            Ok((a, b))
+        }
+        SockType::Dgram => {
+            let a = SocketHandle::new(domain, sock_type, protocol)?;
+            a.bind_addr(&loopback)?;
+            let b = SocketHandle::new(domain, sock_type, protocol)?;
+            b.bind_addr(&loopback)?;
+            a.connect(&b.local_addr()?)?;
+            b.connect(&a.local_addr()?)?;
+            Ok((a, b))
+        }
+        _ => Err(with_kind(
+            io::ErrorKind::Unsupported,
+            "socket pair",
+            format_args!("({domain:?}, {sock_type:?}, {protocol:?})"),
+            "IP pairs are streams or datagrams",
+        )),
+    }
+}
+
+/// Windows has no `socketpair`: a Unix-domain stream pair through a
+/// listener on a fresh path in the temporary directory, removed once the
+/// pair is connected (or on any error).
+#[cfg(windows)]
+fn unix_path_pair(
+    sock_type: SockType,
+    protocol: Protocol,
+) -> io::Result<(SocketHandle, SocketHandle)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    if sock_type != SockType::Stream {
+        return Err(with_kind(
+            io::ErrorKind::Unsupported,
+            "socket pair",
+            format_args!("(Unix, {sock_type:?}, {protocol:?})"),
+            "Windows has Unix-domain sockets of type SOCK_STREAM only",
+        ));
+    }
+    let path = std::env::temp_dir().join(format!(
+        "nativesockets-pair-{}-{}.sock",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let addr = SockAddr::unix(&path)?;
+    let listener = SocketHandle::new(Domain::Unix, sock_type, protocol)?;
+    let _ = std::fs::remove_file(&path);
+    let result = listener.bind_addr(&addr).and_then(|()| {
+        listener.listen(1)?;
+        let a = SocketHandle::new(Domain::Unix, sock_type, protocol)?;
+        a.connect(&addr)?;
+        let (b, _) = listener.accept()?;
+        Ok((a, b))
+    });
+    let _ = std::fs::remove_file(&path);
+    result
 }

@@ -907,6 +907,9 @@ impl Relay {
 
 /// The pump: stdin to the current target, until the end of input.
 fn pump(shared: &Shared, chunk: usize) {
+    if pump_file(shared) {
+        return;
+    }
     let mut stdin = io::stdin().lock();
     let mut buf = vec![0u8; chunk];
     loop {
@@ -973,4 +976,49 @@ impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
+}
+
+/// The pump's way for a regular file on stdin (`nsock connect < file`):
+/// `send_file` from the file's current position, with no copy through
+/// user space, to each stream target in turn until the file ends.
+/// Returns false, having sent nothing, when stdin is no regular file or
+/// the target is a datagram socket: the reading pump then does the work.
+fn pump_file(shared: &Shared) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let Some(mut file) = stdin_file() else {
+        return false;
+    };
+    let Ok(mut offset) = file.stream_position() else {
+        return false;
+    };
+    loop {
+        let target = shared.next_target();
+        if !target.stream || target.to.is_some() {
+            return false;
+        }
+        match target.sock.send_file(&file, offset, None) {
+            Ok(0) => break,
+            Ok(n) => offset += n as u64,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                shared.send_failed(&target, e);
+                shared.wake_main();
+            }
+        }
+        // Leaves stdin where a reading relay would have.
+        let _ = file.seek(SeekFrom::Start(offset));
+    }
+    shared.end_input();
+    shared.wake_main();
+    true
+}
+
+/// Stdin as a `File`, when it is a regular file.
+fn stdin_file() -> Option<std::fs::File> {
+    #[cfg(unix)]
+    let owned = std::os::fd::AsFd::as_fd(&io::stdin()).try_clone_to_owned();
+    #[cfg(windows)]
+    let owned = std::os::windows::io::AsHandle::as_handle(&io::stdin()).try_clone_to_owned();
+    let file = std::fs::File::from(owned.ok()?);
+    file.metadata().ok()?.is_file().then_some(file)
 }

@@ -1392,3 +1392,35 @@ mod unix {
         assert_fails(&run(&["connect", "--unix", &long]), 2, "xxxx");
     }
 }
+
+// ---- connect < regular file (send_file) ----
+
+/// A regular file on stdin goes out with `send_file` (from the position
+/// stdin is at, as a reading relay would start); the peer gets exactly
+/// the rest of the file.
+#[test]
+fn connect_sends_a_regular_file_on_stdin_from_its_position() {
+    use std::io::{Seek, SeekFrom};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let content: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    let path = std::env::temp_dir().join(format!("nsock-sendfile-{}", std::process::id()));
+    std::fs::write(&path, &content).unwrap();
+    let mut file = std::fs::File::open(&path).unwrap();
+    file.seek(SeekFrom::Start(1000)).unwrap();
+    let c = spawn(
+        &["connect", &format!("127.0.0.1:{port}")],
+        Stdio::from(file),
+    );
+    let (mut conn, _) = listener.accept().unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut got = Vec::new();
+    conn.read_to_end(&mut got).unwrap();
+    assert_eq!(got.len(), content.len() - 1000);
+    assert!(got == content[1000..], "the bytes differ");
+    drop(conn);
+    let o = finish(c, "connect < file");
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(&path).unwrap();
+}

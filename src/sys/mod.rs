@@ -25,6 +25,7 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use self::windows::*;
 
+pub(crate) mod cmsg;
 mod hostent;
 mod sock_addr;
 mod tcp_info;

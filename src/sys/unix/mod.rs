@@ -42,22 +42,26 @@ macro_rules! syscall {
 mod address;
 mod hosts;
 mod interface;
+mod message;
 mod netdb;
 mod option_names;
 mod options;
 mod poll;
+mod sendfile;
 mod socket;
 mod tcp_info;
 
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
+pub(crate) use self::message::*;
 pub(crate) use self::netdb::*;
 pub(crate) use self::option_names::*;
 #[cfg(linux_like)]
 pub use self::options::SockFilter;
 pub(crate) use self::options::*;
 pub(crate) use self::poll::*;
+pub(crate) use self::sendfile::*;
 pub(crate) use self::socket::*;
 #[cfg(tcp_info)]
 pub(crate) use self::tcp_info::*;

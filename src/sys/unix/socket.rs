@@ -106,9 +106,9 @@ pub(crate) fn accept(s: Socket) -> io::Result<(Socket, SockAddr)> {
 /// The flag that keeps `send` from raising `SIGPIPE` (Apple uses the
 /// socket option set at creation instead).
 #[cfg(not(target_vendor = "apple"))]
-const NOSIGNAL: c_int = libc::MSG_NOSIGNAL;
+pub(crate) const NOSIGNAL: c_int = libc::MSG_NOSIGNAL;
 #[cfg(target_vendor = "apple")]
-const NOSIGNAL: c_int = 0;
+pub(crate) const NOSIGNAL: c_int = 0;
 
 /// `send(2)` with `MSG_NOSIGNAL`.
 #[inline]
@@ -227,4 +227,37 @@ pub(crate) fn is_inheritable(s: Socket) -> io::Result<bool> {
 /// `fcntl(F_DUPFD_CLOEXEC)`: a second descriptor for the same socket.
 pub(crate) fn duplicate(s: Socket) -> io::Result<Socket> {
     syscall!(fcntl(s, libc::F_DUPFD_CLOEXEC, 3))
+}
+
+/// `socketpair(2)`, both ends close-on-exec (Apple: `socketpair` and then
+/// the same fix-ups as `socket`, closing both ends if one fails).
+pub(crate) fn socketpair(
+    domain: c_int,
+    ty: c_int,
+    protocol: c_int,
+) -> io::Result<(Socket, Socket)> {
+    let mut fds = [-1 as c_int; 2];
+    #[cfg(not(target_vendor = "apple"))]
+    syscall!(socketpair(
+        domain,
+        ty | libc::SOCK_CLOEXEC,
+        protocol,
+        fds.as_mut_ptr()
+    ))?;
+    #[cfg(target_vendor = "apple")]
+    {
+        syscall!(socketpair(domain, ty, protocol, fds.as_mut_ptr()))?;
+        if let Err(e) = apple_fixup(fds[0]) {
+            // SAFETY: fds[1] was just created and is owned here (the fix-up
+            // closed fds[0]).
+            unsafe { libc::close(fds[1]) };
+            return Err(e);
+        }
+        if let Err(e) = apple_fixup(fds[1]) {
+            // SAFETY: as above, the other way round.
+            unsafe { libc::close(fds[0]) };
+            return Err(e);
+        }
+    }
+    Ok((fds[0], fds[1]))
 }

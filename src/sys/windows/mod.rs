@@ -47,6 +47,7 @@ macro_rules! syscall {
 mod address;
 mod hosts;
 mod interface;
+mod message;
 mod netdb;
 mod option_names;
 mod options;
@@ -56,6 +57,7 @@ mod socket;
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
+pub(crate) use self::message::*;
 pub(crate) use self::netdb::*;
 pub(crate) use self::option_names::*;
 pub(crate) use self::options::*;
