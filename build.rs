@@ -10,6 +10,14 @@ fn main() {
     let apple = var("CARGO_CFG_TARGET_VENDOR") == "apple";
     let bsd = matches!(os.as_str(), "freebsd" | "openbsd" | "netbsd" | "dragonfly");
     let linux = os == "linux";
+    // `RUSTFLAGS="--cfg nativesockets_poll_backend"` makes `Poller` use its
+    // poll(2) backend on every Unix, so CI tests it on Linux.
+    let forced_poll = std::env::var_os("CARGO_CFG_NATIVESOCKETS_POLL_BACKEND").is_some();
+    let unix = var("CARGO_CFG_TARGET_FAMILY")
+        .split(',')
+        .any(|f| f == "unix");
+    let epoll = (linux || os == "android") && !forced_poll;
+    let kqueue = (apple || bsd) && !forced_poll;
 
     let sets = [
         // Linux and Android: SO_DOMAIN, abstract Unix-domain addresses,
@@ -26,8 +34,18 @@ fn main() {
         ("protoent_r", (linux && env == "gnu") || os == "freebsd"),
         // getaddrinfo defines AI_V4MAPPED but rejects it (EAI_BADFLAGS).
         ("no_ai_v4mapped", bsd || os == "android"),
+        // `Poller`'s mechanism: epoll, kqueue, or poll(2) on other Unix.
+        ("epoll", epoll),
+        ("kqueue", kqueue),
+        ("poll_backend", unix && !epoll && !kqueue),
+        // kqueue has EVFILT_USER for `Poller::notify` (elsewhere a pipe).
+        (
+            "kqueue_user",
+            kqueue && (apple || os == "freebsd" || os == "dragonfly"),
+        ),
     ];
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rustc-check-cfg=cfg(nativesockets_poll_backend)");
     for (name, on) in sets {
         println!("cargo:rustc-check-cfg=cfg({name})");
         if on {
