@@ -66,7 +66,6 @@ mod conversions;
 mod cstr;
 mod hosts;
 mod options;
-#[cfg(unix)]
 mod poller;
 mod select;
 mod services;
@@ -80,7 +79,6 @@ pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use options::*;
-#[cfg(unix)]
 pub use poller::{Event, Events, Interest, PollMode, Poller};
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};

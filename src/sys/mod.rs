@@ -45,7 +45,6 @@ pub(crate) enum Direction {
 
 /// How a `Poller` registration fires (the portable `PollMode`, which the
 /// layer above maps onto this so that `sys` imports nothing from it).
-#[cfg(unix)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Trigger {
     /// While the socket is ready.
@@ -58,7 +57,6 @@ pub(crate) enum Trigger {
 
 /// What a `Poller` registration asks for: at least one of the two is set
 /// (the portable `Interest` has no empty value).
-#[cfg(unix)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Want {
     pub(crate) read: bool,
@@ -66,7 +64,6 @@ pub(crate) struct Want {
 }
 
 /// The key a `Poller` keeps for itself (its wake-up), never a caller's.
-#[cfg(unix)]
 pub(crate) const NOTIFY_KEY: usize = usize::MAX;
 
 /// A C string from the OS as Rust text (lossy: host names may hold any
