@@ -424,6 +424,7 @@ impl Poller {
     /// The OS error (`EBADF` cannot happen: the poller owns its handles).
     ///
     /// [`notify`]: Self::notify
+    #[inline]
     pub fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<usize> {
         events.buf.clear();
         // The clock is read only when a resumed wait would need it: a

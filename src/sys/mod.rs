@@ -33,6 +33,7 @@ pub use self::sock_addr::SockAddr;
 
 use std::ffi::CStr;
 use std::os::raw::c_char;
+use std::time::Duration;
 
 /// What a readiness wait of `select` is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +66,19 @@ pub(crate) struct Want {
 
 /// The key a `Poller` keeps for itself (its wake-up), never a caller's.
 pub(crate) const NOTIFY_KEY: usize = usize::MAX;
+
+/// `d` in whole milliseconds, rounded up (so that a wait is never shorter
+/// than asked), in 64-bit arithmetic: a `u128` division costs more than
+/// a zero-timeout `epoll_wait` is allowed to.
+pub(crate) fn ceil_ms(d: Duration) -> u64 {
+    let nanos = d.subsec_nanos();
+    if d.as_secs() == 0 && nanos == 0 {
+        return 0;
+    }
+    d.as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(nanos.div_ceil(1_000_000)))
+}
 
 /// A C string from the OS as Rust text (lossy: host names may hold any
 /// byte, and ANSI names on Windows any code page's bytes).

@@ -165,6 +165,7 @@ impl Selector {
         res
     }
 
+    #[inline]
     pub(crate) fn wait(
         &self,
         events: &mut Vec<SysEvent>,
@@ -172,7 +173,7 @@ impl Selector {
     ) -> io::Result<bool> {
         let ms = match timeout {
             None => -1,
-            Some(t) => i32::try_from(t.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX),
+            Some(t) => i32::try_from(crate::sys::ceil_ms(t)).unwrap_or(i32::MAX),
         };
         let cap = events.capacity().min(i32::MAX as usize);
         let n = syscall!(epoll_wait(
@@ -185,6 +186,9 @@ impl Selector {
         // entries; `SysEvent` is a transparent `epoll_event`.
         unsafe { events.set_len(n) };
         let mut notified = false;
+        if n == 0 {
+            return Ok(false);
+        }
         if let Some(at) = events.iter().position(|e| e.key() == NOTIFY_KEY) {
             events.swap_remove(at);
             notified = true;

@@ -259,7 +259,7 @@ impl Selector {
         }
         let ms = match timeout {
             None => -1,
-            Some(t) => i32::try_from(t.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX),
+            Some(t) => i32::try_from(crate::sys::ceil_ms(t)).unwrap_or(i32::MAX),
         };
         let res = syscall!(poll(
             buf.fds.as_mut_ptr(),

@@ -645,7 +645,7 @@ impl Selector {
     ) -> io::Result<bool> {
         let ms = match timeout {
             None => u32::MAX, // INFINITE
-            Some(t) => u32::try_from(t.as_nanos().div_ceil(1_000_000))
+            Some(t) => u32::try_from(crate::sys::ceil_ms(t))
                 .unwrap_or(u32::MAX - 1)
                 .min(u32::MAX - 1),
         };
