@@ -112,6 +112,7 @@ impl Interest {
         self.0 & 2 != 0
     }
 
+    #[inline(always)]
     fn want(self) -> Want {
         Want {
             read: self.is_readable(),
@@ -167,6 +168,7 @@ pub enum PollMode {
 }
 
 impl PollMode {
+    #[inline(always)]
     fn trigger(self) -> Trigger {
         match self {
             PollMode::Level => Trigger::Level,
@@ -262,6 +264,7 @@ impl Events {
 
 /// The raw handle of `socket`, checked for the values no OS call would
 /// name in its error.
+#[inline(always)]
 fn handle_of<H: AsSocketHandle + ?Sized>(socket: &H) -> io::Result<sys::Socket> {
     let raw = socket.raw_socket() as sys::Socket;
     if raw == sys::INVALID_SOCKET || (raw as i128) < 0 {
@@ -274,6 +277,7 @@ fn handle_of<H: AsSocketHandle + ?Sized>(socket: &H) -> io::Result<sys::Socket> 
     Ok(raw)
 }
 
+#[inline(always)]
 fn check_key(key: usize) -> io::Result<()> {
     if key == sys::NOTIFY_KEY {
         return Err(invalid_input(
@@ -316,6 +320,7 @@ impl Poller {
     ///
     /// The same as [`add_with_mode`](Self::add_with_mode) with
     /// [`PollMode::Level`].
+    #[inline(always)]
     pub fn add<H: AsSocketHandle + ?Sized>(
         &self,
         socket: &H,
@@ -339,6 +344,7 @@ impl Poller {
     ///   `EPERM` for a file epoll cannot watch) for other bad handles.
     /// - `Unsupported` for [`PollMode::Edge`] where
     ///   [`supports_edge`](Self::supports_edge) is false.
+    #[inline(always)]
     pub fn add_with_mode<H: AsSocketHandle + ?Sized>(
         &self,
         socket: &H,
@@ -360,6 +366,7 @@ impl Poller {
     /// # Errors
     /// `NotFound` when `socket` is not registered (`ENOENT`); otherwise as
     /// for [`add_with_mode`](Self::add_with_mode).
+    #[inline(always)]
     pub fn modify<H: AsSocketHandle + ?Sized>(
         &self,
         socket: &H,
@@ -377,6 +384,7 @@ impl Poller {
     /// As for [`modify`](Self::modify), and `Unsupported` for
     /// [`PollMode::Edge`] where [`supports_edge`](Self::supports_edge) is
     /// false.
+    #[inline(always)]
     pub fn modify_with_mode<H: AsSocketHandle + ?Sized>(
         &self,
         socket: &H,
@@ -400,6 +408,7 @@ impl Poller {
     /// # Errors
     /// `NotFound` when `socket` is not registered; `InvalidInput` for a
     /// negative / `INVALID_SOCKET` handle.
+    #[inline(always)]
     pub fn delete<H: AsSocketHandle + ?Sized>(&self, socket: &H) -> io::Result<()> {
         let fd = handle_of(socket)?;
         self.sys.delete(fd)
@@ -424,7 +433,11 @@ impl Poller {
     /// The OS error (`EBADF` cannot happen: the poller owns its handles).
     ///
     /// [`notify`]: Self::notify
-    #[inline]
+    // Inlined into the caller: on kernels with the SRSO "Safe RET"
+    // mitigation, every frame that returns after a system call mispredicts
+    // (BENCHMARKS.md), which is most of what a zero-timeout wait adds to
+    // the raw epoll_wait.
+    #[inline(always)]
     pub fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<usize> {
         events.buf.clear();
         // The clock is read only when a resumed wait would need it: a

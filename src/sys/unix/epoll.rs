@@ -82,6 +82,7 @@ impl SysEvent {
 
 /// The epoll flags for a registration. `EPOLLRDHUP` with read interest so
 /// that a peer's half close wakes a reader even in edge mode.
+#[inline(always)]
 fn flags(want: Want, trigger: Trigger) -> u32 {
     let mut f = 0;
     if want.read {
@@ -120,6 +121,7 @@ impl Selector {
         Ok(sel)
     }
 
+    #[inline(always)]
     fn ctl(&self, op: libc::c_int, fd: RawFd, events: u32, key: usize) -> io::Result<()> {
         let mut ev = libc::epoll_event {
             events,
@@ -129,6 +131,7 @@ impl Selector {
         Ok(())
     }
 
+    #[inline(always)]
     pub(crate) fn add(
         &self,
         fd: RawFd,
@@ -143,6 +146,7 @@ impl Selector {
         Ok(())
     }
 
+    #[inline(always)]
     pub(crate) fn modify(
         &self,
         fd: RawFd,
@@ -157,6 +161,7 @@ impl Selector {
         Ok(())
     }
 
+    #[inline(always)]
     pub(crate) fn delete(&self, fd: RawFd) -> io::Result<()> {
         let res = self.ctl(libc::EPOLL_CTL_DEL, fd, 0, 0);
         if res.is_ok() || self.table.get(fd).is_registered() {
@@ -165,7 +170,7 @@ impl Selector {
         res
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn wait(
         &self,
         events: &mut Vec<SysEvent>,
