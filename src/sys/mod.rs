@@ -33,6 +33,7 @@ pub use self::sock_addr::SockAddr;
 
 use std::ffi::CStr;
 use std::os::raw::c_char;
+#[cfg(not(kqueue))]
 use std::time::Duration;
 
 /// What a readiness wait of `select` is for.
@@ -69,7 +70,8 @@ pub(crate) const NOTIFY_KEY: usize = usize::MAX;
 
 /// `d` in whole milliseconds, rounded up (so that a wait is never shorter
 /// than asked), in 64-bit arithmetic: a `u128` division costs more than
-/// a zero-timeout `epoll_wait` is allowed to.
+/// a zero-timeout `epoll_wait` is allowed to. (kqueue takes a timespec.)
+#[cfg(not(kqueue))]
 pub(crate) fn ceil_ms(d: Duration) -> u64 {
     let nanos = d.subsec_nanos();
     if d.as_secs() == 0 && nanos == 0 {
