@@ -28,6 +28,7 @@
 //! | `getHostByName`, `getHostByAddr`, `Hostent` | [`get_host_by_name`], [`get_host_by_addr`], [`Hostent`] (thread-safe `_r` calls) |
 //! | `getHostname`, `getProtoByName` | [`get_hostname`], [`get_proto_by_name`] |
 //! | `select`, `selectRead`, `selectWrite` | [`select`], [`select_read`], [`select_write`] over any [`AsSocketHandle`]; also [`SocketHandle::connect_timeout`] |
+//! | Nim's `selectors` module (`newSelector`, `registerHandle`, `select`) | [`Poller`] with [`Interest`], [`PollMode`], [`Events`]: epoll, kqueue, IOCP with AFD |
 //! | `IOCPARM_MASK`, `IOC_IN`, `FIONBIO`, `ioctlsocket` | `nativesockets::windows::*` (Windows only) |
 //!
 //! # Example

@@ -35,8 +35,10 @@ use crate::sys::{self, Trigger, Want};
 /// `Poller` is `Send` and `Sync`: any thread may [`add`](Self::add),
 /// [`modify`](Self::modify), [`delete`](Self::delete) or
 /// [`notify`](Self::notify) while another waits, and the waiting thread
-/// sees the change. Waits from several threads at once are allowed; each
-/// event goes to one of them (on the poll(2) backend they take turns).
+/// sees the change. Several threads may wait at once: a level-triggered
+/// socket that stays ready may then be reported to more than one of them
+/// (register with `Oneshot` to hand each event to a single thread); on the
+/// poll(2) backend the waits take turns.
 ///
 /// The poller does not own the sockets: delete a socket before closing
 /// it. A socket closed while registered is dropped from the set by the
