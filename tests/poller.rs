@@ -512,6 +512,17 @@ fn threads_add_modify_and_delete_while_one_waits() {
 }
 
 #[test]
+fn the_poller_is_send_and_sync_and_its_events_send() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Poller>();
+    send::<Events>();
+    send_sync::<Event>();
+    send_sync::<Interest>();
+    send_sync::<PollMode>();
+}
+
+#[test]
 #[cfg_attr(miri, ignore = "epoll/kqueue/poll(2), which Miri does not emulate")]
 fn events_are_reused_and_debug_prints() {
     let p = Poller::new().unwrap();
