@@ -511,6 +511,69 @@ fn threads_add_modify_and_delete_while_one_waits() {
     assert!(wait(&p, QUIET).is_empty());
 }
 
+/// Counts the allocations of the current thread, so that a test can see
+/// that `wait` makes none (other tests' threads are not counted).
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; the
+// thread-local counter is const-initialised, so counting never allocates.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: the caller's contract is passed on.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as above.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: as above.
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+#[test]
+#[cfg_attr(miri, ignore = "epoll/kqueue/poll(2), which Miri does not emulate")]
+fn wait_allocates_nothing_beyond_the_events_buffer() {
+    let p = Poller::new().unwrap();
+    let idle: Vec<UdpSocket> = (0..50)
+        .map(|_| UdpSocket::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let ready: Vec<UdpSocket> = (0..5).map(|_| udp_with_datagram()).collect();
+    for (i, s) in idle.iter().chain(&ready).enumerate() {
+        p.add(s, i, Interest::READABLE).unwrap();
+    }
+    let mut events = Events::with_capacity(16);
+    // Warm-up: lets a backend size what it keeps across waits.
+    wait_for(&p, 50);
+    p.wait(&mut events, Some(Duration::ZERO)).unwrap();
+    // The counter sees this thread's allocations.
+    let probe = ALLOCATIONS.with(|c| c.get());
+    drop(std::hint::black_box(Vec::<u8>::with_capacity(8)));
+    assert_eq!(ALLOCATIONS.with(|c| c.get()), probe + 1);
+    let before = ALLOCATIONS.with(|c| c.get());
+    let mut seen = 0;
+    for round in 0..100 {
+        if round % 10 == 0 {
+            p.notify().unwrap();
+        }
+        seen += p.wait(&mut events, Some(PATIENCE)).unwrap();
+        seen += events.iter().filter(|e| e.readable).count();
+    }
+    let after = ALLOCATIONS.with(|c| c.get());
+    assert!(seen > 0);
+    assert_eq!(after - before, 0, "allocations in 100 waits");
+}
+
 #[test]
 fn the_poller_is_send_and_sync_and_its_events_send() {
     fn send_sync<T: Send + Sync>() {}
