@@ -255,6 +255,9 @@ fn scan(
     };
     let timeout = Duration::from_millis(o.timeout_ms.into());
     let results: Vec<io::Result<Tally>> = std::thread::scope(|scope| {
+        // Each worker says when it is done, so that the last one's end is
+        // seen at once rather than at the next redraw of the progress bar.
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
         let handles: Vec<_> = (0..workers)
             .map(|w| {
                 let first = w * share;
@@ -262,10 +265,25 @@ fn scan(
                 // The in-flight budget is split too, each worker's at least 1.
                 let cap = (parallel / workers).max(1);
                 let shared = &shared;
-                scope.spawn(move || scan_share(targets, range, per_addr, cap, timeout, shared))
+                let done_tx = done_tx.clone();
+                scope.spawn(move || {
+                    let r = scan_share(targets, range, per_addr, cap, timeout, shared);
+                    let _ = done_tx.send(());
+                    r
+                })
             })
             .collect();
-        while handles.iter().any(|h| !h.is_finished()) {
+        // Only the workers hold senders now: if one panics, the channel
+        // still ends when the others are done.
+        drop(done_tx);
+        let mut finished = 0;
+        while finished < workers {
+            match done_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(()) => finished += 1,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                // A worker panicked before saying so: join reports it.
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
             for note in std::mem::take(&mut *lock(&shared.notes)) {
                 progress.note(format_args!("{note}"));
             }
@@ -273,7 +291,6 @@ fn scan(
                 shared.done.load(Ordering::Relaxed),
                 shared.open.load(Ordering::Relaxed),
             );
-            std::thread::sleep(Duration::from_millis(20));
         }
         handles
             .into_iter()
