@@ -41,11 +41,14 @@ use crate::sys::{self, Trigger, Want};
 /// poll(2) backend the waits take turns.
 ///
 /// The poller does not own the sockets: delete a socket before closing
-/// it. A socket closed while registered is dropped from the set by the
-/// kernel on Linux and with kqueue, but the poller still remembers its
-/// descriptor number there (and on Windows and the poll(2) backend the
-/// registration stays until deleted): a new socket that gets the same
-/// number may see `AlreadyExists` from `add` until the number is deleted.
+/// it. Closing one while it is registered is never undefined behaviour,
+/// but what remains differs: epoll drops it, and the number can be added
+/// again at once; kqueue drops its filters, but the poller still counts
+/// the number as registered (a new socket that gets it sees
+/// `AlreadyExists` until `delete` of that number, which then succeeds);
+/// on Windows the registration goes at the next wait (AFD reports the
+/// close); on the poll(2) backend it stays, reported as an `error` event,
+/// until deleted.
 ///
 /// # Examples
 /// ```
