@@ -14,6 +14,14 @@ fn main() {
     let lx = linux || os == "android";
     let fbsd = os == "freebsd";
     let win = os == "windows";
+    // `RUSTFLAGS="--cfg nativesockets_poll_backend"` makes `Poller` use its
+    // poll(2) backend on every Unix, so CI tests it on Linux.
+    let forced_poll = std::env::var_os("CARGO_CFG_NATIVESOCKETS_POLL_BACKEND").is_some();
+    let unix = var("CARGO_CFG_TARGET_FAMILY")
+        .split(',')
+        .any(|f| f == "unix");
+    let epoll = (linux || os == "android") && !forced_poll;
+    let kqueue = (apple || bsd) && !forced_poll;
 
     let sets = [
         // Linux and Android: SO_DOMAIN, abstract Unix-domain addresses,
@@ -64,8 +72,18 @@ fn main() {
         // struct in_pktinfo and IP_PKTINFO (FreeBSD has IP_RECVDSTADDR and
         // IP_SENDSRCADDR instead).
         ("in_pktinfo", linux || os == "android" || apple),
+        // `Poller`'s mechanism: epoll, kqueue, or poll(2) on other Unix.
+        ("epoll", epoll),
+        ("kqueue", kqueue),
+        ("poll_backend", unix && !epoll && !kqueue),
+        // kqueue has EVFILT_USER for `Poller::notify` (elsewhere a pipe).
+        (
+            "kqueue_user",
+            kqueue && (apple || os == "freebsd" || os == "dragonfly"),
+        ),
     ];
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rustc-check-cfg=cfg(nativesockets_poll_backend)");
     for (name, on) in sets {
         println!("cargo:rustc-check-cfg=cfg({name})");
         if on {

@@ -34,6 +34,7 @@
 //! | `getHostByName`, `getHostByAddr`, `Hostent` | [`get_host_by_name`], [`get_host_by_addr`], [`Hostent`] (thread-safe `_r` calls) |
 //! | `getHostname`, `getProtoByName` | [`get_hostname`], [`get_proto_by_name`] |
 //! | `select`, `selectRead`, `selectWrite` | [`select`], [`select_read`], [`select_write`] over any [`AsSocketHandle`]; also [`SocketHandle::connect_timeout`] |
+//! | Nim's `selectors` module (`newSelector`, `registerHandle`, `select`) | [`Poller`] with [`Interest`], [`PollMode`], [`Events`]: epoll, kqueue, IOCP with AFD |
 //! | `IOCPARM_MASK`, `IOC_IN`, `FIONBIO`, `ioctlsocket` | `nativesockets::windows::*` (Windows only) |
 //! | (beyond Nim) every socket option | typed methods of [`SocketHandle`], [`TcpInfo`], [`TcpKeepalive`], the generic [`SocketHandle::get_sock_opt`]; the table of all of them is the [`options`] module's page |
 //!
@@ -77,6 +78,7 @@ mod ip_text;
 mod message;
 mod netdb_files;
 pub mod options;
+mod poller;
 mod select;
 mod services;
 mod socket;
@@ -98,6 +100,7 @@ pub use message::{
 pub use message::{Credentials, Fds};
 pub use netdb_files::{parse_hosts, parse_protocols, read_hosts_file, read_protocols_file};
 pub use options::*;
+pub use poller::{Event, Events, Interest, PollMode, Poller};
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
 pub use socket::{

@@ -319,6 +319,39 @@ fn readiness() {
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
 }
 
+/// One create/add/wait/modify/delete/drop cycle of a `Poller`, with its
+/// error paths (double add, unknown socket, bad key, Edge where it is not
+/// offered) and a notify.
+fn poller() {
+    let p = Poller::new().unwrap();
+    let l = listener();
+    let (c, a) = pair(&l);
+    p.add(&a, 1, Interest::READABLE).unwrap();
+    p.add_with_mode(&c, 2, Interest::WRITABLE, PollMode::Oneshot)
+        .unwrap();
+    assert_eq!(
+        p.add(&a, 3, Interest::READABLE).unwrap_err().kind(),
+        ErrorKind::AlreadyExists
+    );
+    assert!(p.add(&l, usize::MAX, Interest::READABLE).is_err());
+    assert_eq!(p.delete(&l).unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(p.add(&NotADescriptor(i32::MAX), 4, Interest::BOTH).is_err());
+    c.send(b"x").unwrap();
+    let mut events = Events::with_capacity(8);
+    let mut seen = 0;
+    while seen < 2 {
+        p.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
+        seen += events.iter().filter(|e| e.key == 1 || e.key == 2).count();
+    }
+    p.modify(&c, 2, Interest::BOTH).unwrap();
+    p.notify().unwrap();
+    p.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
+    p.delete(&a).unwrap();
+    p.delete(&c).unwrap();
+    // Dropped with a registration left in it, too.
+    p.add(&l, 5, Interest::READABLE).unwrap();
+}
+
 fn addresses() {
     let a = SockAddr::from(SocketAddr::from((Ipv6Addr::LOCALHOST, 80)));
     assert_eq!(get_addr_string(&a).unwrap(), "::1");
@@ -435,6 +468,7 @@ const GROUPS: &[Group] = &[
     ("socket options", options),
     ("std conversions and SocketRef", std_conversions),
     ("select, select_write, connect_timeout", readiness),
+    ("Poller create, add, wait, delete, drop", poller),
     ("addresses", addresses),
     ("name databases", name_databases),
 ];

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::address::{self, PortList};
-use crate::{lookup, relay, scan};
+use crate::{broker, lookup, relay, scan};
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 1 a name was not found, a connection failed or \
@@ -42,7 +42,7 @@ pub enum Command {
     #[command(after_long_help = scan::SCAN_HELP)]
     Scan(ScanArgs),
     /// Wait for a connection (or datagrams) and copy stdin to it and it to stdout.
-    #[command(after_long_help = relay::LISTEN_HELP)]
+    #[command(after_long_help = format!("{}\n\n{}", relay::LISTEN_HELP, broker::BROKER_HELP))]
     Listen(ListenArgs),
     /// Connect and copy stdin to the socket and the socket to stdout.
     #[command(after_long_help = relay::CONNECT_HELP)]
@@ -193,7 +193,7 @@ impl RelayFlags {
 #[derive(Args, Debug)]
 pub struct ListenArgs {
     /// Where to listen: `PORT`, `:PORT` (every interface), `ADDR:PORT` or `[IPV6]:PORT`; port 0 picks a free one.
-    #[arg(value_name = "[ADDR:]PORT", required_unless_present_any = ["unix", "port"],
+    #[arg(value_name = "[ADDR:]PORT", required_unless_present_any = ["unix", "port", "broker"],
           value_parser = address::listen_address)]
     address: Option<String>,
     /// nc's -p: the port to listen on, instead of the `[ADDR:]PORT` argument.
@@ -205,6 +205,11 @@ pub struct ListenArgs {
     /// Accepted for nc's habit (`nc -l`); listen always listens.
     #[arg(short = 'l')]
     nc_listen: bool,
+    // Broker mode (broker.rs): its own address, and nothing of the relay.
+    /// Relay between clients instead: every byte one sends goes to all the others (see below).
+    #[arg(long, value_name = "[ADDR:]PORT", value_parser = address::listen_address,
+          conflicts_with_all = ["address", "unix", "keep", "udp", "idle", "port"])]
+    broker: Option<String>,
     /// Listen on a Unix-domain socket at PATH instead (the file is removed on exit).
     #[arg(long, value_name = "PATH", conflicts_with = "address")]
     unix: Option<PathBuf>,
@@ -283,6 +288,15 @@ impl ScanArgs {
 }
 
 impl ListenArgs {
+    /// What `broker::run` is asked, when --broker was given.
+    pub fn broker(&self) -> Option<broker::BrokerOptions> {
+        Some(broker::BrokerOptions {
+            address: self.broker.clone()?,
+            domain: self.flags.family.domain(),
+            quiet: self.flags.quiet,
+        })
+    }
+
     /// What `relay::listen` is asked.
     pub fn options(self) -> relay::Options {
         // nc's `-l -p PORT [-s ADDR]` is `[ADDR:]PORT`.

@@ -7,6 +7,7 @@
 //! fail goes through `output`; `main` parses, dispatches and exits.
 
 mod address;
+mod broker;
 mod cli;
 mod json;
 mod lookup;
@@ -29,7 +30,10 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Proto(a) => lookup::proto(&a.names, a.out.json),
         Command::Hostname(a) => lookup::hostname(a.out.json),
         Command::Scan(a) => scan::run(&a.options()),
-        Command::Listen(a) => relay::listen(&a.options()),
+        Command::Listen(a) => match a.broker() {
+            Some(b) => broker::run(&b),
+            None => relay::listen(&a.options()),
+        },
         Command::Connect(a) => relay::connect(&a.options()),
     }
 }

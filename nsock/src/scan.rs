@@ -1,14 +1,16 @@
 //! `nsock scan`: a TCP connect scan with many non-blocking connects in
-//! flight at once, waited on together with `select_write`.
+//! flight at once, waited on with a `Poller` per worker thread.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use nativesockets::{
-    get_addr_info, get_serv_by_port, new_native_socket, select_write, Domain, Port, Protocol,
-    RawSocketHandle, SockAddr, SockType, SocketHandle,
+    get_addr_info, get_serv_by_port, new_native_socket, Domain, Events, Interest, PollMode, Poller,
+    Port, Protocol, SockAddr, SockType, SocketHandle,
 };
 
 use crate::address::{self, PortList};
@@ -226,39 +228,176 @@ fn resolve(host: &str, domain: Domain) -> io::Result<Vec<IpAddr>> {
     Ok(addrs)
 }
 
-/// Runs the connects, at most `o.parallel` at a time.
-/// `targets` holds `per_addr` ports for each address in turn.
+/// Runs the connects, at most `o.parallel` at a time, split over one
+/// worker thread per core (at most 4): each takes a contiguous share of
+/// `targets` and waits on its connects with its own `Poller`, so that the
+/// kernel's work per port (socket, connect, reset, close), which is most
+/// of a scan's time, is shared by the cores. `targets` holds `per_addr`
+/// ports for each address in turn.
 fn scan(
     targets: &[SocketAddr],
     per_addr: usize,
     o: &ScanOptions,
     progress: &mut Progress,
 ) -> io::Result<Tally> {
-    let addr_index = |t: usize| t / per_addr.max(1);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A worker for fewer than 512 targets costs more than it saves.
+    let workers = cores.min(4).min(targets.len() / 512).max(1);
+    let parallel = usize::try_from(o.parallel).unwrap_or(usize::MAX).max(1);
+    let share = targets.len().div_ceil(workers);
+    let shared = Shared {
+        done: AtomicUsize::new(0),
+        open: AtomicUsize::new(0),
+        notes: Mutex::new(Vec::new()),
+    };
     let timeout = Duration::from_millis(o.timeout_ms.into());
-    let mut cap = usize::try_from(o.parallel).unwrap_or(usize::MAX).max(1);
+    let results: Vec<io::Result<Tally>> = std::thread::scope(|scope| {
+        // Each worker says when it is done, so that the last one's end is
+        // seen at once rather than at the next redraw of the progress bar.
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let first = w * share;
+                let range = first..(first + share).min(targets.len());
+                // The in-flight budget is split too, each worker's at least 1.
+                let cap = (parallel / workers).max(1);
+                let shared = &shared;
+                let done_tx = done_tx.clone();
+                scope.spawn(move || {
+                    let r = scan_share(targets, range, per_addr, cap, timeout, shared);
+                    let _ = done_tx.send(());
+                    r
+                })
+            })
+            .collect();
+        // Only the workers hold senders now: if one panics, the channel
+        // still ends when the others are done.
+        drop(done_tx);
+        let mut finished = 0;
+        while finished < workers {
+            match done_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(()) => finished += 1,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                // A worker panicked before saying so: join reports it.
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            for note in std::mem::take(&mut *lock(&shared.notes)) {
+                progress.note(format_args!("{note}"));
+            }
+            progress.update(
+                shared.done.load(Ordering::Relaxed),
+                shared.open.load(Ordering::Relaxed),
+            );
+        }
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    for note in std::mem::take(&mut *lock(&shared.notes)) {
+        progress.note(format_args!("{note}"));
+    }
     let mut tally = Tally::default();
-    let mut pending: Vec<InFlight> = Vec::with_capacity(cap.min(targets.len()));
-    let mut next = 0;
+    for r in results {
+        let t = r?;
+        tally.open.extend(t.open);
+        tally.closed += t.closed;
+        tally.timed_out += t.timed_out;
+        tally.failed += t.failed;
+        for (k, n) in t.errors {
+            *tally.errors.entry(k).or_default() += n;
+        }
+    }
+    progress.update(tally.done(), tally.open.len());
+    Ok(tally)
+}
 
-    while next < targets.len() || !pending.is_empty() {
-        while pending.len() < cap && next < targets.len() {
+/// What the workers share with the thread that draws the progress bar.
+struct Shared {
+    done: AtomicUsize,
+    open: AtomicUsize,
+    notes: Mutex<Vec<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One worker: the connects to `targets[range]`, at most `cap` in flight,
+/// each registered one-shot for writability under its slot's index.
+fn scan_share(
+    targets: &[SocketAddr],
+    range: std::ops::Range<usize>,
+    per_addr: usize,
+    mut cap: usize,
+    timeout: Duration,
+    shared: &Shared,
+) -> io::Result<Tally> {
+    let addr_index = |t: usize| t / per_addr.max(1);
+    let poller = Poller::new().map_err(|e| context(e, "creating the poller"))?;
+    let mut events = Events::with_capacity(1024);
+    let mut tally = Tally::default();
+    // Connects in flight by slot (the Poller key); free slots for reuse.
+    let mut slots: Vec<Option<InFlight>> = Vec::with_capacity(cap.min(range.len()));
+    let mut free: Vec<usize> = Vec::new();
+    // (deadline, slot, target) in the order connects started, which is the
+    // order of their deadlines; an entry whose slot moved on is stale.
+    let mut deadlines: VecDeque<(Instant, usize, usize)> = VecDeque::new();
+    let mut in_flight = 0usize;
+    let mut next = range.start;
+    let mut reported = 0usize;
+    let finish = |tally: &mut Tally, free: &mut Vec<usize>, p: InFlight, verdict: Verdict, slot| {
+        // Deleted before the socket closes: kqueue, the poll(2) backend and
+        // Windows would otherwise keep the registration.
+        let _ = poller.delete(&p.sock);
+        if matches!(verdict, Verdict::Open) {
+            shared.open.fetch_add(1, Ordering::Relaxed);
+        }
+        tally.record(p.target, addr_index(p.target), verdict);
+        free.push(slot);
+    };
+
+    while next < range.end || in_flight > 0 {
+        while in_flight < cap && next < range.end {
             match start(&SockAddr::from(targets[next])) {
-                Ok(Started::Done(v)) => tally.record(next, addr_index(next), v),
-                Ok(Started::Pending(sock)) => pending.push(InFlight {
-                    sock,
-                    target: next,
-                    deadline: Instant::now() + timeout,
-                }),
-                Err(_) if !pending.is_empty() => {
+                Ok(Started::Done(v)) => {
+                    if matches!(v, Verdict::Open) {
+                        shared.open.fetch_add(1, Ordering::Relaxed);
+                    }
+                    tally.record(next, addr_index(next), v);
+                }
+                Ok(Started::Pending(sock)) => {
+                    let slot = free.pop().unwrap_or_else(|| {
+                        slots.push(None);
+                        slots.len() - 1
+                    });
+                    match poller.add_with_mode(&sock, slot, Interest::WRITABLE, PollMode::Oneshot) {
+                        Ok(()) => {
+                            let deadline = Instant::now() + timeout;
+                            slots[slot] = Some(InFlight {
+                                sock,
+                                target: next,
+                                deadline,
+                            });
+                            deadlines.push_back((deadline, slot, next));
+                            in_flight += 1;
+                        }
+                        Err(e) => {
+                            free.push(slot);
+                            tally.record(next, addr_index(next), Verdict::Failed(e));
+                        }
+                    }
+                }
+                Err(_) if in_flight > 0 => {
                     // Most likely the descriptor limit: keep to the number
                     // in flight now, and try this target again when one
                     // finishes. With nothing in flight the error is the
                     // target's own, and is reported below.
-                    if cap > pending.len() {
-                        cap = pending.len();
-                        progress.note(format_args!(
-                            "the system refused more sockets at {cap} in flight; continuing with --parallel {cap}"
+                    if cap > in_flight {
+                        cap = in_flight;
+                        lock(&shared.notes).push(format!(
+                            "the system refused more sockets at {cap} in flight in a worker; \
+                             continuing with that many"
                         ));
                     }
                     break;
@@ -267,40 +406,46 @@ fn scan(
             }
             next += 1;
         }
-        if pending.is_empty() {
-            progress.update(tally.done(), tally.open.len());
-            continue;
-        }
-
-        // Deadlines grow in the order connects started, and `retain`
-        // keeps that order, so the first one is the nearest.
-        let wait = pending[0]
-            .deadline
-            .saturating_duration_since(Instant::now());
-        let wait_ms = i32::try_from(wait.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX);
-        let ready: Vec<RawSocketHandle> = {
-            let mut handles: Vec<&SocketHandle> = pending.iter().map(|p| &p.sock).collect();
-            select_write(&mut handles, wait_ms).map_err(|e| context(e, "waiting for connects"))?;
-            handles.iter().map(|s| s.as_raw()).collect()
-        };
-
-        // `select_write` keeps the ready handles in their order, so one
-        // walk over both lists matches them up.
-        let now = Instant::now();
-        let mut ready = ready.into_iter().peekable();
-        pending.retain(|p| {
-            let verdict = if ready.peek() == Some(&p.sock.as_raw()) {
-                ready.next();
-                settle(&p.sock)
-            } else if now >= p.deadline {
-                Verdict::TimedOut
-            } else {
-                return true;
+        if in_flight > 0 {
+            let live = |slots: &[Option<InFlight>], slot: usize, t: usize| {
+                slots[slot].as_ref().is_some_and(|p| p.target == t)
             };
-            tally.record(p.target, addr_index(p.target), verdict);
-            false
-        });
-        progress.update(tally.done(), tally.open.len());
+            while let Some(&(_, slot, t)) = deadlines.front() {
+                if live(&slots, slot, t) {
+                    break;
+                }
+                deadlines.pop_front();
+            }
+            let wait = deadlines.front().map_or(Duration::ZERO, |d| {
+                d.0.saturating_duration_since(Instant::now())
+            });
+            poller
+                .wait(&mut events, Some(wait))
+                .map_err(|e| context(e, "waiting for connects"))?;
+            for e in events.iter() {
+                if let Some(p) = slots.get_mut(e.key).and_then(Option::take) {
+                    let verdict = settle(&p.sock);
+                    finish(&mut tally, &mut free, p, verdict, e.key);
+                    in_flight -= 1;
+                }
+            }
+            let now = Instant::now();
+            while let Some(&(deadline, slot, t)) = deadlines.front() {
+                if live(&slots, slot, t) && deadline > now {
+                    break;
+                }
+                deadlines.pop_front();
+                if live(&slots, slot, t) {
+                    let p = slots[slot].take().expect("live slot");
+                    debug_assert!(p.deadline <= now);
+                    finish(&mut tally, &mut free, p, Verdict::TimedOut, slot);
+                    in_flight -= 1;
+                }
+            }
+        }
+        let done = tally.done();
+        shared.done.fetch_add(done - reported, Ordering::Relaxed);
+        reported = done;
     }
     Ok(tally)
 }

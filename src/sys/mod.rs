@@ -38,6 +38,8 @@ pub use self::tcp_info::{TcpInfo, TcpState};
 
 use std::ffi::CStr;
 use std::os::raw::c_char;
+#[cfg(not(kqueue))]
+use std::time::Duration;
 
 /// What a readiness wait of `select` is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +48,43 @@ pub(crate) enum Direction {
     Read,
     /// Room to send, a finished connect, or an error.
     Write,
+}
+
+/// How a `Poller` registration fires (the portable `PollMode`, which the
+/// layer above maps onto this so that `sys` imports nothing from it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// While the socket is ready.
+    Level,
+    /// When readiness changes.
+    Edge,
+    /// Once, then nothing until the registration is modified.
+    Oneshot,
+}
+
+/// What a `Poller` registration asks for: at least one of the two is set
+/// (the portable `Interest` has no empty value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Want {
+    pub(crate) read: bool,
+    pub(crate) write: bool,
+}
+
+/// The key a `Poller` keeps for itself (its wake-up), never a caller's.
+pub(crate) const NOTIFY_KEY: usize = usize::MAX;
+
+/// `d` in whole milliseconds, rounded up (so that a wait is never shorter
+/// than asked), in 64-bit arithmetic: a `u128` division costs more than
+/// a zero-timeout `epoll_wait` is allowed to. (kqueue takes a timespec.)
+#[cfg(not(kqueue))]
+pub(crate) fn ceil_ms(d: Duration) -> u64 {
+    let nanos = d.subsec_nanos();
+    if d.as_secs() == 0 && nanos == 0 {
+        return 0;
+    }
+    d.as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(nanos.div_ceil(1_000_000)))
 }
 
 /// A C string from the OS as Rust text (lossy: host names may hold any

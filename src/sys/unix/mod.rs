@@ -17,7 +17,10 @@
 //! - `netdb.rs`: `getaddrinfo`, its errors, the host name, the services
 //!   file's path and a coarse clock;
 //! - `hosts.rs`: host and protocol lookups;
-//! - `interface.rs`: interface names and indexes (IPv6 scopes).
+//! - `interface.rs`: interface names and indexes (IPv6 scopes);
+//! - `epoll.rs`, `kqueue.rs`, `poll_backend.rs`: `Poller`'s `Selector`, one
+//!   file per mechanism (the set is picked in `build.rs`), over
+//!   `fd_table.rs`, the lock-free per-descriptor record of registrations.
 
 #![allow(non_camel_case_types)]
 
@@ -50,6 +53,22 @@ mod poll;
 mod sendfile;
 mod socket;
 mod tcp_info;
+
+#[cfg(any(epoll, kqueue))]
+mod fd_table;
+
+#[cfg(epoll)]
+mod epoll;
+#[cfg(epoll)]
+pub(crate) use self::epoll::{Selector, SysEvent, SUPPORTS_EDGE};
+#[cfg(kqueue)]
+mod kqueue;
+#[cfg(kqueue)]
+pub(crate) use self::kqueue::{Selector, SysEvent, SUPPORTS_EDGE};
+#[cfg(poll_backend)]
+mod poll_backend;
+#[cfg(poll_backend)]
+pub(crate) use self::poll_backend::{Selector, SysEvent, SUPPORTS_EDGE};
 
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;

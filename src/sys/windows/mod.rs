@@ -45,6 +45,7 @@ macro_rules! syscall {
 }
 
 mod address;
+mod afd;
 mod hosts;
 mod interface;
 mod message;
@@ -55,6 +56,7 @@ mod poll;
 mod socket;
 
 pub(crate) use self::address::*;
+pub(crate) use self::afd::{Selector, SysEvent, SUPPORTS_EDGE};
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::message::*;

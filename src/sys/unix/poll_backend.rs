@@ -1,0 +1,347 @@
+//! `Poller` where the system has neither epoll nor kqueue (and on any Unix
+//! built with `--cfg nativesockets_poll_backend`, which is how CI tests it
+//! on Linux): the registrations live here, and each `wait` is one
+//! `poll(2)` over all of them, so its cost grows with their number, as
+//! `select`'s does. The contract is the one in `epoll.rs`.
+//!
+//! A self-pipe is the first entry of every `poll`: `notify` writes to it,
+//! and so does a change of the registrations while a `wait` is polling,
+//! so that the waiter starts again with the new set (the `notified` flag
+//! tells the two apart). Edge triggering cannot be built on `poll(2)`
+//! (nothing says when readiness changed), so `PollMode::Edge` is
+//! `Unsupported` here.
+//!
+//! One thread polls at a time (a second `wait` waits for the first). The
+//! `pollfd` array is rebuilt only when the registrations changed; it grows
+//! (allocates) in `wait` only when there are more registrations than at
+//! any earlier `wait`.
+
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::error::with_kind;
+use crate::sys::{Trigger, Want};
+
+/// Whether `PollMode::Edge` is available.
+pub(crate) const SUPPORTS_EDGE: bool = false;
+
+#[derive(Debug, Clone, Copy)]
+struct Reg {
+    key: usize,
+    want: Want,
+    trigger: Trigger,
+    /// False once a one-shot registration has fired.
+    armed: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    regs: HashMap<RawFd, Reg>,
+    /// Bumped on every change, so that `wait` knows to rebuild.
+    version: u64,
+    /// A `wait` is inside `poll(2)` with the set of `polled_version`.
+    polling: bool,
+}
+
+#[derive(Debug)]
+struct PollBuf {
+    fds: Vec<libc::pollfd>,
+    version: u64,
+    /// Where the next scan of the ready entries starts, so that when more
+    /// are ready than `Events` holds, the rest get their turn next time.
+    start: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct Selector {
+    state: Mutex<State>,
+    waiter: Mutex<PollBuf>,
+    wake_read: OwnedFd,
+    wake_write: OwnedFd,
+    notified: AtomicBool,
+}
+
+/// One ready registration.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SysEvent {
+    key: usize,
+    revents: libc::c_short,
+}
+
+const ERROR: libc::c_short = libc::POLLERR | libc::POLLNVAL;
+/// Linux and Android say when the peer closed its side; other systems only
+/// that there is something to read (the read returns 0).
+#[cfg(linux_like)]
+const RDHUP: libc::c_short = libc::POLLRDHUP;
+#[cfg(not(linux_like))]
+const RDHUP: libc::c_short = 0;
+
+impl SysEvent {
+    pub(crate) fn key(&self) -> usize {
+        self.key
+    }
+    pub(crate) fn readable(&self) -> bool {
+        self.revents & (libc::POLLIN | libc::POLLPRI | RDHUP | libc::POLLHUP | ERROR) != 0
+    }
+    pub(crate) fn writable(&self) -> bool {
+        self.revents & (libc::POLLOUT | libc::POLLHUP | ERROR) != 0
+    }
+    pub(crate) fn error(&self) -> bool {
+        self.revents & ERROR != 0
+    }
+    pub(crate) fn hangup(&self) -> bool {
+        self.revents & (libc::POLLHUP | RDHUP) != 0
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves consistent data here (every
+    // change is one insert or remove), so poisoning is ignored.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn unsupported_edge() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "poll mode Edge: the poll(2) backend cannot tell when readiness changes \
+         (Poller::supports_edge() is false here); use Level or Oneshot",
+    )
+}
+
+impl Selector {
+    pub(crate) fn new() -> io::Result<Selector> {
+        let mut fds = [0 as libc::c_int; 2];
+        syscall!(pipe(fds.as_mut_ptr()))?;
+        // SAFETY: pipe just returned these two descriptors; nothing else
+        // owns them.
+        let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        for fd in [&r, &w] {
+            syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC))?;
+            let fl = syscall!(fcntl(fd.as_raw_fd(), libc::F_GETFL))?;
+            syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFL, fl | libc::O_NONBLOCK))?;
+        }
+        Ok(Selector {
+            state: Mutex::new(State::default()),
+            waiter: Mutex::new(PollBuf {
+                fds: Vec::new(),
+                version: u64::MAX,
+                start: 0,
+            }),
+            wake_read: r,
+            wake_write: w,
+            notified: AtomicBool::new(false),
+        })
+    }
+
+    /// Makes a polling `wait` return (a full pipe is as good).
+    fn wake(&self) -> io::Result<()> {
+        let byte = 1u8;
+        match syscall!(write(
+            self.wake_write.as_raw_fd(),
+            (&byte as *const u8).cast(),
+            1
+        )) {
+            Err(e) if e.kind() != io::ErrorKind::WouldBlock => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a change; wakes a polling `wait` so that it sees it.
+    fn changed(&self, mut st: MutexGuard<'_, State>) -> io::Result<()> {
+        st.version = st.version.wrapping_add(1);
+        let polling = st.polling;
+        drop(st);
+        if polling {
+            self.wake()?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn add(
+        &self,
+        fd: RawFd,
+        key: usize,
+        want: Want,
+        trigger: Trigger,
+    ) -> io::Result<()> {
+        if trigger == Trigger::Edge {
+            return Err(unsupported_edge());
+        }
+        // poll(2) would only say POLLNVAL later; fail now, as epoll does.
+        syscall!(fcntl(fd, libc::F_GETFD))?;
+        let mut st = lock(&self.state);
+        if st.regs.contains_key(&fd) {
+            return Err(with_kind(
+                io::ErrorKind::AlreadyExists,
+                "socket handle",
+                fd,
+                "is already registered with this poller",
+            ));
+        }
+        st.regs.insert(
+            fd,
+            Reg {
+                key,
+                want,
+                trigger,
+                armed: true,
+            },
+        );
+        self.changed(st)
+    }
+
+    pub(crate) fn modify(
+        &self,
+        fd: RawFd,
+        key: usize,
+        want: Want,
+        trigger: Option<Trigger>,
+    ) -> io::Result<()> {
+        if trigger == Some(Trigger::Edge) {
+            return Err(unsupported_edge());
+        }
+        let mut st = lock(&self.state);
+        let Some(reg) = st.regs.get_mut(&fd) else {
+            return Err(not_registered(fd));
+        };
+        *reg = Reg {
+            key,
+            want,
+            trigger: trigger.unwrap_or(reg.trigger),
+            armed: true,
+        };
+        self.changed(st)
+    }
+
+    pub(crate) fn delete(&self, fd: RawFd) -> io::Result<()> {
+        let mut st = lock(&self.state);
+        if st.regs.remove(&fd).is_none() {
+            return Err(not_registered(fd));
+        }
+        self.changed(st)
+    }
+
+    pub(crate) fn wait(
+        &self,
+        events: &mut Vec<SysEvent>,
+        timeout: Option<Duration>,
+    ) -> io::Result<bool> {
+        let mut buf = lock(&self.waiter);
+        let buf = &mut *buf;
+        {
+            let mut st = lock(&self.state);
+            if buf.version != st.version {
+                buf.fds.clear();
+                buf.fds.push(libc::pollfd {
+                    fd: self.wake_read.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                });
+                buf.fds
+                    .extend(
+                        st.regs
+                            .iter()
+                            .filter(|(_, r)| r.armed)
+                            .map(|(&fd, r)| libc::pollfd {
+                                fd,
+                                events: (if r.want.read { libc::POLLIN | RDHUP } else { 0 })
+                                    | (if r.want.write { libc::POLLOUT } else { 0 }),
+                                revents: 0,
+                            }),
+                    );
+                buf.version = st.version;
+            }
+            st.polling = true;
+        }
+        let ms = match timeout {
+            None => -1,
+            Some(t) => i32::try_from(crate::sys::ceil_ms(t)).unwrap_or(i32::MAX),
+        };
+        let res = syscall!(poll(
+            buf.fds.as_mut_ptr(),
+            buf.fds.len() as libc::nfds_t,
+            ms
+        ));
+        let mut st = lock(&self.state);
+        st.polling = false;
+        let n = res? as usize;
+        let mut notified = false;
+        if n > 0 && buf.fds[0].revents != 0 {
+            let mut sink = [0u8; 64];
+            // Empties the pipe: every byte in it is a wake-up already served.
+            // SAFETY: reads at most 64 bytes into `sink`.
+            while syscall!(read(
+                self.wake_read.as_raw_fd(),
+                sink.as_mut_ptr().cast(),
+                sink.len()
+            ))
+            .is_ok_and(|got| got as usize == sink.len())
+            {}
+            notified = self.notified.swap(false, Ordering::AcqRel);
+        }
+        let mut disarmed = false;
+        let regs = &buf.fds[1..];
+        let start = buf.start.min(regs.len());
+        let (before, after) = regs.split_at(start);
+        for (i, pfd) in after.iter().chain(before).enumerate() {
+            if pfd.revents == 0 {
+                continue;
+            }
+            if events.len() == events.capacity() {
+                buf.start = (start + i) % regs.len();
+                break;
+            }
+            // Deleted or changed while polling: report by the current
+            // registration, or not at all.
+            let Some(reg) = st.regs.get_mut(&pfd.fd) else {
+                continue;
+            };
+            if !reg.armed {
+                continue;
+            }
+            let mut wanted = libc::POLLHUP | ERROR;
+            if reg.want.read {
+                wanted |= libc::POLLIN | libc::POLLPRI | RDHUP;
+            }
+            if reg.want.write {
+                wanted |= libc::POLLOUT;
+            }
+            let revents = pfd.revents & wanted;
+            if revents == 0 {
+                continue;
+            }
+            if reg.trigger == Trigger::Oneshot {
+                reg.armed = false;
+                disarmed = true;
+            }
+            events.push(SysEvent {
+                key: reg.key,
+                revents,
+            });
+        }
+        if disarmed {
+            st.version = st.version.wrapping_add(1);
+        }
+        Ok(notified)
+    }
+
+    pub(crate) fn notify(&self) -> io::Result<()> {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            self.wake()?;
+        }
+        Ok(())
+    }
+}
+
+fn not_registered(fd: RawFd) -> io::Error {
+    with_kind(
+        io::ErrorKind::NotFound,
+        "socket handle",
+        fd,
+        "is not registered with this poller",
+    )
+}
