@@ -610,6 +610,7 @@ mod unix {
     use std::os::unix::thread::JoinHandleExt;
     use std::sync::{Mutex, MutexGuard};
 
+    use nativesockets_testutil::limits::raise_fd_limit;
     use nativesockets_testutil::signals::{handled, install_counting_handler};
 
     /// Tests that open thousands of descriptors run one at a time.
@@ -617,25 +618,6 @@ mod unix {
 
     fn exclusive() -> MutexGuard<'static, ()> {
         EXCLUSIVE.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Raises the soft `RLIMIT_NOFILE` towards `want`; returns the limit.
-    fn raise_fd_limit(want: u64) -> u64 {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: `lim` is a valid rlimit to fill.
-        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
-        let want = want as libc::rlim_t;
-        if lim.rlim_cur < want {
-            lim.rlim_cur = want.min(lim.rlim_max);
-            // SAFETY: raising the soft limit up to the hard one is allowed.
-            assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) }, 0);
-        }
-        #[allow(clippy::unnecessary_cast)]
-        let cur = lim.rlim_cur as u64;
-        cur
     }
 
     #[test]

@@ -11,15 +11,11 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::SocketAddr;
 
-use nativesockets::{
-    get_addr_info, new_native_socket, Domain, Events, Interest, Poller, Protocol, SockAddr,
-    SockType, SocketHandle, SOMAXCONN,
-};
+use nativesockets::{Domain, Events, Interest, Poller, SocketHandle};
 
-use crate::address::{resolve_port, split_host_port};
 use crate::output::{context, note, warn, Failure};
+use crate::relay;
 
 pub const BROKER_HELP: &str = "\
 With --broker [ADDR:]PORT, nsock listens there and relays between its \
@@ -231,72 +227,12 @@ impl Broker {
 }
 
 /// Binds and listens on every address of `o.address` (every interface
-/// when it has no host).
+/// when it has no host), as `listen` does for TCP.
 fn bind(o: &BrokerOptions) -> Result<Vec<SocketHandle>, Failure> {
-    let (host, port) = split_host_port(&o.address).map_err(Failure::usage)?;
-    let port = resolve_port(port, "tcp")?;
-    let mut addrs: Vec<SocketAddr> = Vec::new();
-    match host {
-        Some(host) => {
-            for ai in &get_addr_info(host, port, o.domain, SockType::Stream, Protocol::Tcp)? {
-                if let Some(a) = ai.socket_addr() {
-                    if !addrs.contains(&a) {
-                        addrs.push(a);
-                    }
-                }
-            }
-        }
-        None => {
-            if o.domain != Domain::Inet {
-                addrs.push(SocketAddr::from(([0u16; 8], port.0)));
-            }
-            if o.domain != Domain::Inet6 {
-                addrs.push(SocketAddr::from(([0u8; 4], port.0)));
-            }
-        }
-    }
-    let mut bound: Vec<SocketHandle> = Vec::new();
-    let mut first_err = None;
-    for mut addr in addrs {
-        if addr.port() == 0 {
-            // Port 0: the one picked for the first address serves all.
-            if let Some(p) = bound.first().and_then(|s| s.local_addr().ok()?.port()) {
-                addr.set_port(p.0);
-            }
-        }
-        match bind_one(addr) {
-            Ok(sock) => bound.push(sock),
-            Err(e) => {
-                first_err.get_or_insert(context(e, format_args!("listen on {addr}")));
-            }
-        }
-    }
-    match first_err {
-        Some(e) if bound.is_empty() => Err(e.into()),
-        Some(e) => {
-            if !o.quiet {
-                note(format_args!("skipped: {e}"));
-            }
-            Ok(bound)
-        }
-        None => Ok(bound),
-    }
-}
-
-fn bind_one(addr: SocketAddr) -> io::Result<SocketHandle> {
-    let domain = if addr.is_ipv6() {
-        Domain::Inet6
-    } else {
-        Domain::Inet
-    };
-    let sock = new_native_socket(domain, SockType::Stream, Protocol::Tcp)?;
-    if addr.is_ipv6() {
-        sock.set_only_v6(true)?;
-    }
-    if cfg!(unix) {
-        sock.set_reuse_address(true)?;
-    }
-    sock.bind_addr(&SockAddr::from(addr))?;
-    sock.listen(SOMAXCONN)?;
-    Ok(sock)
+    relay::bind_inet(&relay::Options {
+        address: Some(o.address.clone()),
+        domain: o.domain,
+        quiet: o.quiet,
+        ..relay::Options::default()
+    })
 }

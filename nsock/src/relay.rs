@@ -99,6 +99,27 @@ pub struct Options {
     pub source_port: Option<String>,
 }
 
+/// A TCP relay on every family, quiet about nothing, with no address yet.
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            address: None,
+            unix: None,
+            udp: false,
+            keep: false,
+            idle_ms: None,
+            connect_timeout_ms: None,
+            domain: Domain::Unspec,
+            quiet: false,
+            verbose: false,
+            ports: Vec::new(),
+            check: false,
+            source: None,
+            source_port: None,
+        }
+    }
+}
+
 impl Options {
     fn info(&self, message: fmt::Arguments<'_>) {
         if !self.quiet {
@@ -436,8 +457,8 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
 
 /// Binds (and for TCP, listens on) every address `o` names. With port 0,
 /// the port picked for the first address is asked for the others, so that
-/// one port number serves every family.
-fn bind_inet(o: &Options) -> Result<Vec<SocketHandle>, Failure> {
+/// one port number serves every family. The broker binds with it too.
+pub fn bind_inet(o: &Options) -> Result<Vec<SocketHandle>, Failure> {
     let text = o.address.as_deref().unwrap_or_default();
     let (host, port) = split_host_port(text).map_err(Failure::usage)?;
     let (protocol, proto_name) = o.ip_protocol();

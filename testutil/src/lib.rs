@@ -7,11 +7,15 @@
 //!   target's runner when one is set.
 //! - `signals` (Unix only): signal handlers that only count, installed
 //!   without `SA_RESTART` so that a blocked call is interrupted.
+//! - `limits` (Unix only): raising the descriptor limit for the tests that
+//!   open thousands of sockets.
 //!
 //! Only std and, on Unix, libc, so that it builds wherever the tests run
 //! (Linux, Windows, macOS, FreeBSD, the qemu targets, Miri), and it needs
 //! neither package it serves (both depend on it).
 
+#[cfg(unix)]
+pub mod limits;
 pub mod process;
 #[cfg(unix)]
 pub mod signals;
