@@ -147,6 +147,6 @@ fn std_addr(rest: &[u8]) {
     };
     let addr = SockAddr::from(sa);
     assert_eq!(addr.as_socket_addr(), Some(sa));
-    assert_eq!(get_addr_string(&addr).unwrap(), sa.ip().to_string());
+    assert_eq!(get_addr_string(&addr).unwrap(), common::ip_text(sa));
     common::check(&addr);
 }

@@ -101,12 +101,15 @@ pub fn check(addr: &SockAddr) {
         assert!(!addr.is_unnamed());
         assert_eq!(display, sa.to_string());
         let text = text.as_ref().expect("an IP address has a text form");
+        assert_eq!(*text, ip_text(sa));
+        // The address part parses back to the same address (the scope, if
+        // any, after a `%`).
+        let ip_part = text.split('%').next().unwrap_or_default();
         assert_eq!(
-            text.parse::<std::net::IpAddr>().ok(),
+            ip_part.parse::<std::net::IpAddr>().ok(),
             Some(sa.ip()),
             "{text}"
         );
-        assert_eq!(*text, sa.ip().to_string());
         // Through std and back gives the same address.
         let again = SockAddr::from(sa);
         assert_eq!(again.as_socket_addr(), Some(sa));
@@ -170,4 +173,14 @@ fn not_ip(addr: &SockAddr) {
     assert_eq!(addr.as_socket_addr_v4(), None);
     assert_eq!(addr.as_socket_addr_v6(), None);
     assert_eq!(addr.port(), None);
+}
+
+/// The text `get_addr_string` gives for an IP address, as std prints the
+/// address inside a `SocketAddr`: the IP, and for IPv6 a non-zero scope id
+/// after a `%` (`fe80::1%2`).
+pub fn ip_text(sa: SocketAddr) -> String {
+    match sa {
+        SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
+        _ => sa.ip().to_string(),
+    }
 }
