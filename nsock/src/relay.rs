@@ -619,14 +619,15 @@ fn stream_session(
     let wait_for_input = wait_for_input && !io::stdin().is_terminal();
     let sent_before = relay.shared.lock().sent;
     let mut received: u64 = 0;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut out = io::stdout().lock();
+    let mut buf = vec![0u8; STREAM_RECV_BUF];
+    let mut out = RawStdout::new();
     let mut receiving = true;
+    let mut ready: Vec<&SocketHandle> = Vec::with_capacity(2);
     let result = loop {
         if !receiving && (!wait_for_input || relay.shared.input_ended()) {
             break Ok(());
         }
-        let mut ready: Vec<&SocketHandle> = Vec::with_capacity(2);
+        ready.clear();
         if receiving {
             ready.push(sock);
         }
@@ -639,9 +640,8 @@ fn stream_session(
             Ok(_) => {}
             Err(e) => break Err(context(e, "waiting for data").into()),
         }
-        let net_ready = receiving && ready[0].as_raw() == sock.as_raw();
+        let net_ready = receiving && ready.first().map(|s| s.as_raw()) == Some(sock.as_raw());
         let wake_ready = ready.last().map(|s| s.as_raw()) == Some(relay.wake.as_raw());
-        drop(ready);
         if wake_ready {
             relay.drain_wake();
             if let Some(e) = relay.shared.take_send_error(session) {
@@ -653,7 +653,7 @@ fn stream_session(
                 Ok(0) => receiving = false,
                 Ok(n) => {
                     received += n as u64;
-                    if let Err(e) = out.write_all(&buf[..n]).and_then(|()| out.flush()) {
+                    if let Err(e) = out.write_all(&buf[..n]) {
                         break Err(stdout_failure(e));
                     }
                 }
@@ -670,6 +670,41 @@ fn stream_session(
         "connection with {peer} closed: {received} bytes received, {sent} sent"
     ));
     result
+}
+
+/// How much one `recv` of a stream session may take: large, so that a
+/// fast sender costs few wait/recv/write rounds.
+const STREAM_RECV_BUF: usize = 256 * 1024;
+
+/// Standard output without std's line buffer: what arrives is binary and
+/// goes out at once, in one `write` a chunk (std's `Stdout` splits a chunk
+/// at its last newline into two writes, and needs a flush after each).
+struct RawStdout {
+    file: Option<std::fs::File>,
+}
+
+impl RawStdout {
+    fn new() -> RawStdout {
+        #[cfg(unix)]
+        let owned = std::os::fd::AsFd::as_fd(&io::stdout()).try_clone_to_owned();
+        #[cfg(windows)]
+        let owned = std::os::windows::io::AsHandle::as_handle(&io::stdout()).try_clone_to_owned();
+        // Without a handle of its own (no stdout at all), std's writer is
+        // used instead, with its flush.
+        RawStdout {
+            file: owned.ok().map(std::fs::File::from),
+        }
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.write_all(data),
+            None => {
+                let mut out = io::stdout().lock();
+                out.write_all(data).and_then(|()| out.flush())
+            }
+        }
+    }
 }
 
 /// Datagrams from `socks` to stdout. A socket connected to `peer` has that
