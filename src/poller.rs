@@ -173,14 +173,30 @@ pub enum PollMode {
 }
 
 impl PollMode {
+    /// The backend's trigger for this mode; `Unsupported` for `Edge` where
+    /// the mechanism has none (one check for every backend, before any
+    /// system call).
     #[inline(always)]
-    fn trigger(self) -> Trigger {
+    fn trigger(self) -> io::Result<Trigger> {
         match self {
-            PollMode::Level => Trigger::Level,
-            PollMode::Edge => Trigger::Edge,
-            PollMode::Oneshot => Trigger::Oneshot,
+            PollMode::Level => Ok(Trigger::Level),
+            PollMode::Edge => match sys::EDGE_MODE {
+                Ok(()) => Ok(Trigger::Edge),
+                Err(why) => Err(unsupported_edge(why)),
+            },
+            PollMode::Oneshot => Ok(Trigger::Oneshot),
         }
     }
+}
+
+#[cold]
+fn unsupported_edge(why: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!(
+            "poll mode Edge: {why} (Poller::supports_edge() is false here); use Level or Oneshot"
+        ),
+    )
 }
 
 /// One ready socket, as [`Events::iter`] yields it.
@@ -317,7 +333,7 @@ impl Poller {
     /// on Windows nor on the poll(2) backend (there `add_with_mode` with
     /// `Edge` is `Unsupported`).
     pub fn supports_edge(&self) -> bool {
-        sys::SUPPORTS_EDGE
+        sys::EDGE_MODE.is_ok()
     }
 
     /// Registers `socket` under `key`, level-triggered (reported by every
@@ -359,7 +375,7 @@ impl Poller {
     ) -> io::Result<()> {
         check_key(key)?;
         let fd = handle_of(socket)?;
-        self.sys.add(fd, key, interest.want(), mode.trigger())
+        self.sys.add(fd, key, interest.want(), mode.trigger()?)
     }
 
     /// Changes the key and interest of a registered socket, keeping its
@@ -400,7 +416,7 @@ impl Poller {
         check_key(key)?;
         let fd = handle_of(socket)?;
         self.sys
-            .modify(fd, key, interest.want(), Some(mode.trigger()))
+            .modify(fd, key, interest.want(), Some(mode.trigger()?))
     }
 
     /// Removes `socket` from the set; no event for it is reported after

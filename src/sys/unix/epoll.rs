@@ -31,8 +31,8 @@ use std::time::Duration;
 use super::fd_table::{Entry, FdTable};
 use crate::sys::{Trigger, Want, NOTIFY_KEY};
 
-/// Whether `PollMode::Edge` is available.
-pub(crate) const SUPPORTS_EDGE: bool = true;
+/// `PollMode::Edge` is available (`EPOLLET`).
+pub(crate) const EDGE_MODE: Result<(), &str> = Ok(());
 
 /// The epoll instance and what goes with it.
 #[derive(Debug)]

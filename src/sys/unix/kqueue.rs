@@ -26,8 +26,8 @@ use super::fd_table::{Entry, FdTable};
 use crate::error::with_kind;
 use crate::sys::{Trigger, Want, NOTIFY_KEY};
 
-/// Whether `PollMode::Edge` is available.
-pub(crate) const SUPPORTS_EDGE: bool = true;
+/// `PollMode::Edge` is available (`EV_CLEAR`).
+pub(crate) const EDGE_MODE: Result<(), &str> = Ok(());
 
 #[derive(Debug)]
 pub(crate) struct Selector {

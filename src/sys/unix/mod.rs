@@ -60,15 +60,15 @@ mod fd_table;
 #[cfg(epoll)]
 mod epoll;
 #[cfg(epoll)]
-pub(crate) use self::epoll::{Selector, SysEvent, SUPPORTS_EDGE};
+pub(crate) use self::epoll::{Selector, SysEvent, EDGE_MODE};
 #[cfg(kqueue)]
 mod kqueue;
 #[cfg(kqueue)]
-pub(crate) use self::kqueue::{Selector, SysEvent, SUPPORTS_EDGE};
+pub(crate) use self::kqueue::{Selector, SysEvent, EDGE_MODE};
 #[cfg(poll_backend)]
 mod poll_backend;
 #[cfg(poll_backend)]
-pub(crate) use self::poll_backend::{Selector, SysEvent, SUPPORTS_EDGE};
+pub(crate) use self::poll_backend::{Selector, SysEvent, EDGE_MODE};
 
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;

@@ -26,8 +26,9 @@ use std::time::Duration;
 use crate::error::with_kind;
 use crate::sys::{Trigger, Want};
 
-/// Whether `PollMode::Edge` is available.
-pub(crate) const SUPPORTS_EDGE: bool = false;
+/// `PollMode::Edge` is not available, and why (`poller.rs` refuses it).
+pub(crate) const EDGE_MODE: Result<(), &str> =
+    Err("the poll(2) backend cannot tell when readiness changes");
 
 #[derive(Debug, Clone, Copy)]
 struct Reg {
@@ -104,14 +105,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn unsupported_edge() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Unsupported,
-        "poll mode Edge: the poll(2) backend cannot tell when readiness changes \
-         (Poller::supports_edge() is false here); use Level or Oneshot",
-    )
-}
-
 impl Selector {
     pub(crate) fn new() -> io::Result<Selector> {
         let mut fds = [0 as libc::c_int; 2];
@@ -168,9 +161,6 @@ impl Selector {
         want: Want,
         trigger: Trigger,
     ) -> io::Result<()> {
-        if trigger == Trigger::Edge {
-            return Err(unsupported_edge());
-        }
         // poll(2) would only say POLLNVAL later; fail now, as epoll does.
         syscall!(fcntl(fd, libc::F_GETFD))?;
         let mut st = lock(&self.state);
@@ -201,9 +191,6 @@ impl Selector {
         want: Want,
         trigger: Option<Trigger>,
     ) -> io::Result<()> {
-        if trigger == Some(Trigger::Edge) {
-            return Err(unsupported_edge());
-        }
         let mut st = lock(&self.state);
         let Some(reg) = st.regs.get_mut(&fd) else {
             return Err(not_registered(fd));

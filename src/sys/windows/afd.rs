@@ -62,8 +62,9 @@ use super::Socket;
 use crate::error::with_kind;
 use crate::sys::{Trigger, Want, NOTIFY_KEY};
 
-/// Whether `PollMode::Edge` is available.
-pub(crate) const SUPPORTS_EDGE: bool = false;
+/// `PollMode::Edge` is not available, and why (`poller.rs` refuses it).
+pub(crate) const EDGE_MODE: Result<(), &str> =
+    Err("Windows (AFD polling) has no edge-triggered mode");
 
 const IOCTL_AFD_POLL: u32 = 0x0001_2024;
 
@@ -318,14 +319,6 @@ fn mask_of(want: Want) -> u32 {
     m
 }
 
-fn unsupported_edge() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Unsupported,
-        "poll mode Edge: Windows (AFD polling) has no edge-triggered mode \
-         (Poller::supports_edge() is false here); use Level or Oneshot",
-    )
-}
-
 fn not_registered(socket: Socket) -> io::Error {
     with_kind(
         io::ErrorKind::NotFound,
@@ -472,9 +465,6 @@ impl Selector {
         want: Want,
         trigger: Trigger,
     ) -> io::Result<()> {
-        if trigger == Trigger::Edge {
-            return Err(unsupported_edge());
-        }
         let base = base_socket(socket)?;
         let mut regs = lock(&self.regs);
         if regs.by_socket.contains_key(&socket) {
@@ -527,9 +517,6 @@ impl Selector {
         want: Want,
         trigger: Option<Trigger>,
     ) -> io::Result<()> {
-        if trigger == Some(Trigger::Edge) {
-            return Err(unsupported_edge());
-        }
         let reg = lock(&self.regs)
             .by_socket
             .get(&socket)

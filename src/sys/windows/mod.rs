@@ -56,7 +56,7 @@ mod poll;
 mod socket;
 
 pub(crate) use self::address::*;
-pub(crate) use self::afd::{Selector, SysEvent, SUPPORTS_EDGE};
+pub(crate) use self::afd::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::message::*;
