@@ -1035,6 +1035,37 @@ fn connect_keeps_sending_after_the_peer_has_finished_sending() {
 }
 
 #[test]
+fn the_tail_of_a_burst_arrives_while_the_connection_stays_open() {
+    // A burst makes nsock raise its receive low-water mark (relay.rs,
+    // `Batching`); the few bytes after it must still come out at once,
+    // with the peer's side left open, not wait for more data or the end.
+    const BURST: usize = 8 << 20;
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = server.local_addr().unwrap().to_string();
+    let mut c = connect(&["-q", &target]);
+    let mut conn = accept(&server);
+    let mut out = c.stdout.take().unwrap();
+    for round in 0..3u64 {
+        let burst = pattern(BURST, round + 1);
+        let mut sent = burst.clone();
+        sent.extend_from_slice(b"tail");
+        // Written from a thread: nsock's stdout is read meanwhile.
+        let writer = thread::spawn(move || {
+            conn.write_all(&sent).unwrap();
+            conn
+        });
+        let (got, rest) = read_n(out, BURST + 4);
+        out = rest;
+        conn = writer.join().unwrap();
+        assert!(got[..BURST] == burst[..], "round {round}: the burst changed");
+        assert_eq!(&got[BURST..], b"tail", "round {round}");
+    }
+    drop(conn);
+    drop(c.stdin.take());
+    assert!(wait(&mut c, "connect").success());
+}
+
+#[test]
 fn listen_keep_serves_connections_one_after_another() {
     let mut l = listen(&["127.0.0.1:0", "--keep"]);
     let addr = l.addr.clone();
