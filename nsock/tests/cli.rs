@@ -1057,7 +1057,10 @@ fn the_tail_of_a_burst_arrives_while_the_connection_stays_open() {
         let (got, rest) = read_n(out, BURST + 4);
         out = rest;
         conn = writer.join().unwrap();
-        assert!(got[..BURST] == burst[..], "round {round}: the burst changed");
+        assert!(
+            got[..BURST] == burst[..],
+            "round {round}: the burst changed"
+        );
         assert_eq!(&got[BURST..], b"tail", "round {round}");
     }
     drop(conn);
