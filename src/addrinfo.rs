@@ -181,11 +181,34 @@ fn lookup_failed(
     sock_type: SockType,
     protocol: Protocol,
 ) -> io::Error {
-    e.into_error(
-        "address",
-        address,
-        format_args!(" ({domain:?}, {sock_type:?}, {protocol:?}, port {port})"),
-    )
+    // Only what the caller chose beyond "any address for a stream": a
+    // user reads `"example.org": Name or service not known (port 443)`,
+    // not the defaults spelt as Rust values.
+    let mut chosen: Vec<String> = Vec::new();
+    if port.0 != 0 {
+        chosen.push(format!("port {port}"));
+    }
+    match domain {
+        Domain::Unspec => {}
+        Domain::Inet => chosen.push("IPv4 only".into()),
+        Domain::Inet6 => chosen.push("IPv6 only".into()),
+        Domain::Unix => chosen.push("Unix domain".into()),
+    }
+    match sock_type {
+        SockType::Stream => {}
+        SockType::Dgram => chosen.push("datagram".into()),
+        SockType::Raw => chosen.push("raw".into()),
+        SockType::SeqPacket => chosen.push("seqpacket".into()),
+    }
+    if !matches!(protocol, Protocol::Ip | Protocol::Tcp | Protocol::Udp) {
+        chosen.push(format!("protocol {}", protocol.to_int()));
+    }
+    let detail = if chosen.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", chosen.join(", "))
+    };
+    e.into_error("address", address, format_args!("{detail}"))
 }
 
 /// The result of [`get_addr_info`]: the C library's list of addresses,
