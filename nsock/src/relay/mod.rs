@@ -1,0 +1,143 @@
+//! `nsock listen` and `nsock connect`: netcat-style relays between
+//! standard input/output and a socket.
+//!
+//! Standard input is read by a thread, the pump, which sends each chunk
+//! to the current socket itself and half-closes the socket at the end of
+//! input. A thread, because Windows' `select` waits on sockets only, so
+//! stdin cannot join the readiness vector there, and because a blocking
+//! read behaves the same for a terminal, a pipe and a file everywhere.
+//! Sending from that thread also means the socket-to-stdout direction
+//! never waits behind a full send buffer, so two relays sending to each
+//! other at once cannot deadlock.
+//!
+//! The main thread waits with `select_read` on the network socket(s) and
+//! on one end of a local socket pair, through which the pump tells it
+//! that input ended or a send failed, and copies what arrives to stdout.
+//!
+//! `connect` and `listen` set a relay up, `stream` and `datagram` run
+//! the main thread's side of it, and `pump` the stdin thread's; this
+//! module holds what they share: the `Options`.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use nativesockets::{Domain, Protocol, SockType};
+
+use crate::output::note;
+
+mod connect;
+mod datagram;
+mod listen;
+mod pump;
+mod stream;
+
+pub use connect::{connect, CONNECT_HELP};
+pub use listen::{bind_inet, listen, LISTEN_HELP};
+
+/// What `listen` and `connect` were asked.
+pub struct Options {
+    pub address: Option<String>,
+    pub unix: Option<PathBuf>,
+    pub udp: bool,
+    pub keep: bool,
+    pub idle_ms: Option<u32>,
+    pub connect_timeout_ms: Option<u32>,
+    pub domain: Domain,
+    pub quiet: bool,
+    /// nc's -v: each attempt, both ends, the bytes moved.
+    pub verbose: bool,
+    /// connect's ports after the host (`nsock connect HOST PORT`).
+    pub ports: Vec<String>,
+    /// connect -z: only check which ports accept a connection.
+    pub check: bool,
+    /// connect -s / -p: the local address and port to connect from.
+    pub source: Option<String>,
+    pub source_port: Option<String>,
+}
+
+/// A TCP relay on every family, quiet about nothing, with no address yet.
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            address: None,
+            unix: None,
+            udp: false,
+            keep: false,
+            idle_ms: None,
+            connect_timeout_ms: None,
+            domain: Domain::Unspec,
+            quiet: false,
+            verbose: false,
+            ports: Vec::new(),
+            check: false,
+            source: None,
+            source_port: None,
+        }
+    }
+}
+
+impl Options {
+    fn info(&self, message: fmt::Arguments<'_>) {
+        if !self.quiet {
+            note(message);
+        }
+    }
+
+    /// What only -v reports.
+    fn detail(&self, message: fmt::Arguments<'_>) {
+        if self.verbose {
+            note(message);
+        }
+    }
+
+    /// The wait of `select_read`: the idle limit, or forever.
+    fn idle(&self) -> i32 {
+        self.idle_ms
+            .map_or(-1, |ms| i32::try_from(ms).unwrap_or(i32::MAX))
+    }
+
+    fn sock_type(&self) -> SockType {
+        if self.udp {
+            SockType::Dgram
+        } else {
+            SockType::Stream
+        }
+    }
+
+    /// The IP protocol and its name in the services database.
+    fn ip_protocol(&self) -> (Protocol, &'static str) {
+        if self.udp {
+            (Protocol::Udp, "udp")
+        } else {
+            (Protocol::Tcp, "tcp")
+        }
+    }
+
+    /// Bytes read from stdin at once: one datagram must fit in a UDP
+    /// packet, while a stream moves faster in bigger pieces.
+    fn chunk(&self) -> usize {
+        if self.udp {
+            16 * 1024
+        } else {
+            64 * 1024
+        }
+    }
+}
+
+/// An error that only says "not now": the wait or call is tried again.
+fn transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+    )
+}
+
+/// Removes a socket file this process created when the tool ends.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
