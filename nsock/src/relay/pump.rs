@@ -8,7 +8,7 @@ use std::net::Shutdown;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 
-use nativesockets::{SockAddr, SocketHandle};
+use nativesockets::{pair, Domain, Protocol, SockAddr, SockType, SocketHandle};
 
 use crate::output::{context, warn, Failure};
 
@@ -163,7 +163,15 @@ pub(super) struct Relay {
 
 impl Relay {
     pub(super) fn start(chunk: usize) -> Result<Relay, Failure> {
-        let (wake, signal) = wake_pair().map_err(|e| context(e, "creating a local socket pair"))?;
+        // Both ends stay blocking: the main thread reads its end only once
+        // `select_read` says a byte is there, and the pump's one-byte
+        // sends never fill the buffer. The pair is symmetric, so either
+        // end may be waited on. A Unix-domain pair where the system makes
+        // one (every Unix; Windows from 10 1803, through a path in the
+        // temporary directory), else a loopback TCP pair.
+        let (wake, signal) = pair(Domain::Unix, SockType::Stream, Protocol::Ip)
+            .or_else(|_| pair(Domain::Inet, SockType::Stream, Protocol::Tcp))
+            .map_err(|e| context(e, "creating a local socket pair"))?;
         let shared = Arc::new(Shared {
             state: Mutex::default(),
             changed: Condvar::new(),
@@ -211,35 +219,6 @@ fn pump(shared: &Shared, chunk: usize) {
                 shared.send_failed(&target, e);
                 shared.wake_main();
             }
-        }
-    }
-}
-
-/// A connected pair of local sockets: (the end to wait on, the end to
-/// signal on).
-#[cfg(unix)]
-fn wake_pair() -> io::Result<(SocketHandle, SocketHandle)> {
-    let (a, b) = std::os::unix::net::UnixStream::pair()?;
-    Ok((a.into(), b.into()))
-}
-
-/// A connected pair of local sockets: (the end to wait on, the end to
-/// signal on). Windows has no `socketpair`: a loopback connection, checked
-/// to be our own.
-#[cfg(not(unix))]
-fn wake_pair() -> io::Result<(SocketHandle, SocketHandle)> {
-    use nativesockets::{new_native_socket, Domain, Protocol, SockType};
-    use std::net::SocketAddr;
-    let listener = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
-    listener.bind_addr(&SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0))))?;
-    listener.listen(1)?;
-    let signal = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
-    signal.connect(&listener.local_addr()?)?;
-    let own = signal.local_addr()?;
-    loop {
-        let (wake, from) = listener.accept()?;
-        if from == own {
-            return Ok((wake, signal));
         }
     }
 }
