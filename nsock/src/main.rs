@@ -7,6 +7,7 @@
 //! fail goes through `output`; `main` parses, dispatches and exits.
 
 mod address;
+mod bind;
 mod broker;
 mod cli;
 mod json;

@@ -8,15 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nativesockets::{
-    get_addr_info, get_serv_by_port, new_native_socket, Domain, Port, Protocol, SockAddr, SockType,
-    SocketHandle,
+    get_serv_by_port, new_native_socket, Domain, Port, Protocol, SockAddr, SockType, SocketHandle,
 };
 
 use super::datagram::datagrams;
 use super::pump::Relay;
 use super::stream::stream_session;
 use super::{Options, RemoveOnDrop};
-use crate::address::{no_address, on_wire, parse_port_list, resolve_port, split_host_port};
+use crate::address::{parse_port_list, resolve_port, split_host_port, wire_addrs};
 use crate::output::{context, Failure};
 
 pub const CONNECT_HELP: &str = "\
@@ -122,16 +121,9 @@ fn target(o: &Options) -> Result<(String, Vec<String>), Failure> {
 /// The addresses of `host` on `port` that the family flags allow on the
 /// wire, in the resolver's order.
 fn resolve(host: &str, port: Port, o: &Options) -> Result<Vec<SockAddr>, Failure> {
-    let list = get_addr_info(host, port, o.domain, o.sock_type(), o.ip_protocol().0)?;
-    let addrs: Vec<SockAddr> = list
-        .iter()
-        .map(|ai| ai.addr())
-        .filter(|a| a.as_socket_addr().is_some_and(|sa| on_wire(o.domain, &sa)))
-        .collect();
-    if addrs.is_empty() {
-        return Err(no_address(host, o.domain).into());
-    }
-    Ok(addrs)
+    let (protocol, _) = o.ip_protocol();
+    let addrs = wire_addrs(host, port, o.domain, o.sock_type(), protocol)?;
+    Ok(addrs.into_iter().map(SockAddr::from).collect())
 }
 
 /// Resolves the target and connects to the first address that answers.
@@ -176,11 +168,9 @@ fn connect_from(addr: &SockAddr, o: &Options) -> io::Result<SocketHandle> {
             None => Port(0),
         };
         let local = match &o.source {
-            Some(host) => get_addr_info(host, port, domain, o.sock_type(), protocol)?
-                .iter()
-                .map(|ai| ai.addr())
-                .find(|a| a.as_socket_addr().is_some_and(|sa| on_wire(domain, &sa)))
-                .ok_or_else(|| no_address(host, domain))?,
+            Some(host) => {
+                SockAddr::from(wire_addrs(host, port, domain, o.sock_type(), protocol)?[0])
+            }
             None if domain == Domain::Inet6 => {
                 SockAddr::from(SocketAddr::from(([0u16; 8], port.0)))
             }

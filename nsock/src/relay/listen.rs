@@ -2,19 +2,17 @@
 //! path), and serving the connections, one at a time, or the datagrams.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use nativesockets::{
-    get_addr_info, new_native_socket, select_read, Domain, Protocol, SockAddr, SocketHandle,
-    SOMAXCONN,
+    new_native_socket, select_read, Domain, Protocol, SockAddr, SocketHandle, SOMAXCONN,
 };
 
 use super::datagram::datagrams;
 use super::pump::Relay;
 use super::stream::stream_session;
 use super::{transient, Options, RemoveOnDrop};
-use crate::address::{no_address, on_wire, resolve_port, split_host_port};
+use crate::bind::bind_all;
 use crate::output::{context, Failure};
 
 pub const LISTEN_HELP: &str = "\
@@ -60,7 +58,12 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
             }
             vec![sock]
         }
-        None => bind_inet(o)?,
+        None => bind_all(
+            o.address.as_deref().unwrap_or_default(),
+            o.domain,
+            o.udp,
+            o.quiet,
+        )?,
     };
     for l in &listeners {
         let shown = l
@@ -106,86 +109,6 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
             Err(f) => f.report(),
         }
     }
-}
-
-/// Binds (and for TCP, listens on) every address `o` names. With port 0,
-/// the port picked for the first address is asked for the others, so that
-/// one port number serves every family. The broker binds with it too.
-pub fn bind_inet(o: &Options) -> Result<Vec<SocketHandle>, Failure> {
-    let text = o.address.as_deref().unwrap_or_default();
-    let (host, port) = split_host_port(text).map_err(Failure::usage)?;
-    let (protocol, proto_name) = o.ip_protocol();
-    let port = resolve_port(port, proto_name)?;
-    let mut addrs: Vec<SocketAddr> = Vec::new();
-    match host {
-        Some(host) => {
-            for ai in &get_addr_info(host, port, o.domain, o.sock_type(), protocol)? {
-                if let Some(a) = ai.socket_addr() {
-                    if on_wire(o.domain, &a) && !addrs.contains(&a) {
-                        addrs.push(a);
-                    }
-                }
-            }
-            if addrs.is_empty() {
-                return Err(no_address(host, o.domain).into());
-            }
-        }
-        None => {
-            if o.domain != Domain::Inet {
-                addrs.push(SocketAddr::from(([0u16; 8], port.0)));
-            }
-            if o.domain != Domain::Inet6 {
-                addrs.push(SocketAddr::from(([0u8; 4], port.0)));
-            }
-        }
-    }
-    let mut bound: Vec<SocketHandle> = Vec::new();
-    let mut first_err = None;
-    for mut addr in addrs {
-        if addr.port() == 0 {
-            if let Some(p) = bound.first().and_then(|s| s.local_addr().ok()?.port()) {
-                addr.set_port(p.0);
-            }
-        }
-        match bind_one(addr, o) {
-            Ok(sock) => bound.push(sock),
-            Err(e) => {
-                first_err.get_or_insert(context(e, format_args!("listen on {addr}")));
-            }
-        }
-    }
-    match first_err {
-        Some(e) if bound.is_empty() => Err(e.into()),
-        Some(e) => {
-            // Typically no IPv6 on this machine: the other family serves.
-            o.info(format_args!("skipped: {e}"));
-            Ok(bound)
-        }
-        None => Ok(bound),
-    }
-}
-
-fn bind_one(addr: SocketAddr, o: &Options) -> io::Result<SocketHandle> {
-    let domain = if addr.is_ipv6() {
-        Domain::Inet6
-    } else {
-        Domain::Inet
-    };
-    let sock = new_native_socket(domain, o.sock_type(), o.ip_protocol().0)?;
-    if addr.is_ipv6() {
-        // So that [::] and 0.0.0.0 can both be bound to one port.
-        sock.set_only_v6(true)?;
-    }
-    if !o.udp && cfg!(unix) {
-        // As std does: a restarted server may reuse its port at once. Not
-        // on Windows, where SO_REUSEADDR lets another socket take the port.
-        sock.set_reuse_address(true)?;
-    }
-    sock.bind_addr(&SockAddr::from(addr))?;
-    if !o.udp {
-        sock.listen(SOMAXCONN)?;
-    }
-    Ok(sock)
 }
 
 /// Why a Unix-domain socket could not be bound at `path`, saying what is

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 
 use nativesockets::{Domain, Protocol, SockType};
 
+use crate::address::ip_transport;
 use crate::output::note;
 
 mod connect;
@@ -33,7 +34,7 @@ mod pump;
 mod stream;
 
 pub use connect::{connect, CONNECT_HELP};
-pub use listen::{bind_inet, listen, LISTEN_HELP};
+pub use listen::{listen, LISTEN_HELP};
 
 /// What `listen` and `connect` were asked.
 pub struct Options {
@@ -54,27 +55,6 @@ pub struct Options {
     /// connect -s / -p: the local address and port to connect from.
     pub source: Option<String>,
     pub source_port: Option<String>,
-}
-
-/// A TCP relay on every family, quiet about nothing, with no address yet.
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            address: None,
-            unix: None,
-            udp: false,
-            keep: false,
-            idle_ms: None,
-            connect_timeout_ms: None,
-            domain: Domain::Unspec,
-            quiet: false,
-            verbose: false,
-            ports: Vec::new(),
-            check: false,
-            source: None,
-            source_port: None,
-        }
-    }
 }
 
 impl Options {
@@ -98,20 +78,13 @@ impl Options {
     }
 
     fn sock_type(&self) -> SockType {
-        if self.udp {
-            SockType::Dgram
-        } else {
-            SockType::Stream
-        }
+        ip_transport(self.udp).0
     }
 
     /// The IP protocol and its name in the services database.
     fn ip_protocol(&self) -> (Protocol, &'static str) {
-        if self.udp {
-            (Protocol::Udp, "udp")
-        } else {
-            (Protocol::Tcp, "tcp")
-        }
+        let (_, protocol, name) = ip_transport(self.udp);
+        (protocol, name)
     }
 
     /// Bytes read from stdin at once: one datagram must fit in a UDP
