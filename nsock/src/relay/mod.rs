@@ -16,7 +16,8 @@
 //!
 //! `connect` and `listen` set a relay up, `stream` and `datagram` run
 //! the main thread's side of it, and `pump` the stdin thread's; this
-//! module holds what they share: the `Options`.
+//! module holds what they share: the `Options`, and the files behind
+//! stdio and socket paths.
 
 use std::fmt;
 use std::io;
@@ -104,6 +105,21 @@ fn transient(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
     )
+}
+
+/// A `File` on a duplicate of a standard stream's descriptor (handle on
+/// Windows), to be used without std's lock and buffer; `None` when the
+/// stream has none or it cannot be duplicated.
+#[cfg(unix)]
+fn stdio_file(stream: &impl std::os::fd::AsFd) -> Option<std::fs::File> {
+    let owned = stream.as_fd().try_clone_to_owned().ok()?;
+    Some(std::fs::File::from(owned))
+}
+
+#[cfg(windows)]
+fn stdio_file(stream: &impl std::os::windows::io::AsHandle) -> Option<std::fs::File> {
+    let owned = stream.as_handle().try_clone_to_owned().ok()?;
+    Some(std::fs::File::from(owned))
 }
 
 /// Removes a socket file this process created when the tool ends.

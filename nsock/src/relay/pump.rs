@@ -10,6 +10,7 @@ use std::thread;
 
 use nativesockets::{pair, Domain, Protocol, SockAddr, SockType, SocketHandle};
 
+use super::stdio_file;
 use crate::output::{context, warn, Failure};
 
 /// Where the pump sends stdin now.
@@ -260,10 +261,6 @@ fn pump_file(shared: &Shared) -> bool {
 
 /// Stdin as a `File`, when it is a regular file.
 fn stdin_file() -> Option<std::fs::File> {
-    #[cfg(unix)]
-    let owned = std::os::fd::AsFd::as_fd(&io::stdin()).try_clone_to_owned();
-    #[cfg(windows)]
-    let owned = std::os::windows::io::AsHandle::as_handle(&io::stdin()).try_clone_to_owned();
-    let file = std::fs::File::from(owned.ok()?);
+    let file = stdio_file(&io::stdin())?;
     file.metadata().ok()?.is_file().then_some(file)
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use nativesockets::{select_read, SocketHandle};
 
 use super::pump::{Relay, Target};
-use super::{transient, Options};
+use super::{stdio_file, transient, Options};
 use crate::output::{context, stdout_failure, Failure};
 
 /// One stream connection: the socket to stdout until the peer has finished
@@ -189,14 +189,10 @@ struct RawStdout {
 
 impl RawStdout {
     fn new() -> RawStdout {
-        #[cfg(unix)]
-        let owned = std::os::fd::AsFd::as_fd(&io::stdout()).try_clone_to_owned();
-        #[cfg(windows)]
-        let owned = std::os::windows::io::AsHandle::as_handle(&io::stdout()).try_clone_to_owned();
         // Without a handle of its own (no stdout at all), std's writer is
         // used instead, with its flush.
         RawStdout {
-            file: owned.ok().map(std::fs::File::from),
+            file: stdio_file(&io::stdout()),
         }
     }
 
