@@ -1,5 +1,6 @@
 //! Parsing what the user types: port lists (`22,80,8000-8100`),
-//! `HOST:PORT`, `[ADDR:]PORT`, and a port given by number or service name.
+//! `HOST:PORT`, `[ADDR:]PORT`, a port given by number or service name, and
+//! the addresses of a host that the family flags allow.
 //!
 //! The parsers that clap calls return a `String` error naming the bad
 //! part, which clap prints as a usage error (exit code 2).
@@ -8,7 +9,7 @@ use std::io;
 
 use std::net::SocketAddr;
 
-use nativesockets::{get_serv_by_name, Domain, Port};
+use nativesockets::{get_addr_info, get_serv_by_name, Domain, Port, Protocol, SockType};
 
 /// The ports of a scan, ascending and without duplicates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +108,42 @@ pub fn no_address(host: &str, domain: Domain) -> io::Error {
         _ => "no IP address",
     };
     io::Error::new(io::ErrorKind::NotFound, format!("host {host:?}: {what}"))
+}
+
+/// TCP or, with `udp`, UDP: the socket type, the protocol, and the
+/// protocol's name in the services database.
+pub fn ip_transport(udp: bool) -> (SockType, Protocol, &'static str) {
+    if udp {
+        (SockType::Dgram, Protocol::Udp, "udp")
+    } else {
+        (SockType::Stream, Protocol::Tcp, "tcp")
+    }
+}
+
+/// The addresses of `host` on `port` that `domain` allows on the wire
+/// (see [`on_wire`]), each once, in the resolver's order; never empty.
+///
+/// # Errors
+/// The resolver's error, or [`no_address`]'s when none is left.
+pub fn wire_addrs(
+    host: &str,
+    port: Port,
+    domain: Domain,
+    sock_type: SockType,
+    protocol: Protocol,
+) -> io::Result<Vec<SocketAddr>> {
+    let mut addrs: Vec<SocketAddr> = Vec::new();
+    for ai in &get_addr_info(host, port, domain, sock_type, protocol)? {
+        if let Some(a) = ai.socket_addr() {
+            if on_wire(domain, &a) && !addrs.contains(&a) {
+                addrs.push(a);
+            }
+        }
+    }
+    if addrs.is_empty() {
+        return Err(no_address(host, domain));
+    }
+    Ok(addrs)
 }
 
 /// Splits `HOST:PORT`, `[IPV6]:PORT`, `:PORT` or `PORT` into an optional

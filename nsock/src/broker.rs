@@ -14,8 +14,8 @@ use std::io;
 
 use nativesockets::{Domain, Events, Interest, Poller, SocketHandle};
 
+use crate::bind::bind_all;
 use crate::output::{context, note, warn, Failure};
-use crate::relay;
 
 pub const BROKER_HELP: &str = "\
 With --broker [ADDR:]PORT, nsock listens there and relays between its \
@@ -50,7 +50,7 @@ const LISTENER_KEY: usize = usize::MAX - 1;
 
 /// `nsock listen --broker ADDR`.
 pub fn run(o: &BrokerOptions) -> Result<(), Failure> {
-    let listeners = bind(o)?;
+    let listeners = bind_all(&o.address, o.domain, false, o.quiet)?;
     let poller = Poller::new().map_err(|e| context(e, "creating the poller"))?;
     for (i, l) in listeners.iter().enumerate() {
         l.set_blocking(false)?;
@@ -224,15 +224,4 @@ impl Broker {
         }
         self.free.push(slot);
     }
-}
-
-/// Binds and listens on every address of `o.address` (every interface
-/// when it has no host), as `listen` does for TCP.
-fn bind(o: &BrokerOptions) -> Result<Vec<SocketHandle>, Failure> {
-    relay::bind_inet(&relay::Options {
-        address: Some(o.address.clone()),
-        domain: o.domain,
-        quiet: o.quiet,
-        ..relay::Options::default()
-    })
 }

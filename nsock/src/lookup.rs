@@ -171,25 +171,13 @@ pub fn host(keys: &[String], json: bool) -> Result<(), Failure> {
     if keys.is_empty() {
         return list_hosts(json);
     }
-    let mut found = Vec::new();
-    let mut failure = None;
-    for key in keys {
-        match host_entry(key) {
-            Ok(entry) => found.push(entry),
-            Err(e) => {
-                failure.get_or_insert(Failure::from(e));
-            }
-        }
-    }
+    let (found, failure) = look_up_each(keys, host_entry);
     if !found.is_empty() {
         if json {
-            // One key, one object (as before several keys were taken);
-            // several, an array.
-            let doc = match &found[..] {
-                [one] if keys.len() == 1 => hostent_json(one),
-                _ => Json::Arr(found.iter().map(hostent_json).collect()),
-            };
-            emit(format_args!("{doc}\n"))?;
+            emit(format_args!(
+                "{}\n",
+                one_or_array(&found, keys, hostent_json)
+            ))?;
         } else {
             let blocks: Vec<String> = found.iter().map(hostent_text).collect();
             emit(blocks.join("\n"))?;
@@ -400,37 +388,17 @@ fn table<'a, const N: usize>(rows: impl Iterator<Item = &'a [String; N]> + Clone
 
 /// `nsock proto [NAME|NUMBER...]`.
 pub fn proto(keys: &[String], json: bool) -> Result<(), Failure> {
-    let mut found = Vec::new();
-    let mut failure = None;
-    if keys.is_empty() {
-        found = read_protocols_file()?;
-    }
-    for key in keys {
-        let entry = if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
-            match key.parse::<i32>() {
-                Ok(n) => get_protoent_by_number(n),
-                Err(_) => Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("protocol number {key:?}: out of range"),
-                )),
-            }
-        } else {
-            get_protoent_by_name(key)
-        };
-        match entry {
-            Ok(e) => found.push(e),
-            Err(e) => {
-                failure.get_or_insert(Failure::from(e));
-            }
-        }
-    }
+    let (found, failure) = if keys.is_empty() {
+        (read_protocols_file()?, None)
+    } else {
+        look_up_each(keys, protoent_entry)
+    };
     if !found.is_empty() {
         if json {
-            let doc = match &found[..] {
-                [one] if keys.len() == 1 => protoent_json(one),
-                _ => Json::Arr(found.iter().map(protoent_json).collect()),
-            };
-            emit(format_args!("{doc}\n"))?;
+            emit(format_args!(
+                "{}\n",
+                one_or_array(&found, keys, protoent_json)
+            ))?;
         } else {
             let mut text = String::new();
             for p in &found {
@@ -449,12 +417,55 @@ pub fn proto(keys: &[String], json: bool) -> Result<(), Failure> {
     failure.map_or(Ok(()), Err)
 }
 
+/// A key's entry: a number by number, anything else by name or alias.
+fn protoent_entry(key: &str) -> io::Result<Protoent> {
+    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+        match key.parse::<i32>() {
+            Ok(n) => get_protoent_by_number(n),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("protocol number {key:?}: out of range"),
+            )),
+        }
+    } else {
+        get_protoent_by_name(key)
+    }
+}
+
 fn protoent_json(p: &Protoent) -> Json {
     Json::Obj(vec![
         ("name", Json::str(&p.name)),
         ("number", Json::from(p.number)),
         ("aliases", Json::strs(&p.aliases)),
     ])
+}
+
+/// Looks each key up: the entries found, and the failure of the first key
+/// that was not (the others are still shown).
+fn look_up_each<T>(
+    keys: &[String],
+    look_up: impl Fn(&str) -> io::Result<T>,
+) -> (Vec<T>, Option<Failure>) {
+    let mut found = Vec::new();
+    let mut failure = None;
+    for key in keys {
+        match look_up(key) {
+            Ok(entry) => found.push(entry),
+            Err(e) => {
+                failure.get_or_insert(Failure::from(e));
+            }
+        }
+    }
+    (found, failure)
+}
+
+/// The JSON of what `keys` found: for one key, its one object (as before
+/// several keys were taken); for several keys or none, an array.
+fn one_or_array<T>(found: &[T], keys: &[String], to_json: fn(&T) -> Json) -> Json {
+    match found {
+        [one] if keys.len() == 1 => to_json(one),
+        _ => Json::Arr(found.iter().map(to_json).collect()),
+    }
 }
 
 /// `nsock hostname`.

@@ -3,10 +3,13 @@
 //! is enough for real tools.
 //!
 //! The command line is defined in `cli`, each command runs in its own
-//! module (`lookup`, `scan`, `relay`), and what they print and how they
-//! fail goes through `output`; `main` parses, dispatches and exits.
+//! module (`lookup`, `scan`, `relay` for listen and connect, `broker`),
+//! on the shared `address` parsing and `bind`ing, and what they print and
+//! how they fail goes through `output` (and `json`); `main` parses,
+//! dispatches and exits.
 
 mod address;
+mod bind;
 mod broker;
 mod cli;
 mod json;

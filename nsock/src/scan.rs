@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use nativesockets::{
-    get_addr_info, get_serv_by_port, new_native_socket, Domain, Events, Interest, PollMode, Poller,
-    Port, Protocol, SockAddr, SockType, SocketHandle,
+    get_serv_by_port, new_native_socket, Domain, Events, Interest, PollMode, Poller, Port,
+    Protocol, SockAddr, SockType, SocketHandle,
 };
 
 use crate::address::{self, PortList};
@@ -213,17 +213,11 @@ fn default_ports() -> Vec<u16> {
 /// Every address of `host` of the family asked, once each, in the
 /// resolver's order.
 fn resolve(host: &str, domain: Domain) -> io::Result<Vec<IpAddr>> {
-    let list = get_addr_info(host, Port(0), domain, SockType::Stream, Protocol::Tcp)?;
     let mut addrs: Vec<IpAddr> = Vec::new();
-    for ai in &list {
-        if let Some(sa) = ai.socket_addr() {
-            if address::on_wire(domain, &sa) && !addrs.contains(&sa.ip()) {
-                addrs.push(sa.ip());
-            }
+    for sa in address::wire_addrs(host, Port(0), domain, SockType::Stream, Protocol::Tcp)? {
+        if !addrs.contains(&sa.ip()) {
+            addrs.push(sa.ip());
         }
-    }
-    if addrs.is_empty() {
-        return Err(address::no_address(host, domain));
     }
     Ok(addrs)
 }
