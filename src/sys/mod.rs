@@ -37,9 +37,15 @@ pub use self::sock_addr::SockAddr;
 pub use self::tcp_info::{TcpInfo, TcpState};
 
 use std::ffi::CStr;
+use std::fmt;
+use std::io;
 use std::os::raw::c_char;
+#[cfg(any(windows, poll_backend))]
+use std::sync::{Mutex, MutexGuard};
 #[cfg(not(kqueue))]
 use std::time::Duration;
+
+use crate::error::with_kind;
 
 /// What a readiness wait of `select` is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +78,38 @@ pub(crate) struct Want {
 
 /// The key a `Poller` keeps for itself (its wake-up), never a caller's.
 pub(crate) const NOTIFY_KEY: usize = usize::MAX;
+
+/// A `Selector`'s error for adding a socket it already holds (epoll's
+/// kernel says so itself).
+#[cfg_attr(epoll, allow(dead_code))]
+pub(crate) fn already_registered(socket: impl fmt::Debug) -> io::Error {
+    with_kind(
+        io::ErrorKind::AlreadyExists,
+        "socket handle",
+        socket,
+        "is already registered with this poller",
+    )
+}
+
+/// A `Selector`'s error for changing or removing a socket it does not
+/// hold.
+#[cfg_attr(epoll, allow(dead_code))]
+pub(crate) fn not_registered(socket: impl fmt::Debug) -> io::Error {
+    with_kind(
+        io::ErrorKind::NotFound,
+        "socket handle",
+        socket,
+        "is not registered with this poller",
+    )
+}
+
+/// Locks a `Selector`'s mutex. Every change made under these locks is a
+/// single field or map update, so a panic elsewhere leaves the data
+/// consistent: poisoning is ignored.
+#[cfg(any(windows, poll_backend))]
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// `d` in whole milliseconds, rounded up (so that a wait is never shorter
 /// than asked), in 64-bit arithmetic: a `u128` division costs more than

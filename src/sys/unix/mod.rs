@@ -13,14 +13,14 @@
 //!   is a struct; `option_names.rs`: the option names beyond the seed's;
 //!   `tcp_info.rs`: `TCP_INFO` and its platform twins;
 //! - `address.rs`: filling and reading `sockaddr_in`, `sockaddr_in6`;
-//! - `poll.rs`: the `poll(2)` set behind `select`;
+//! - `select.rs`: the `poll(2)` set behind `select`;
 //! - `netdb.rs`: `getaddrinfo`, its errors, the host name, the services
 //!   file's path and a coarse clock;
 //! - `hosts.rs`: host and protocol lookups;
 //! - `interface.rs`: interface names and indexes (IPv6 scopes);
-//! - `epoll.rs`, `kqueue.rs`, `poll_backend.rs`: `Poller`'s `Selector`, one
-//!   file per mechanism (the set is picked in `build.rs`), over
-//!   `fd_table.rs`, the lock-free per-descriptor record of registrations.
+//! - `selector/`: `Poller`'s `Selector`, one file per mechanism
+//!   (`epoll.rs`, `kqueue.rs`, `poll.rs`; `build.rs` picks one), with
+//!   `fd_table.rs` and `wake_pipe.rs`, which they share.
 
 #![allow(non_camel_case_types)]
 
@@ -49,26 +49,11 @@ mod message;
 mod netdb;
 mod option_names;
 mod options;
-mod poll;
+mod select;
+mod selector;
 mod sendfile;
 mod socket;
 mod tcp_info;
-
-#[cfg(any(epoll, kqueue))]
-mod fd_table;
-
-#[cfg(epoll)]
-mod epoll;
-#[cfg(epoll)]
-pub(crate) use self::epoll::{Selector, SysEvent, EDGE_MODE};
-#[cfg(kqueue)]
-mod kqueue;
-#[cfg(kqueue)]
-pub(crate) use self::kqueue::{Selector, SysEvent, EDGE_MODE};
-#[cfg(poll_backend)]
-mod poll_backend;
-#[cfg(poll_backend)]
-pub(crate) use self::poll_backend::{Selector, SysEvent, EDGE_MODE};
 
 pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
@@ -79,7 +64,8 @@ pub(crate) use self::option_names::*;
 #[cfg(linux_like)]
 pub use self::options::SockFilter;
 pub(crate) use self::options::*;
-pub(crate) use self::poll::*;
+pub(crate) use self::select::*;
+pub(crate) use self::selector::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::sendfile::*;
 pub(crate) use self::socket::*;
 #[cfg(tcp_info)]

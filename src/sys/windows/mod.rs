@@ -45,25 +45,25 @@ macro_rules! syscall {
 }
 
 mod address;
-mod afd;
 mod hosts;
 mod interface;
 mod message;
 mod netdb;
 mod option_names;
 mod options;
-mod poll;
+mod select;
+mod selector;
 mod socket;
 
 pub(crate) use self::address::*;
-pub(crate) use self::afd::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::message::*;
 pub(crate) use self::netdb::*;
 pub(crate) use self::option_names::*;
 pub(crate) use self::options::*;
-pub(crate) use self::poll::*;
+pub(crate) use self::select::*;
+pub(crate) use self::selector::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::socket::*;
 
 pub(crate) use windows_sys::Win32::Networking::WinSock::{
