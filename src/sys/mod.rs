@@ -25,14 +25,18 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use self::windows::*;
 
+mod addr_layout;
 pub(crate) mod cmsg;
 mod hostent;
+mod raw;
 mod sock_addr;
 mod tcp_info;
 
+pub(crate) use self::addr_layout::*;
 #[cfg(any(windows, hostent_r))]
 pub(crate) use self::hostent::copy_hostent;
 pub(crate) use self::hostent::{copy_protoent, HostEntry, ProtoEntry};
+pub(crate) use self::raw::{addrinfo, addrinfo_hints};
 pub use self::sock_addr::SockAddr;
 pub use self::tcp_info::{TcpInfo, TcpState};
 

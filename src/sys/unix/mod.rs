@@ -42,7 +42,6 @@ macro_rules! syscall {
     }};
 }
 
-mod address;
 mod hosts;
 mod interface;
 mod message;
@@ -55,7 +54,6 @@ mod sendfile;
 mod socket;
 mod tcp_info;
 
-pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::message::*;
@@ -71,9 +69,9 @@ pub(crate) use self::socket::*;
 #[cfg(tcp_info)]
 pub(crate) use self::tcp_info::*;
 
-pub(crate) use libc::{
-    sa_family_t, sockaddr, sockaddr_in, sockaddr_in6, sockaddr_storage, sockaddr_un, socklen_t,
-};
+// The address types, families and layouts are shared with Windows; the
+// files here name them as this folder's own (`super::socklen_t`).
+use crate::sys::addr_layout::*;
 
 /// The OS's socket handle: a file descriptor.
 pub(crate) type Socket = RawFd;
@@ -81,11 +79,6 @@ pub(crate) type Socket = RawFd;
 pub(crate) use std::os::fd::AsFd as AsSocket;
 
 pub(crate) const INVALID_SOCKET: Socket = -1;
-
-pub(crate) const AF_UNSPEC: c_int = libc::AF_UNSPEC;
-pub(crate) const AF_UNIX: c_int = libc::AF_UNIX;
-pub(crate) const AF_INET: c_int = libc::AF_INET;
-pub(crate) const AF_INET6: c_int = libc::AF_INET6;
 
 pub(crate) const SOCK_STREAM: c_int = libc::SOCK_STREAM;
 pub(crate) const SOCK_DGRAM: c_int = libc::SOCK_DGRAM;
