@@ -281,22 +281,6 @@ pub(crate) fn encode_segment(size: u16, out: &mut [u8]) -> usize {
     write_struct(&c_int::from(size), out)
 }
 
-/// An `int` payload (TOS on send, TTL, traffic class, hop limit).
-pub(crate) fn encode_int(value: c_int, out: &mut [u8]) -> usize {
-    write_struct(&value, out)
-}
-
-/// An integer payload as received: one byte (`IP_TOS` and `IP_TTL` on
-/// Linux, `IP_RECVTOS` on the BSDs) or a native `int`.
-pub(crate) fn decode_int(data: &[u8]) -> Option<i64> {
-    match data.len() {
-        1 => Some(i64::from(data[0])),
-        2 => Some(i64::from(u16::from_ne_bytes([data[0], data[1]]))),
-        n if n >= 4 => read_struct::<c_int>(data).map(i64::from),
-        _ => None,
-    }
-}
-
 /// Descriptors in an `SCM_RIGHTS` payload: how many whole ones it holds,
 /// and the `i`-th.
 pub(crate) const FD_SIZE: usize = mem::size_of::<c_int>();

@@ -161,19 +161,6 @@ pub(crate) fn encode_segment(size: u16, out: &mut [u8]) -> usize {
     write_struct(&u32::from(size), out)
 }
 
-pub(crate) fn encode_int(value: c_int, out: &mut [u8]) -> usize {
-    write_struct(&value, out)
-}
-
-pub(crate) fn decode_int(data: &[u8]) -> Option<i64> {
-    match data.len() {
-        1 => Some(i64::from(data[0])),
-        2 => Some(i64::from(u16::from_ne_bytes([data[0], data[1]]))),
-        n if n >= 4 => read_struct::<i32>(data).map(i64::from),
-        _ => None,
-    }
-}
-
 // ---- receive switches ---------------------------------------------------
 
 pub(crate) const RECV_PKTINFO_V4: Option<(c_int, c_int)> = Some((ws::IPPROTO_IP, ws::IP_PKTINFO));
