@@ -2,12 +2,33 @@
 //!
 //! One folder per platform, `unix/` and `windows/`, split the same way by
 //! concern (`mod.rs`: types, constants and `syscall!`; `socket.rs`;
-//! `options.rs`; `address.rs`; `poll.rs`; `netdb.rs`; `hosts.rs`), and
-//! exposing the same crate-private names, so the portable modules call
-//! `sys::bind(...)` with no `cfg`. This file picks the platform and holds
-//! the little that both platforms share and that needs no OS call: the
-//! storage of [`SockAddr`], which both layers use, and the copy of a C
-//! `hostent` out of the C library's buffers.
+//! `options.rs` + `option_names.rs`; `message.rs`; `interface.rs`;
+//! `select.rs`: the descriptor sets behind `select`; `selector/`:
+//! `Poller`'s backends; `netdb.rs`; `hosts.rs`), and exposing the same
+//! crate-private names, so the portable modules call `sys::bind(...)`
+//! with no `cfg`.
+//!
+//! This file picks the platform and re-exports its names; beside it are
+//! the files that both platforms share, with no OS call in them:
+//!
+//! - `addr_layout.rs`: the C address types, the address families, and
+//!   `sockaddr_in` / `sockaddr_in6` filled and read (the few names and
+//!   unions that differ in `cfg` blocks of its own);
+//! - `sock_addr.rs`: the storage of [`SockAddr`], which both layers use;
+//! - `raw.rs`: plain structs read from and written into byte buffers,
+//!   `addrinfo` and `getaddrinfo`'s hints;
+//! - `cmsg.rs`: the control-message kinds, the batch calls' message
+//!   descriptions, the integer payloads;
+//! - `hostent.rs`: the copy of a C `hostent` out of the C library's
+//!   buffers; `tcp_info.rs`: [`TcpInfo`] and [`TcpState`];
+//! - here: what a readiness wait asks for (`Direction`, `Trigger`, `Want`)
+//!   and what every `Selector` shares (its errors, its lock), `ceil_ms`,
+//!   `lossy`.
+//!
+//! The imports inside `sys/` point one way: the platform folders import
+//! the shared files (`crate::sys::SockAddr`, `crate::sys::addr_layout`,
+//! `crate::sys::raw`, ...), and the shared files import nothing from the
+//! platform folders; only this file's re-exports name both.
 //!
 //! Nothing here imports from the portable modules above (`socket.rs`,
 //! `addr.rs`, `hosts.rs`, ...): what both layers need lives here or in

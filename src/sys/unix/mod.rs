@@ -6,13 +6,15 @@
 //! safe (Apple has no `SOCK_CLOEXEC`, `accept4` or `MSG_NOSIGNAL`).
 //!
 //! - this file: the OS's types, the constants the portable layer names,
-//!   `syscall!`, handle conversions;
+//!   `syscall!`, handle conversions (the address types and families are
+//!   shared with Windows, in `sys/addr_layout.rs`);
 //! - `socket.rs`: creating, binding, connecting, sending, receiving,
 //!   closing, modes;
 //! - `options.rs`: `getsockopt`/`setsockopt` and the options whose value
 //!   is a struct; `option_names.rs`: the option names beyond the seed's;
 //!   `tcp_info.rs`: `TCP_INFO` and its platform twins;
-//! - `address.rs`: filling and reading `sockaddr_in`, `sockaddr_in6`;
+//! - `message.rs`: `sendmsg`/`recvmsg`, their batches, the `CMSG_*`
+//!   layout; `sendfile.rs`: `sendfile(2)`;
 //! - `select.rs`: the `poll(2)` set behind `select`;
 //! - `netdb.rs`: `getaddrinfo`, its errors, the host name, the services
 //!   file's path and a coarse clock;

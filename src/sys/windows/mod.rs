@@ -5,6 +5,12 @@
 //! that makes the call do what the Unix one does (`accept` has no "not
 //! inherited" flag).
 //!
+//! The files are `sys/unix/`'s (see the list there), except that
+//! `SIO_TCP_INFO` is in `options.rs` and `TransmitFile` in `message.rs`,
+//! and that `selector/` holds one backend, AFD polling on a completion
+//! port (`afd.rs` under `iocp.rs`); `hosts.rs` and `option_names.rs` as
+//! there.
+//!
 //! Winsock must be started (`WSAStartup`) before its first call in a
 //! process. The crate does that itself in [`init`], once and thread-safely;
 //! every entry point that can be a process's first Winsock call (socket
