@@ -1,13 +1,16 @@
 //! What both platforms share about control messages and message calls,
-//! without an OS call: the kinds of control message the crate types, and
-//! the message descriptions the batch calls take and fill.
+//! without an OS call: the kinds of control message the crate types, the
+//! message descriptions the batch calls take and fill, and the integer
+//! payloads, which both lay out alike.
 //!
 //! Each platform's `message.rs` maps a kind to its own level and type
 //! (`cmsg_kind`, `cmsg_code`) and lays out the payloads.
 
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
+use std::os::raw::c_int;
 
+use super::raw::{read_struct, write_struct};
 use super::SockAddr;
 
 /// A control message the crate gives a type to, whatever the platform
@@ -113,4 +116,20 @@ pub(crate) unsafe fn filled(control: &[MaybeUninit<u8>], len: usize) -> &[u8] {
     let len = len.min(control.len());
     // SAFETY: guaranteed by the caller; MaybeUninit<u8> has u8's layout.
     unsafe { std::slice::from_raw_parts(control.as_ptr().cast::<u8>(), len) }
+}
+
+/// An `int` payload (TOS on send, TTL, traffic class, hop limit).
+pub(crate) fn encode_int(value: c_int, out: &mut [u8]) -> usize {
+    write_struct(&value, out)
+}
+
+/// An integer payload as received: one byte (`IP_TOS` and `IP_TTL` on
+/// Linux, `IP_RECVTOS` on the BSDs) or a native `int`.
+pub(crate) fn decode_int(data: &[u8]) -> Option<i64> {
+    match data.len() {
+        1 => Some(i64::from(data[0])),
+        2 => Some(i64::from(u16::from_ne_bytes([data[0], data[1]]))),
+        n if n >= 4 => read_struct::<c_int>(data).map(i64::from),
+        _ => None,
+    }
 }

@@ -30,7 +30,8 @@ mod copy {
 
     use super::HostEntry;
     use crate::error::LookupError;
-    use crate::sys::{lossy, AF_INET, AF_INET6};
+    use crate::sys::addr_layout::{AF_INET, AF_INET6};
+    use crate::sys::lossy;
 
     /// Copies the fields of a C `hostent` into a [`HostEntry`] (where the
     /// platform has a thread-safe call that fills one).

@@ -7,7 +7,7 @@
 use std::mem;
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use super::{put_v4, put_v6, sockaddr, sockaddr_storage, socklen_t};
+use super::addr_layout::{put_v4, put_v6, sockaddr, sockaddr_storage, socklen_t};
 
 /// An owned socket address of any family: IPv4, IPv6, a Unix-domain path, a
 /// Linux abstract name, an unnamed Unix socket, or the raw bytes of any

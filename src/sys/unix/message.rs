@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use super::{Socket, NOSIGNAL};
 use crate::sys::cmsg::{CmsgKind, InMsg, OutMsg};
+use crate::sys::raw::{read_struct, write_struct};
 use crate::sys::SockAddr;
 
 // ---- layout -------------------------------------------------------------
@@ -139,26 +140,6 @@ pub(crate) const SOURCE_V4_KIND: CmsgKind = if cfg!(target_os = "freebsd") {
 pub(crate) const MAX_FDS: usize = 253;
 
 // ---- payloads -----------------------------------------------------------
-
-/// Reads a plain `T` from the start of `data`, when it holds one.
-fn read_struct<T: Copy>(data: &[u8]) -> Option<T> {
-    if data.len() < mem::size_of::<T>() {
-        return None;
-    }
-    // SAFETY: length checked; unaligned read of a plain C struct, valid
-    // for any bit pattern.
-    Some(unsafe { ptr::read_unaligned(data.as_ptr().cast::<T>()) })
-}
-
-/// The bytes of a plain `T`, written into `out` (which holds at least
-/// `size_of::<T>()` bytes); returns how many were written.
-fn write_struct<T: Copy>(value: &T, out: &mut [u8]) -> usize {
-    let n = mem::size_of::<T>();
-    assert!(out.len() >= n, "caller checks the room");
-    // SAFETY: room checked; the write is unaligned.
-    unsafe { ptr::write_unaligned(out.as_mut_ptr().cast::<T>(), *value) };
-    n
-}
 
 /// Payload sizes, for the space helper and the encoder.
 pub(crate) fn payload_size(kind: CmsgKind) -> usize {
@@ -298,22 +279,6 @@ pub(crate) fn encode_segment(size: u16, out: &mut [u8]) -> usize {
 #[cfg(not(linux_like))]
 pub(crate) fn encode_segment(size: u16, out: &mut [u8]) -> usize {
     write_struct(&c_int::from(size), out)
-}
-
-/// An `int` payload (TOS on send, TTL, traffic class, hop limit).
-pub(crate) fn encode_int(value: c_int, out: &mut [u8]) -> usize {
-    write_struct(&value, out)
-}
-
-/// An integer payload as received: one byte (`IP_TOS` and `IP_TTL` on
-/// Linux, `IP_RECVTOS` on the BSDs) or a native `int`.
-pub(crate) fn decode_int(data: &[u8]) -> Option<i64> {
-    match data.len() {
-        1 => Some(i64::from(data[0])),
-        2 => Some(i64::from(u16::from_ne_bytes([data[0], data[1]]))),
-        n if n >= 4 => read_struct::<c_int>(data).map(i64::from),
-        _ => None,
-    }
 }
 
 /// Descriptors in an `SCM_RIGHTS` payload: how many whole ones it holds,

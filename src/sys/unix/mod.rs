@@ -6,21 +6,23 @@
 //! safe (Apple has no `SOCK_CLOEXEC`, `accept4` or `MSG_NOSIGNAL`).
 //!
 //! - this file: the OS's types, the constants the portable layer names,
-//!   `syscall!`, handle conversions;
+//!   `syscall!`, handle conversions (the address types and families are
+//!   shared with Windows, in `sys/addr_layout.rs`);
 //! - `socket.rs`: creating, binding, connecting, sending, receiving,
 //!   closing, modes;
 //! - `options.rs`: `getsockopt`/`setsockopt` and the options whose value
 //!   is a struct; `option_names.rs`: the option names beyond the seed's;
 //!   `tcp_info.rs`: `TCP_INFO` and its platform twins;
-//! - `address.rs`: filling and reading `sockaddr_in`, `sockaddr_in6`;
-//! - `poll.rs`: the `poll(2)` set behind `select`;
+//! - `message.rs`: `sendmsg`/`recvmsg`, their batches, the `CMSG_*`
+//!   layout; `sendfile.rs`: `sendfile(2)`;
+//! - `select.rs`: the `poll(2)` set behind `select`;
 //! - `netdb.rs`: `getaddrinfo`, its errors, the host name, the services
 //!   file's path and a coarse clock;
 //! - `hosts.rs`: host and protocol lookups;
 //! - `interface.rs`: interface names and indexes (IPv6 scopes);
-//! - `epoll.rs`, `kqueue.rs`, `poll_backend.rs`: `Poller`'s `Selector`, one
-//!   file per mechanism (the set is picked in `build.rs`), over
-//!   `fd_table.rs`, the lock-free per-descriptor record of registrations.
+//! - `selector/`: `Poller`'s `Selector`, one file per mechanism
+//!   (`epoll.rs`, `kqueue.rs`, `poll.rs`; `build.rs` picks one), with
+//!   `fd_table.rs` and `wake_pipe.rs`, which they share.
 
 #![allow(non_camel_case_types)]
 
@@ -42,35 +44,18 @@ macro_rules! syscall {
     }};
 }
 
-mod address;
 mod hosts;
 mod interface;
 mod message;
 mod netdb;
 mod option_names;
 mod options;
-mod poll;
+mod select;
+mod selector;
 mod sendfile;
 mod socket;
 mod tcp_info;
 
-#[cfg(any(epoll, kqueue))]
-mod fd_table;
-
-#[cfg(epoll)]
-mod epoll;
-#[cfg(epoll)]
-pub(crate) use self::epoll::{Selector, SysEvent, EDGE_MODE};
-#[cfg(kqueue)]
-mod kqueue;
-#[cfg(kqueue)]
-pub(crate) use self::kqueue::{Selector, SysEvent, EDGE_MODE};
-#[cfg(poll_backend)]
-mod poll_backend;
-#[cfg(poll_backend)]
-pub(crate) use self::poll_backend::{Selector, SysEvent, EDGE_MODE};
-
-pub(crate) use self::address::*;
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::message::*;
@@ -79,15 +64,16 @@ pub(crate) use self::option_names::*;
 #[cfg(linux_like)]
 pub use self::options::SockFilter;
 pub(crate) use self::options::*;
-pub(crate) use self::poll::*;
+pub(crate) use self::select::*;
+pub(crate) use self::selector::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::sendfile::*;
 pub(crate) use self::socket::*;
 #[cfg(tcp_info)]
 pub(crate) use self::tcp_info::*;
 
-pub(crate) use libc::{
-    sa_family_t, sockaddr, sockaddr_in, sockaddr_in6, sockaddr_storage, sockaddr_un, socklen_t,
-};
+// The address types, families and layouts are shared with Windows; the
+// files here name them as this folder's own (`super::socklen_t`).
+use crate::sys::addr_layout::*;
 
 /// The OS's socket handle: a file descriptor.
 pub(crate) type Socket = RawFd;
@@ -95,11 +81,6 @@ pub(crate) type Socket = RawFd;
 pub(crate) use std::os::fd::AsFd as AsSocket;
 
 pub(crate) const INVALID_SOCKET: Socket = -1;
-
-pub(crate) const AF_UNSPEC: c_int = libc::AF_UNSPEC;
-pub(crate) const AF_UNIX: c_int = libc::AF_UNIX;
-pub(crate) const AF_INET: c_int = libc::AF_INET;
-pub(crate) const AF_INET6: c_int = libc::AF_INET6;
 
 pub(crate) const SOCK_STREAM: c_int = libc::SOCK_STREAM;
 pub(crate) const SOCK_DGRAM: c_int = libc::SOCK_DGRAM;

@@ -10,8 +10,7 @@ use std::ptr::{self, NonNull};
 
 use crate::error::LookupError;
 use crate::sys::lossy;
-
-pub(crate) type addrinfo = libc::addrinfo;
+use crate::sys::raw::addrinfo;
 
 pub(crate) const AI_CANONNAME: c_int = libc::AI_CANONNAME;
 
@@ -31,24 +30,6 @@ pub(crate) const AI_V4MAPPED: c_int = libc::AI_V4MAPPED;
 const EAI_NO_ADDRESS: [c_int; 2] = [-5, -9];
 #[cfg(not(target_os = "linux"))]
 const EAI_NO_ADDRESS: [c_int; 2] = [7, 1];
-
-/// Hints for `getaddrinfo`: every other field zero, as POSIX requires.
-#[inline]
-pub(crate) fn addrinfo_hints(
-    flags: c_int,
-    family: c_int,
-    socktype: c_int,
-    protocol: c_int,
-) -> addrinfo {
-    // SAFETY: addrinfo is plain data; all zeros (null pointers, zero
-    // numbers) is the value POSIX asks unused hint fields to have.
-    let mut hints: addrinfo = unsafe { mem::zeroed() };
-    hints.ai_flags = flags;
-    hints.ai_family = family;
-    hints.ai_socktype = socktype;
-    hints.ai_protocol = protocol;
-    hints
-}
 
 /// `getaddrinfo(3)`. The list it returns must be given back to
 /// [`freeaddrinfo`].

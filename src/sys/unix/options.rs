@@ -10,6 +10,7 @@ use std::os::raw::c_int;
 use std::time::Duration;
 
 use super::{socklen_t, Socket};
+use crate::sys::addr_layout::{in6_addr, in_addr};
 use crate::sys::SockAddr;
 
 /// `getsockopt(2)` for an option whose value is a plain `T`.
@@ -134,18 +135,6 @@ pub(crate) fn setsockopt_bytes(
     })?;
     // The kernel reads `len` bytes of `value`, all of it.
     syscall!(setsockopt(s, level, name, value.as_ptr().cast(), len)).map(|_| ())
-}
-
-fn in_addr(a: Ipv4Addr) -> libc::in_addr {
-    libc::in_addr {
-        s_addr: u32::from_ne_bytes(a.octets()),
-    }
-}
-
-fn in6_addr(a: Ipv6Addr) -> libc::in6_addr {
-    libc::in6_addr {
-        s6_addr: a.octets(),
-    }
 }
 
 /// `IP_ADD_MEMBERSHIP` / `IP_DROP_MEMBERSHIP` (`name`) with an

@@ -24,8 +24,10 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
-use super::{in6_addr, in6_addr_octets, in_addr, in_addr_octets, last_error, Socket};
+use super::{last_error, Socket};
+use crate::sys::addr_layout::{in6_addr, in6_addr_octets, in_addr, in_addr_octets};
 use crate::sys::cmsg::{CmsgKind, InMsg, OutMsg};
+use crate::sys::raw::{read_struct, write_struct};
 use crate::sys::SockAddr;
 
 // ---- layout -------------------------------------------------------------
@@ -103,22 +105,6 @@ pub(crate) const SENDS_DSCP: bool = false;
 
 // ---- payloads -----------------------------------------------------------
 
-fn read_struct<T: Copy>(data: &[u8]) -> Option<T> {
-    if data.len() < mem::size_of::<T>() {
-        return None;
-    }
-    // SAFETY: length checked; unaligned read of plain data.
-    Some(unsafe { ptr::read_unaligned(data.as_ptr().cast::<T>()) })
-}
-
-fn write_struct<T: Copy>(value: &T, out: &mut [u8]) -> usize {
-    let n = mem::size_of::<T>();
-    assert!(out.len() >= n, "caller checks the room");
-    // SAFETY: room checked; unaligned write.
-    unsafe { ptr::write_unaligned(out.as_mut_ptr().cast::<T>(), *value) };
-    n
-}
-
 pub(crate) fn payload_size(kind: CmsgKind) -> usize {
     match kind {
         CmsgKind::PktInfoV4 => mem::size_of::<IN_PKTINFO>(),
@@ -173,19 +159,6 @@ pub(crate) fn decode_timestamp(_kind: CmsgKind, _data: &[u8]) -> Option<Duration
 /// `UDP_SEND_MSG_SIZE` takes a `DWORD`.
 pub(crate) fn encode_segment(size: u16, out: &mut [u8]) -> usize {
     write_struct(&u32::from(size), out)
-}
-
-pub(crate) fn encode_int(value: c_int, out: &mut [u8]) -> usize {
-    write_struct(&value, out)
-}
-
-pub(crate) fn decode_int(data: &[u8]) -> Option<i64> {
-    match data.len() {
-        1 => Some(i64::from(data[0])),
-        2 => Some(i64::from(u16::from_ne_bytes([data[0], data[1]]))),
-        n if n >= 4 => read_struct::<i32>(data).map(i64::from),
-        _ => None,
-    }
 }
 
 // ---- receive switches ---------------------------------------------------

@@ -5,6 +5,12 @@
 //! that makes the call do what the Unix one does (`accept` has no "not
 //! inherited" flag).
 //!
+//! The files are `sys/unix/`'s (see the list there), except that
+//! `SIO_TCP_INFO` is in `options.rs` and `TransmitFile` in `message.rs`,
+//! and that `selector/` holds one backend, AFD polling on a completion
+//! port (`afd.rs` under `iocp.rs`); `hosts.rs` and `option_names.rs` as
+//! there.
+//!
 //! Winsock must be started (`WSAStartup`) before its first call in a
 //! process. The crate does that itself in [`init`], once and thread-safely;
 //! every entry point that can be a process's first Winsock call (socket
@@ -44,37 +50,29 @@ macro_rules! syscall {
     }};
 }
 
-mod address;
-mod afd;
 mod hosts;
 mod interface;
 mod message;
 mod netdb;
 mod option_names;
 mod options;
-mod poll;
+mod select;
+mod selector;
 mod socket;
 
-pub(crate) use self::address::*;
-pub(crate) use self::afd::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::message::*;
 pub(crate) use self::netdb::*;
 pub(crate) use self::option_names::*;
 pub(crate) use self::options::*;
-pub(crate) use self::poll::*;
+pub(crate) use self::select::*;
+pub(crate) use self::selector::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::socket::*;
 
-pub(crate) use windows_sys::Win32::Networking::WinSock::{
-    SOCKADDR as sockaddr, SOCKADDR_IN as sockaddr_in, SOCKADDR_IN6 as sockaddr_in6,
-    SOCKADDR_STORAGE as sockaddr_storage, SOCKADDR_UN as sockaddr_un,
-};
-
-/// Winsock's address length type: a plain `int`.
-pub(crate) type socklen_t = ws::socklen_t;
-/// `ADDRESS_FAMILY`, an unsigned short as on Unix.
-pub(crate) type sa_family_t = ws::ADDRESS_FAMILY;
+// The address types, families and layouts are shared with Unix; the
+// files here name them as this folder's own (`super::socklen_t`).
+use crate::sys::addr_layout::*;
 
 /// The OS's socket handle: Winsock's `SOCKET` (a `UINT_PTR`).
 pub(crate) type Socket = ws::SOCKET;
@@ -82,11 +80,6 @@ pub(crate) type Socket = ws::SOCKET;
 pub(crate) use std::os::windows::io::AsSocket;
 
 pub(crate) const INVALID_SOCKET: Socket = ws::INVALID_SOCKET;
-
-pub(crate) const AF_UNSPEC: c_int = ws::AF_UNSPEC as c_int;
-pub(crate) const AF_UNIX: c_int = ws::AF_UNIX as c_int;
-pub(crate) const AF_INET: c_int = ws::AF_INET as c_int;
-pub(crate) const AF_INET6: c_int = ws::AF_INET6 as c_int;
 
 pub(crate) const SOCK_STREAM: c_int = ws::SOCK_STREAM;
 pub(crate) const SOCK_DGRAM: c_int = ws::SOCK_DGRAM;

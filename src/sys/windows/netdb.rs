@@ -13,34 +13,11 @@ use windows_sys::Win32::Networking::WinSock as ws;
 use windows_sys::Win32::System::SystemInformation::{GetSystemDirectoryW, GetTickCount64};
 
 use crate::error::LookupError;
-
-/// `ADDRINFOA`: the ANSI `getaddrinfo`, whose `ai_canonname` is a C
-/// string like Unix's. (Names outside the ANSI code page would need
-/// `GetAddrInfoW`; host names are ASCII, IDNs in their `xn--` form.)
-pub(crate) type addrinfo = ws::ADDRINFOA;
+use crate::sys::raw::addrinfo;
 
 pub(crate) const AI_CANONNAME: c_int = ws::AI_CANONNAME as c_int;
 /// Supported by Windows' `getaddrinfo` since Vista.
 pub(crate) const AI_V4MAPPED: c_int = ws::AI_V4MAPPED as c_int;
-
-/// Hints for `getaddrinfo`: every other field zero, as the call
-/// requires.
-#[inline]
-pub(crate) fn addrinfo_hints(
-    flags: c_int,
-    family: c_int,
-    socktype: c_int,
-    protocol: c_int,
-) -> addrinfo {
-    // SAFETY: ADDRINFOA is plain data; all zeros (null pointers, zero
-    // numbers) is what unused hint fields must be.
-    let mut hints: addrinfo = unsafe { mem::zeroed() };
-    hints.ai_flags = flags;
-    hints.ai_family = family;
-    hints.ai_socktype = socktype;
-    hints.ai_protocol = protocol;
-    hints
-}
 
 /// `getaddrinfo`. The list it returns must be given back to
 /// [`freeaddrinfo`]. Starts Winsock first: a lookup can be a process's

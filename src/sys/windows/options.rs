@@ -12,14 +12,15 @@ use std::os::raw::c_int;
 use std::time::Duration;
 
 use windows_sys::Win32::Networking::WinSock::{
-    tcp_keepalive, IN6_ADDR, IN6_ADDR_0, IN_ADDR, IN_ADDR_0, IPV6_MREQ, IP_MREQ, IP_MREQ_SOURCE,
-    LINGER, SIO_KEEPALIVE_VALS, SIO_TCP_INFO, SIO_TCP_SET_ACK_FREQUENCY, SO_ORIGINAL_DST,
+    tcp_keepalive, IPV6_MREQ, IP_MREQ, IP_MREQ_SOURCE, LINGER, SIO_KEEPALIVE_VALS, SIO_TCP_INFO,
+    SIO_TCP_SET_ACK_FREQUENCY, SO_ORIGINAL_DST,
 };
 
 use super::{
     socklen_t, Socket, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, IP_MULTICAST_IF, SOL_SOCKET,
     SO_LINGER,
 };
+use crate::sys::addr_layout::{in6_addr, in_addr};
 use crate::sys::{SockAddr, TcpInfo, TcpState};
 
 /// `getsockopt` for an option whose value is a plain `T`.
@@ -130,14 +131,6 @@ pub(crate) fn setsockopt_bytes(
     syscall!(setsockopt(s, level, name, value.as_ptr(), len)).map(|_| ())
 }
 
-fn in_addr(a: Ipv4Addr) -> IN_ADDR {
-    IN_ADDR {
-        S_un: IN_ADDR_0 {
-            S_addr: u32::from_ne_bytes(a.octets()),
-        },
-    }
-}
-
 /// `IP_ADD_MEMBERSHIP` / `IP_DROP_MEMBERSHIP` with an `IP_MREQ`.
 pub(crate) fn set_mreq_v4(
     s: Socket,
@@ -193,11 +186,7 @@ pub(crate) fn set_mreq_source_v4(
 /// `IPV6_ADD_MEMBERSHIP` / `IPV6_DROP_MEMBERSHIP` with an `IPV6_MREQ`.
 pub(crate) fn set_mreq_v6(s: Socket, name: c_int, group: Ipv6Addr, index: u32) -> io::Result<()> {
     let mreq = IPV6_MREQ {
-        ipv6mr_multiaddr: IN6_ADDR {
-            u: IN6_ADDR_0 {
-                Byte: group.octets(),
-            },
-        },
+        ipv6mr_multiaddr: in6_addr(group),
         ipv6mr_interface: index,
     };
     setsockopt(s, IPPROTO_IPV6, name, mreq)

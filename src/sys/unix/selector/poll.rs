@@ -2,7 +2,7 @@
 //! built with `--cfg nativesockets_poll_backend`, which is how CI tests it
 //! on Linux): the registrations live here, and each `wait` is one
 //! `poll(2)` over all of them, so its cost grows with their number, as
-//! `select`'s does. The contract is the one in `epoll.rs`.
+//! `select`'s does. The contract is the one in `mod.rs`.
 //!
 //! A self-pipe is the first entry of every `poll`: `notify` writes to it,
 //! and so does a change of the registrations while a `wait` is polling,
@@ -18,13 +18,13 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::error::with_kind;
-use crate::sys::{Trigger, Want};
+use super::wake_pipe::WakePipe;
+use crate::sys::{already_registered, lock, not_registered, Trigger, Want};
 
 /// `PollMode::Edge` is not available, and why (`poller.rs` refuses it).
 pub(crate) const EDGE_MODE: Result<(), &str> =
@@ -61,8 +61,7 @@ struct PollBuf {
 pub(crate) struct Selector {
     state: Mutex<State>,
     waiter: Mutex<PollBuf>,
-    wake_read: OwnedFd,
-    wake_write: OwnedFd,
+    wake: WakePipe,
     notified: AtomicBool,
 }
 
@@ -99,24 +98,8 @@ impl SysEvent {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves consistent data here (every
-    // change is one insert or remove), so poisoning is ignored.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 impl Selector {
     pub(crate) fn new() -> io::Result<Selector> {
-        let mut fds = [0 as libc::c_int; 2];
-        syscall!(pipe(fds.as_mut_ptr()))?;
-        // SAFETY: pipe just returned these two descriptors; nothing else
-        // owns them.
-        let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        for fd in [&r, &w] {
-            syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC))?;
-            let fl = syscall!(fcntl(fd.as_raw_fd(), libc::F_GETFL))?;
-            syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFL, fl | libc::O_NONBLOCK))?;
-        }
         Ok(Selector {
             state: Mutex::new(State::default()),
             waiter: Mutex::new(PollBuf {
@@ -124,23 +107,9 @@ impl Selector {
                 version: u64::MAX,
                 start: 0,
             }),
-            wake_read: r,
-            wake_write: w,
+            wake: WakePipe::new()?,
             notified: AtomicBool::new(false),
         })
-    }
-
-    /// Makes a polling `wait` return (a full pipe is as good).
-    fn wake(&self) -> io::Result<()> {
-        let byte = 1u8;
-        match syscall!(write(
-            self.wake_write.as_raw_fd(),
-            (&byte as *const u8).cast(),
-            1
-        )) {
-            Err(e) if e.kind() != io::ErrorKind::WouldBlock => Err(e),
-            _ => Ok(()),
-        }
     }
 
     /// Records a change; wakes a polling `wait` so that it sees it.
@@ -149,7 +118,7 @@ impl Selector {
         let polling = st.polling;
         drop(st);
         if polling {
-            self.wake()?;
+            self.wake.wake()?;
         }
         Ok(())
     }
@@ -165,12 +134,7 @@ impl Selector {
         syscall!(fcntl(fd, libc::F_GETFD))?;
         let mut st = lock(&self.state);
         if st.regs.contains_key(&fd) {
-            return Err(with_kind(
-                io::ErrorKind::AlreadyExists,
-                "socket handle",
-                fd,
-                "is already registered with this poller",
-            ));
+            return Err(already_registered(fd));
         }
         st.regs.insert(
             fd,
@@ -224,7 +188,7 @@ impl Selector {
             if buf.version != st.version {
                 buf.fds.clear();
                 buf.fds.push(libc::pollfd {
-                    fd: self.wake_read.as_raw_fd(),
+                    fd: self.wake.read_fd(),
                     events: libc::POLLIN,
                     revents: 0,
                 });
@@ -258,16 +222,7 @@ impl Selector {
         let n = res? as usize;
         let mut notified = false;
         if n > 0 && buf.fds[0].revents != 0 {
-            let mut sink = [0u8; 64];
-            // Empties the pipe: every byte in it is a wake-up already served.
-            // SAFETY: reads at most 64 bytes into `sink`.
-            while syscall!(read(
-                self.wake_read.as_raw_fd(),
-                sink.as_mut_ptr().cast(),
-                sink.len()
-            ))
-            .is_ok_and(|got| got as usize == sink.len())
-            {}
+            self.wake.drain();
             notified = self.notified.swap(false, Ordering::AcqRel);
         }
         let mut disarmed = false;
@@ -318,17 +273,8 @@ impl Selector {
 
     pub(crate) fn notify(&self) -> io::Result<()> {
         if !self.notified.swap(true, Ordering::AcqRel) {
-            self.wake()?;
+            self.wake.wake()?;
         }
         Ok(())
     }
-}
-
-fn not_registered(fd: RawFd) -> io::Error {
-    with_kind(
-        io::ErrorKind::NotFound,
-        "socket handle",
-        fd,
-        "is not registered with this poller",
-    )
 }

@@ -1,22 +1,5 @@
 //! `Poller` on Linux and Android: an epoll instance, and an eventfd for
-//! `notify`.
-//!
-//! The contract every backend's `Selector` keeps (`kqueue.rs`,
-//! `poll_backend.rs` and `sys/windows/afd.rs` use the same names;
-//! `poller.rs` calls them with no `cfg`):
-//!
-//! - `add` fails with `AlreadyExists` when the socket is registered,
-//!   `modify` and `delete` with `NotFound` when it is not, and each with
-//!   the OS's error for a handle that is not an open socket.
-//! - `modify(.., None)` keeps the registration's trigger.
-//! - `wait` makes ONE OS wait, fills `events` (cleared by the caller) up to
-//!   its capacity without allocating, and returns whether a `notify` was
-//!   used up by it; `Interrupted` when a signal cut it short (the caller
-//!   resumes with the time left). The notify wake-up never appears in
-//!   `events`.
-//! - `SysEvent` answers `key`, `readable`, `writable`, `error`, `hangup`:
-//!   a registration's own interest only, except that an error or a
-//!   hang-up shows as both readable and writable.
+//! `notify`. The contract is the one in `mod.rs`.
 //!
 //! Here the kernel holds the registrations; what it cannot tell (the
 //! trigger, for `modify`) is kept in an [`FdTable`]. Keys travel in the

@@ -2,7 +2,7 @@
 //! for `poll(2)`, which has no `FD_SETSIZE` limit on descriptor numbers or
 //! count.
 //!
-//! The contract every platform's `PollSet` keeps (`sys/windows/poll.rs`
+//! The contract every platform's `PollSet` keeps (`sys/windows/select.rs`
 //! mirrors these names; `select.rs` calls them with no `cfg`):
 //!
 //! - `PollSet::new(sockets, direction)` copies the handles into ONE buffer

@@ -2,7 +2,7 @@
 //! and one `EVFILT_WRITE` filter per socket as its interest asks, and an
 //! `EVFILT_USER` event for `notify` (a pipe on OpenBSD and NetBSD, whose
 //! `EVFILT_USER` is recent or missing). The contract is the one in
-//! `epoll.rs`.
+//! `mod.rs`.
 //!
 //! kqueue's `EV_ADD` on a registered socket silently updates it, so the
 //! `AlreadyExists` and `NotFound` checks are made on the [`FdTable`],
@@ -23,8 +23,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::fd_table::{Entry, FdTable};
-use crate::error::with_kind;
-use crate::sys::{Trigger, Want, NOTIFY_KEY};
+#[cfg(not(kqueue_user))]
+use super::wake_pipe::WakePipe;
+use crate::sys::{already_registered, not_registered, Trigger, Want, NOTIFY_KEY};
 
 /// `PollMode::Edge` is available (`EV_CLEAR`).
 pub(crate) const EDGE_MODE: Result<(), &str> = Ok(());
@@ -33,9 +34,9 @@ pub(crate) const EDGE_MODE: Result<(), &str> = Ok(());
 pub(crate) struct Selector {
     kq: OwnedFd,
     table: FdTable,
-    /// The self-pipe (read end, write end) where there is no EVFILT_USER.
+    /// The self-pipe, where there is no EVFILT_USER.
     #[cfg(not(kqueue_user))]
-    wake: (OwnedFd, OwnedFd),
+    wake: WakePipe,
     #[cfg(not(kqueue_user))]
     notified: AtomicBool,
 }
@@ -112,15 +113,6 @@ const WRITE: i32 = libc::EVFILT_WRITE as i32;
 const ADD: u32 = (libc::EV_ADD | libc::EV_RECEIPT) as u32;
 const DELETE: u32 = (libc::EV_DELETE | libc::EV_RECEIPT) as u32;
 
-fn not_registered(fd: RawFd) -> io::Error {
-    with_kind(
-        io::ErrorKind::NotFound,
-        "socket handle",
-        fd,
-        "is not registered with this poller",
-    )
-}
-
 impl Selector {
     pub(crate) fn new() -> io::Result<Selector> {
         let kq = syscall!(kqueue())?;
@@ -141,28 +133,13 @@ impl Selector {
         )])?;
         #[cfg(not(kqueue_user))]
         let sel = {
-            let mut fds = [0 as libc::c_int; 2];
-            syscall!(pipe(fds.as_mut_ptr()))?;
-            // SAFETY: pipe just returned these descriptors; nothing else
-            // owns them.
-            let wake = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-            for fd in [&wake.0, &wake.1] {
-                syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC))?;
-                let fl = syscall!(fcntl(fd.as_raw_fd(), libc::F_GETFL))?;
-                syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFL, fl | libc::O_NONBLOCK))?;
-            }
             let sel = Selector {
                 kq,
                 table: FdTable::new(),
-                wake,
+                wake: WakePipe::new()?,
                 notified: AtomicBool::new(false),
             };
-            sel.apply(&mut [change(
-                sel.wake.0.as_raw_fd() as usize,
-                READ,
-                ADD,
-                NOTIFY_KEY,
-            )])?;
+            sel.apply(&mut [change(sel.wake.read_fd() as usize, READ, ADD, NOTIFY_KEY)])?;
             sel
         };
         Ok(sel)
@@ -231,12 +208,7 @@ impl Selector {
         // never grows a page for a number that cannot be open.
         syscall!(fcntl(fd, libc::F_GETFD))?;
         if !self.table.insert_new(fd, Entry::new(want, trigger)) {
-            return Err(with_kind(
-                io::ErrorKind::AlreadyExists,
-                "socket handle",
-                fd,
-                "is already registered with this poller",
-            ));
+            return Err(already_registered(fd));
         }
         // SAFETY: all-zero kevents are valid (see `change`).
         let mut buf: [libc::kevent; 4] = unsafe { mem::zeroed() };
@@ -345,15 +317,7 @@ impl Selector {
 
     #[cfg(not(kqueue_user))]
     fn consume_wake(&self) -> bool {
-        let mut sink = [0u8; 64];
-        // SAFETY: reads at most 64 bytes into `sink`.
-        while syscall!(read(
-            self.wake.0.as_raw_fd(),
-            sink.as_mut_ptr().cast(),
-            sink.len()
-        ))
-        .is_ok_and(|got| got as usize == sink.len())
-        {}
+        self.wake.drain();
         self.notified.swap(false, Ordering::AcqRel)
     }
 
@@ -374,14 +338,6 @@ impl Selector {
         if self.notified.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let byte = 1u8;
-        match syscall!(write(
-            self.wake.1.as_raw_fd(),
-            (&byte as *const u8).cast(),
-            1
-        )) {
-            Err(e) if e.kind() != io::ErrorKind::WouldBlock => Err(e),
-            _ => Ok(()),
-        }
+        self.wake.wake()
     }
 }

@@ -1,4 +1,4 @@
-//! Readiness for `select`: the twin of `sys/unix/poll.rs`, with the same
+//! Readiness for `select`: the twin of `sys/unix/select.rs`, with the same
 //! contract (see the comment there), built on Winsock's `select` rather
 //! than `WSAPoll`: before Windows 10 version 2004, `WSAPoll` never
 //! reported a non-blocking `connect` that failed (the wait ran to its

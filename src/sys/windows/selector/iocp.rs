@@ -1,13 +1,13 @@
 //! `Poller` on Windows: an I/O completion port, and one `IOCTL_AFD_POLL`
-//! in flight per registered socket, issued on a handle to the Winsock
-//! driver (`\Device\Afd`) that is associated with the port. This is how
-//! wepoll, mio and polling get readiness (not completion) from Windows at
-//! scale; `WSAPoll` and `select` pay for every socket at every wait. The
-//! contract is the one in `sys/unix/epoll.rs`.
+//! (`afd.rs`) in flight per registered socket, issued on a handle to the
+//! Winsock driver (`\Device\Afd`) that is associated with the port. This
+//! is how wepoll, mio and polling get readiness (not completion) from
+//! Windows at scale; `WSAPoll` and `select` pay for every socket at every
+//! wait. The contract is the one in `sys/unix/selector/mod.rs`.
 //!
 //! - Each registration is an `Arc<Registration>` holding the poll's
-//!   `IO_STATUS_BLOCK` and `AFD_POLL_INFO`, which the kernel writes while
-//!   the poll is pending. The `Arc` is given to the kernel as the poll's
+//!   `PollIo` (its `IO_STATUS_BLOCK` and `AFD_POLL_INFO`), which the
+//!   kernel writes while the poll is pending. The `Arc` is given to the kernel as the poll's
 //!   APC context (it comes back as the completion's `lpOverlapped`), so
 //!   the memory lives until the completion is dequeued, whatever the
 //!   caller does meanwhile (`delete`, dropping the poller).
@@ -36,151 +36,34 @@
 
 use std::cell::UnsafeCell;
 use std::collections::HashMap;
-use std::ffi::c_void;
 use std::io;
 use std::mem;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use windows_sys::Wdk::Foundation::OBJECT_ATTRIBUTES;
-use windows_sys::Wdk::Storage::FileSystem::{NtCancelIoFileEx, NtCreateFile, FILE_OPEN};
-use windows_sys::Wdk::System::IO::NtDeviceIoControlFile;
 use windows_sys::Win32::Foundation::{
-    CloseHandle, GetLastError, RtlNtStatusToDosError, HANDLE, INVALID_HANDLE_VALUE, NTSTATUS,
-    STATUS_CANCELLED, STATUS_PENDING, UNICODE_STRING, WAIT_TIMEOUT,
+    CloseHandle, GetLastError, HANDLE, INVALID_HANDLE_VALUE, WAIT_TIMEOUT,
 };
-use windows_sys::Win32::Networking::WinSock as ws;
-use windows_sys::Win32::Storage::FileSystem::{FILE_SHARE_READ, FILE_SHARE_WRITE, SYNCHRONIZE};
 use windows_sys::Win32::System::IO::{
     CreateIoCompletionPort, GetQueuedCompletionStatusEx, PostQueuedCompletionStatus,
-    IO_STATUS_BLOCK, OVERLAPPED_ENTRY,
+    OVERLAPPED_ENTRY,
 };
 
-use super::Socket;
-use crate::error::with_kind;
-use crate::sys::{Trigger, Want, NOTIFY_KEY};
+use super::afd::{
+    base_socket, mask_of, Afd, PollIo, ERROR_BITS, POLL_ABORT, POLL_DISCONNECT, POLL_LOCAL_CLOSE,
+    POLL_SEND, READ_BITS,
+};
+use crate::sys::windows::Socket;
+use crate::sys::{already_registered, lock, not_registered, Trigger, Want, NOTIFY_KEY};
 
 /// `PollMode::Edge` is not available, and why (`poller.rs` refuses it).
 pub(crate) const EDGE_MODE: Result<(), &str> =
     Err("Windows (AFD polling) has no edge-triggered mode");
 
-const IOCTL_AFD_POLL: u32 = 0x0001_2024;
-
-// The AFD_POLL_* bits (from the ReactOS and wepoll headers).
-const POLL_RECEIVE: u32 = 0x001;
-const POLL_RECEIVE_EXPEDITED: u32 = 0x002;
-const POLL_SEND: u32 = 0x004;
-const POLL_DISCONNECT: u32 = 0x008;
-const POLL_ABORT: u32 = 0x010;
-const POLL_LOCAL_CLOSE: u32 = 0x020;
-const POLL_ACCEPT: u32 = 0x080;
-const POLL_CONNECT_FAIL: u32 = 0x100;
-
-const READ_BITS: u32 = POLL_RECEIVE | POLL_RECEIVE_EXPEDITED | POLL_ACCEPT | POLL_DISCONNECT;
-const ERROR_BITS: u32 = POLL_ABORT | POLL_CONNECT_FAIL;
-
 /// Sockets per AFD handle.
 const GROUP: usize = 32;
-
-#[repr(C)]
-#[derive(Clone, Copy)]
-struct PollHandleInfo {
-    handle: HANDLE,
-    events: u32,
-    status: NTSTATUS,
-}
-
-/// `AFD_POLL_INFO` with room for one socket.
-#[repr(C)]
-#[derive(Clone, Copy)]
-struct PollInfo {
-    timeout: i64,
-    count: u32,
-    exclusive: u32,
-    handles: [PollHandleInfo; 1],
-}
-
-/// What the kernel writes while a poll is pending.
-struct Io {
-    iosb: IO_STATUS_BLOCK,
-    info: PollInfo,
-}
-
-/// A handle to `\Device\Afd`, associated with the poller's port.
-#[derive(Debug)]
-struct Afd {
-    handle: HANDLE,
-}
-
-// SAFETY: a kernel handle may be used from any thread.
-unsafe impl Send for Afd {}
-// SAFETY: as above; the handle is only passed to thread-safe calls.
-unsafe impl Sync for Afd {}
-
-impl Drop for Afd {
-    fn drop(&mut self) {
-        // SAFETY: the handle was opened by `Afd::open` and is closed once.
-        unsafe { CloseHandle(self.handle) };
-    }
-}
-
-/// An NTSTATUS as the Win32 error it stands for.
-fn nt_error(status: NTSTATUS) -> io::Error {
-    // SAFETY: a pure conversion of a status code.
-    io::Error::from_raw_os_error(unsafe { RtlNtStatusToDosError(status) } as i32)
-}
-
-impl Afd {
-    fn open(port: HANDLE) -> io::Result<Afd> {
-        let name: Vec<u16> = r"\Device\Afd\Nativesockets".encode_utf16().collect();
-        let bytes = (name.len() * 2) as u16;
-        let uname = UNICODE_STRING {
-            Length: bytes,
-            MaximumLength: bytes,
-            Buffer: name.as_ptr() as *mut u16,
-        };
-        let attrs = OBJECT_ATTRIBUTES {
-            Length: mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
-            RootDirectory: ptr::null_mut(),
-            ObjectName: &uname,
-            Attributes: 0,
-            SecurityDescriptor: ptr::null(),
-            SecurityQualityOfService: ptr::null(),
-        };
-        let mut handle: HANDLE = ptr::null_mut();
-        // SAFETY: all-zero is a valid IO_STATUS_BLOCK.
-        let mut iosb: IO_STATUS_BLOCK = unsafe { mem::zeroed() };
-        // SAFETY: every pointer refers to a live local of the right type;
-        // `name` outlives the call.
-        let status = unsafe {
-            NtCreateFile(
-                &mut handle,
-                SYNCHRONIZE,
-                &attrs,
-                &mut iosb,
-                ptr::null(),
-                0,
-                FILE_SHARE_READ | FILE_SHARE_WRITE,
-                FILE_OPEN,
-                0,
-                ptr::null(),
-                0,
-            )
-        };
-        if status < 0 {
-            return Err(nt_error(status));
-        }
-        let afd = Afd { handle };
-        // SAFETY: both handles are open; key 0 (completions are told
-        // apart by their OVERLAPPED pointer).
-        if unsafe { CreateIoCompletionPort(afd.handle, port, 0, 0) }.is_null() {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(afd)
-    }
-}
 
 #[derive(Debug)]
 struct RegState {
@@ -204,7 +87,7 @@ struct Registration {
     base: HANDLE,
     afd: Arc<Afd>,
     state: Mutex<RegState>,
-    io: UnsafeCell<Io>,
+    io: UnsafeCell<PollIo>,
 }
 
 // SAFETY: `io` is touched by Rust code only while no poll is pending and
@@ -302,60 +185,6 @@ impl SysEvent {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every change under these locks is a single field or map update, so
-    // a panic elsewhere leaves them consistent: poisoning is ignored.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn mask_of(want: Want) -> u32 {
-    let mut m = ERROR_BITS | POLL_LOCAL_CLOSE;
-    if want.read {
-        m |= READ_BITS;
-    }
-    if want.write {
-        m |= POLL_SEND;
-    }
-    m
-}
-
-fn not_registered(socket: Socket) -> io::Error {
-    with_kind(
-        io::ErrorKind::NotFound,
-        "socket handle",
-        socket,
-        "is not registered with this poller",
-    )
-}
-
-/// The base service provider's handle of `socket`, which AFD polls (a
-/// layered provider's socket is not the one the driver knows).
-fn base_socket(socket: Socket) -> io::Result<HANDLE> {
-    let mut first = None;
-    for ioctl in [ws::SIO_BASE_HANDLE, ws::SIO_BSP_HANDLE_POLL] {
-        let mut base: Socket = ws::INVALID_SOCKET;
-        let mut bytes = 0u32;
-        match syscall!(WSAIoctl(
-            socket,
-            ioctl,
-            ptr::null(),
-            0,
-            (&mut base as *mut Socket).cast(),
-            mem::size_of::<Socket>() as u32,
-            &mut bytes,
-            ptr::null_mut(),
-            None
-        )) {
-            Ok(_) if base != ws::INVALID_SOCKET => return Ok(base as HANDLE),
-            Ok(_) => {}
-            Err(e) => {
-                first.get_or_insert(e);
-            }
-        }
-    }
-    Err(first.unwrap_or_else(|| io::Error::from(io::ErrorKind::InvalidInput)))
-}
-
 impl Selector {
     pub(crate) fn new() -> io::Result<Selector> {
         // SAFETY: a new port, not associated with any handle.
@@ -389,49 +218,19 @@ impl Selector {
     fn submit(&self, reg: &Arc<Registration>, st: &mut RegState) -> io::Result<()> {
         debug_assert!(!st.pending);
         let mask = mask_of(st.want);
-        let io = reg.io.get();
-        // SAFETY: no poll is pending, so the kernel does not touch `io`,
-        // and the state lock keeps other threads out of it.
-        unsafe {
-            (*io).info = PollInfo {
-                timeout: i64::MAX,
-                count: 1,
-                exclusive: 0,
-                handles: [PollHandleInfo {
-                    handle: reg.base,
-                    events: mask,
-                    status: 0,
-                }],
-            };
-            (*io).iosb.Anonymous.Status = STATUS_PENDING;
-        }
         let context = Arc::into_raw(Arc::clone(reg));
-        let size = mem::size_of::<PollInfo>() as u32;
-        // SAFETY: `io` stays valid until the completion is dequeued (the
-        // `Arc` passed as context keeps it alive); the info block is both
-        // the input and the output, as AFD expects.
-        let status = unsafe {
-            NtDeviceIoControlFile(
-                reg.afd.handle,
-                ptr::null_mut(),
-                None,
-                context.cast::<c_void>(),
-                ptr::addr_of_mut!((*io).iosb),
-                IOCTL_AFD_POLL,
-                ptr::addr_of!((*io).info).cast(),
-                size,
-                ptr::addr_of_mut!((*io).info).cast(),
-                size,
-            )
-        };
-        if status < 0 {
+        // SAFETY: no poll is pending, so the kernel does not touch `io`,
+        // and the state lock keeps other threads out of it until the poll
+        // is marked pending below; from then on only the kernel writes it,
+        // and it lives until the completion is dequeued (the `Arc` passed
+        // as context keeps it alive).
+        let res = unsafe { reg.afd.poll(reg.io.get(), reg.base, mask, context.cast()) };
+        if let Err(e) = res {
             // No completion will come: take the reference back.
             // SAFETY: `context` came from `Arc::into_raw` just above.
             drop(unsafe { Arc::from_raw(context) });
-            return Err(nt_error(status));
+            return Err(e);
         }
-        // STATUS_PENDING, or done at once: either way a completion is
-        // queued to the port (skipping it on success is not enabled).
         st.pending = true;
         st.pending_mask = mask;
         self.in_flight.fetch_add(1, Ordering::AcqRel);
@@ -444,18 +243,8 @@ impl Selector {
         if !st.pending {
             return;
         }
-        // SAFETY: all-zero is a valid IO_STATUS_BLOCK.
-        let mut scratch: IO_STATUS_BLOCK = unsafe { mem::zeroed() };
-        // SAFETY: the IO_STATUS_BLOCK pointer only identifies the request
-        // (it is not dereferenced by us); STATUS_NOT_FOUND, when the poll
-        // completed meanwhile, is fine.
-        unsafe {
-            NtCancelIoFileEx(
-                reg.afd.handle,
-                ptr::addr_of!((*reg.io.get()).iosb),
-                &mut scratch,
-            )
-        };
+        // SAFETY: `io` lives as long as `reg`.
+        unsafe { reg.afd.cancel(reg.io.get()) };
     }
 
     pub(crate) fn add(
@@ -468,12 +257,7 @@ impl Selector {
         let base = base_socket(socket)?;
         let mut regs = lock(&self.regs);
         if regs.by_socket.contains_key(&socket) {
-            return Err(with_kind(
-                io::ErrorKind::AlreadyExists,
-                "socket handle",
-                socket,
-                "is already registered with this poller",
-            ));
+            return Err(already_registered(socket));
         }
         let afd = self.afd_for(&mut regs)?;
         let reg = Arc::new(Registration {
@@ -489,9 +273,7 @@ impl Selector {
                 dead: false,
                 rearm: false,
             }),
-            // SAFETY: all-zero is a valid IO_STATUS_BLOCK and PollInfo
-            // (integers and a null handle).
-            io: UnsafeCell::new(unsafe { mem::zeroed() }),
+            io: UnsafeCell::new(PollIo::new()),
         });
         {
             let mut st = lock(&reg.state);
@@ -561,23 +343,7 @@ impl Selector {
         }
         // SAFETY: the poll completed (its completion was dequeued), so the
         // kernel no longer writes `io`; the state lock is held.
-        let (status, count, got) = unsafe {
-            let io = &*reg.io.get();
-            (
-                io.iosb.Anonymous.Status,
-                io.info.count,
-                io.info.handles[0].events,
-            )
-        };
-        let (ready, failed) = if status == STATUS_CANCELLED {
-            (0, false)
-        } else if status < 0 {
-            (0, true)
-        } else if count > 0 {
-            (got, false)
-        } else {
-            (0, false)
-        };
+        let (ready, failed) = unsafe { (*reg.io.get()).outcome() };
         if ready & POLL_LOCAL_CLOSE != 0 {
             // The socket was closed while registered: forget it, so that
             // a new socket with the same handle value can be added.
