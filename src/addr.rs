@@ -414,6 +414,16 @@ pub fn get_addr_string(addr: &SockAddr) -> io::Result<String> {
     }
 }
 
+/// An address as Nim's `getLocalAddr` / `getPeerAddr` give it: the host
+/// as [`get_addr_string`] prints it and the port; a Unix-domain address,
+/// which has no port, with `Port(0)`.
+pub(crate) fn addr_text(addr: &SockAddr) -> io::Result<(String, Port)> {
+    match addr.as_socket_addr() {
+        Some(a) => Ok((scoped_ip_string(a.ip(), scope_id(&a)), Port(a.port()))),
+        None => Ok((get_addr_string(addr)?, Port(0))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,7 @@ mod hosts;
 mod ip_text;
 mod message;
 mod netdb_files;
+mod nim;
 pub mod options;
 mod poller;
 mod select;
@@ -99,15 +100,16 @@ pub use message::{
 #[cfg(unix)]
 pub use message::{Credentials, Fds};
 pub use netdb_files::{parse_hosts, parse_protocols, read_hosts_file, read_protocols_file};
+pub use nim::{
+    accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
+    get_sock_opt_int, listen, new_native_socket, new_native_socket_raw, pair, set_blocking,
+    set_inheritable, set_sock_opt_int,
+};
 pub use options::*;
 pub use poller::{Event, Events, Interest, PollMode, Poller};
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
-pub use socket::{
-    accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
-    listen, new_native_socket, new_native_socket_raw, pair, set_blocking, set_inheritable,
-    SocketHandle, SOMAXCONN,
-};
+pub use socket::{SocketHandle, SOMAXCONN};
 pub use sockref::SocketRef;
 pub use sys::msg_constants::*;
 pub use sys::SockAddr;

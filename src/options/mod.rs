@@ -28,6 +28,8 @@ mod socket;
 mod tcp;
 
 pub use self::constants::*;
+// Nim's integer-option functions are defined with the other Nim-named
+// functions; their path under `options` stays as it always was.
 #[cfg(mreqn)]
 pub use self::ip::InterfaceIndexOrAddress;
 #[cfg(pmtud)]
@@ -35,6 +37,7 @@ pub use self::ip::MtuDiscover;
 #[cfg(linux_like)]
 pub use self::socket::PeerCred;
 pub use self::tcp::TcpKeepalive;
+pub use crate::nim::{get_sock_opt_int, set_sock_opt_int};
 #[cfg(linux_like)]
 pub use crate::sys::SockFilter;
 pub use crate::sys::{TcpInfo, TcpState};
@@ -62,59 +65,51 @@ plain_old_data!(i8, u8, i16, u16, i32, u32, i64, u64, i128, u128, isize, usize);
 // no invalid bit pattern.
 unsafe impl<T: PlainOldData, const N: usize> PlainOldData for [T; N] {}
 
-/// Reads an integer socket option (Nim's `getSockOptInt`).
-///
-/// `level` and `optname` are the platform's numbers: use the constants
-/// this crate re-exports ([`SOL_SOCKET`], [`SO_RCVBUF`], [`IPPROTO_TCP`],
-/// [`TCP_NODELAY`], ...). Options whose value is not an `int`
-/// (`SO_LINGER`, the timeouts) have typed methods on [`SocketHandle`].
-///
-/// Corresponds to `getsockopt(2)` on Unix and `getsockopt` on Windows
-/// (where a boolean option may be written as one byte: the value starts
-/// at zero, so it still reads right).
-///
-/// # Errors
-/// The OS error: `ENOPROTOOPT` for an unknown option, `EBADF`,
-/// `ENOTSOCK`.
-///
-/// # Examples
-/// ```
-/// use nativesockets::*;
-/// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
-/// set_sock_opt_int(&s, IPPROTO_TCP, TCP_NODELAY, 1)?;
-/// assert_ne!(get_sock_opt_int(&s, IPPROTO_TCP, TCP_NODELAY)?, 0);
-/// assert_eq!(get_sock_opt_int(&s, SOL_SOCKET, SO_TYPE)?, SockType::Stream.to_int());
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[inline]
-pub fn get_sock_opt_int(socket: &SocketHandle, level: i32, optname: i32) -> io::Result<i32> {
-    socket.get_sock_opt_int(level, optname)
-}
-
-/// Sets an integer socket option (Nim's `setSockOptInt`); see
-/// [`get_sock_opt_int`].
-///
-/// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
-#[inline]
-pub fn set_sock_opt_int(
-    socket: &SocketHandle,
-    level: i32,
-    optname: i32,
-    optval: i32,
-) -> io::Result<()> {
-    socket.set_sock_opt_int(level, optname, optval)
-}
-
 /// The seed's integer options, and typed getters and setters: each is one
 /// `getsockopt` / `setsockopt` call with the option named in its doc.
 impl SocketHandle {
-    /// Reads an integer socket option; see [`get_sock_opt_int`].
+    /// Reads an integer socket option (Nim's `getSockOptInt`, which
+    /// [`get_sock_opt_int`](crate::get_sock_opt_int) forwards to).
+    ///
+    /// `level` and `optname` are the platform's numbers: use the constants
+    /// this crate re-exports ([`SOL_SOCKET`], [`SO_RCVBUF`],
+    /// [`IPPROTO_TCP`], [`TCP_NODELAY`], ...). Options whose value is not
+    /// an `int` (`SO_LINGER`, the timeouts) have typed methods.
+    ///
+    /// Corresponds to [`getsockopt(2)`](https://man7.org/linux/man-pages/man2/getsockopt.2.html)
+    /// on Unix and `getsockopt` on Windows (where a boolean option may be
+    /// written as one byte: the value starts at zero, so it still reads
+    /// right).
+    ///
+    /// # Errors
+    /// The OS error: `ENOPROTOOPT` for an unknown option, `EBADF`,
+    /// `ENOTSOCK`.
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::*;
+    /// let s = SocketHandle::new(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// s.set_sock_opt_int(IPPROTO_TCP, TCP_NODELAY, 1)?;
+    /// assert_ne!(s.get_sock_opt_int(IPPROTO_TCP, TCP_NODELAY)?, 0);
+    /// assert_eq!(s.get_sock_opt_int(SOL_SOCKET, SO_TYPE)?, SockType::Stream.to_int());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn get_sock_opt_int(&self, level: i32, optname: i32) -> io::Result<i32> {
         sys::getsockopt::<c_int>(self.sys(), level, optname)
     }
 
-    /// Sets an integer socket option; see [`set_sock_opt_int`].
+    /// Sets an integer socket option (Nim's `setSockOptInt`, which
+    /// [`set_sock_opt_int`](crate::set_sock_opt_int) forwards to); see
+    /// [`get_sock_opt_int`](Self::get_sock_opt_int) for the numbers.
+    ///
+    /// Corresponds to [`setsockopt(2)`](https://man7.org/linux/man-pages/man2/setsockopt.2.html)
+    /// on Unix and `setsockopt` on Windows.
+    ///
+    /// # Errors
+    /// The OS error: `ENOPROTOOPT` for an unknown option, `EINVAL` for a
+    /// value the option does not take, `EPERM` for one that needs a
+    /// privilege.
     #[inline]
     pub fn set_sock_opt_int(&self, level: i32, optname: i32, optval: i32) -> io::Result<()> {
         sys::setsockopt::<c_int>(self.sys(), level, optname, optval)
