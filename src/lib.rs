@@ -79,6 +79,7 @@ mod message;
 mod netdb_files;
 mod nim;
 pub mod options;
+mod pair;
 mod poller;
 mod select;
 mod services;

@@ -85,6 +85,11 @@ impl SocketHandle {
         self.raw
     }
 
+    /// Owns a socket the platform layer just made.
+    pub(crate) fn from_sys(raw: sys::Socket) -> SocketHandle {
+        SocketHandle { raw }
+    }
+
     /// Creates a socket (Nim's `newNativeSocket`, which
     /// [`new_native_socket`](crate::new_native_socket) forwards to).
     ///
@@ -559,7 +564,7 @@ impl SocketHandle {
     }
 }
 
-/// Vectored I/O, socket pairs and `send_file` (issue 14).
+/// Vectored I/O and `send_file`.
 impl SocketHandle {
     /// Sends the concatenation of `bufs` on a connected socket in one
     /// call (one datagram on a datagram socket); returns how many bytes
@@ -614,53 +619,6 @@ impl SocketHandle {
     #[inline]
     pub fn recv_from_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, SockAddr)> {
         sys::recvmsg(self.raw, bufs, &mut [], 0).map(|r| (r.0, r.1))
-    }
-
-    /// Creates two sockets connected to each other.
-    ///
-    /// - `Domain::Unix`: [`socketpair(2)`](https://man7.org/linux/man-pages/man2/socketpair.2.html)
-    ///   (close-on-exec) on Unix, for every type the kernel pairs (stream,
-    ///   datagram, seqpacket). Windows has no `socketpair`: there the pair
-    ///   is a stream listener in the temporary directory (removed at
-    ///   once), a connect and an accept, where the system has `AF_UNIX`
-    ///   (Windows 10 1803+, stream only).
-    /// - `Domain::Inet` / `Domain::Inet6`, on every platform
-    ///   (`socketpair(2)` has no IP families): a loopback pair on
-    ///   `127.0.0.1` / `::1`: for streams a listener on port 0, a connect
-    ///   and an accept (the accepted peer is checked to be the connecting
-    ///   socket); for datagrams two sockets bound to port 0 and connected
-    ///   to each other.
-    ///
-    /// # Errors
-    /// `Unsupported`, naming the arguments, for a combination that cannot
-    /// be paired (`SockType::Raw`, an IP `SeqPacket`, Unix datagrams on
-    /// Windows); the OS error otherwise.
-    ///
-    /// # Examples
-    /// ```
-    /// use nativesockets::{Domain, Protocol, SocketHandle, SockType};
-    /// let (a, b) = SocketHandle::pair(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
-    /// a.send(b"ping")?;
-    /// let mut buf = [0u8; 8];
-    /// assert_eq!(b.recv(&mut buf)?, 4);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn pair(
-        domain: Domain,
-        sock_type: SockType,
-        protocol: Protocol,
-    ) -> io::Result<(SocketHandle, SocketHandle)> {
-        if matches!(domain, Domain::Inet | Domain::Inet6) {
-            return loopback_pair(domain, sock_type, protocol);
-        }
-        #[cfg(windows)]
-        if domain == Domain::Unix {
-            return unix_path_pair(sock_type, protocol);
-        }
-        sys::init();
-        let (d, t, p) = (domain.to_int(), sock_type.to_int(), protocol.to_int());
-        let (a, b) = sys::socketpair(d, t, p).map_err(|e| socket_error(e, d, t, p))?;
-        Ok((SocketHandle { raw: a }, SocketHandle { raw: b }))
     }
 
     /// Sends `count` bytes of `file` from `offset` (to the end of the
@@ -810,7 +768,12 @@ impl Write for &SocketHandle {
 /// the inlined call stays the system call and a test.
 #[cold]
 #[inline(never)]
-fn socket_error(e: io::Error, domain: c_int, sock_type: c_int, protocol: c_int) -> io::Error {
+pub(crate) fn socket_error(
+    e: io::Error,
+    domain: c_int,
+    sock_type: c_int,
+    protocol: c_int,
+) -> io::Error {
     match sys::socket_args_error_kind(&e) {
         Some(kind) => with_kind(
             kind,
@@ -820,89 +783,4 @@ fn socket_error(e: io::Error, domain: c_int, sock_type: c_int, protocol: c_int) 
         ),
         None => e,
     }
-}
-
-/// The loopback pair `pair` builds for the IP families.
-fn loopback_pair(
-    domain: Domain,
-    sock_type: SockType,
-    protocol: Protocol,
-) -> io::Result<(SocketHandle, SocketHandle)> {
-    let ip: std::net::IpAddr = match domain {
-        Domain::Inet6 => std::net::Ipv6Addr::LOCALHOST.into(),
-        _ => std::net::Ipv4Addr::LOCALHOST.into(),
-    };
-    let loopback = SockAddr::from(std::net::SocketAddr::new(ip, 0));
-    match sock_type {
-        SockType::Stream => {
-            let listener = SocketHandle::new(domain, sock_type, protocol)?;
-            listener.bind_addr(&loopback)?;
-            listener.listen(1)?;
-            let a = SocketHandle::new(domain, sock_type, protocol)?;
-            a.connect(&listener.local_addr()?)?;
-            let mine = a.local_addr()?;
-            let (b, peer) = listener.accept()?;
-            if peer != mine {
-                return Err(with_kind(
-                    io::ErrorKind::AddrInUse,
-                    "loopback pair",
-                    format_args!("{peer}"),
-                    "another socket connected to the pair's listener first",
-                ));
-            }
-            Ok((a, b))
-        }
-        SockType::Dgram => {
-            let a = SocketHandle::new(domain, sock_type, protocol)?;
-            a.bind_addr(&loopback)?;
-            let b = SocketHandle::new(domain, sock_type, protocol)?;
-            b.bind_addr(&loopback)?;
-            a.connect(&b.local_addr()?)?;
-            b.connect(&a.local_addr()?)?;
-            Ok((a, b))
-        }
-        _ => Err(with_kind(
-            io::ErrorKind::Unsupported,
-            "socket pair",
-            format_args!("({domain:?}, {sock_type:?}, {protocol:?})"),
-            "IP pairs are streams or datagrams",
-        )),
-    }
-}
-
-/// Windows has no `socketpair`: a Unix-domain stream pair through a
-/// listener on a fresh path in the temporary directory, removed once the
-/// pair is connected (or on any error).
-#[cfg(windows)]
-fn unix_path_pair(
-    sock_type: SockType,
-    protocol: Protocol,
-) -> io::Result<(SocketHandle, SocketHandle)> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    if sock_type != SockType::Stream {
-        return Err(with_kind(
-            io::ErrorKind::Unsupported,
-            "socket pair",
-            format_args!("(Unix, {sock_type:?}, {protocol:?})"),
-            "Windows has Unix-domain sockets of type SOCK_STREAM only",
-        ));
-    }
-    let path = std::env::temp_dir().join(format!(
-        "nativesockets-pair-{}-{}.sock",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let addr = SockAddr::unix(&path)?;
-    let listener = SocketHandle::new(Domain::Unix, sock_type, protocol)?;
-    let _ = std::fs::remove_file(&path);
-    let result = listener.bind_addr(&addr).and_then(|()| {
-        listener.listen(1)?;
-        let a = SocketHandle::new(Domain::Unix, sock_type, protocol)?;
-        a.connect(&addr)?;
-        let (b, _) = listener.accept()?;
-        Ok((a, b))
-    });
-    let _ = std::fs::remove_file(&path);
-    result
 }

@@ -52,6 +52,7 @@ mod message;
 mod netdb;
 mod option_names;
 mod options;
+mod pair;
 mod poll;
 mod socket;
 
@@ -63,6 +64,7 @@ pub(crate) use self::message::*;
 pub(crate) use self::netdb::*;
 pub(crate) use self::option_names::*;
 pub(crate) use self::options::*;
+pub(crate) use self::pair::*;
 pub(crate) use self::poll::*;
 pub(crate) use self::socket::*;
 
