@@ -95,11 +95,11 @@ pub use batch::{segmentation_offload, set_segmentation_offload, RecvMeta, Transm
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use hosts::{get_protoent_by_name, get_protoent_by_number, Protoent};
 pub use ip_text::{if_indextoname, if_nametoindex, parse_ip_text};
-pub use message::{
-    cmsg_space, control_space, ControlMessage, ControlMessages, ReceivedControl, RecvMsg,
-};
+pub use message::control::{cmsg_space, control_space, ControlMessage, ReceivedControl};
 #[cfg(unix)]
-pub use message::{Credentials, Fds};
+pub use message::control::{Credentials, Fds};
+pub use message::parse::ControlMessages;
+pub use message::RecvMsg;
 pub use netdb_files::{parse_hosts, parse_protocols, read_hosts_file, read_protocols_file};
 pub use nim::{
     accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
