@@ -5,9 +5,19 @@
 //!
 //! The methods are spread by level: `socket.rs` (`SOL_SOCKET`), `ip.rs`
 //! (`IPPROTO_IP`, multicast, path MTU), `ipv6.rs`, `tcp.rs` (keep-alive,
-//! [`TcpInfo`], Fast Open), `dccp.rs` (Linux); each is one `getsockopt` /
-//! `setsockopt` (or the `WSAIoctl` its doc names), with no other work
-//! than a range check of the value.
+//! [`TcpInfo`], Fast Open), `udp.rs` (segmentation offload), `dccp.rs`
+//! (Linux); each is one `getsockopt` / `setsockopt` (or the `WSAIoctl` its
+//! doc names), with no other work than a range check of the value.
+//!
+//! An option the platform lacks has no method there, with one exception:
+//! the *receive switches* that make
+//! [`recv_msg`](SocketHandle::recv_msg) deliver control data
+//! (`set_recv_pktinfo_v4`, `set_recv_tos_v4`, `set_recv_timestamp`,
+//! `set_udp_gro`, `set_passcred`, ... and their getters) exist on every
+//! platform. A caller of `recv_msg` flips them the same way everywhere and
+//! looks at what arrives; where the platform lacks a switch it answers
+//! `ErrorKind::Unsupported` naming the option and the platform, with no
+//! system call made, and the caller goes on without that message.
 //!
 #![doc = include_str!("table.md")]
 
@@ -15,9 +25,37 @@ use std::io;
 use std::os::raw::c_int;
 use std::time::Duration;
 
-use crate::error::invalid_input;
+use crate::error::{invalid_input, with_kind};
 use crate::socket::SocketHandle;
 use crate::sys;
+
+/// A receive switch: a setter and a getter over an `int` option whose
+/// `(level, name)` is `sys::$code`, `None` where the platform lacks it.
+/// Defined before the `mod` lines so that every level's file can use it.
+macro_rules! switch {
+    ($(#[$doc:meta])* $set:ident, $get:ident, $code:ident, $name:literal) => {
+        $(#[$doc])*
+        ///
+        /// # Errors
+        /// `Unsupported`, naming the option and the platform, where the
+        /// platform lacks it (no system call is made); otherwise the OS
+        /// error (for example `ENOPROTOOPT` for an option of the other IP
+        /// version).
+        pub fn $set(&self, on: bool) -> std::io::Result<()> {
+            $crate::options::set_switch(
+                self,
+                $crate::sys::$code,
+                $name,
+                std::os::raw::c_int::from(on),
+            )
+        }
+
+        #[doc = concat!("Whether `", $name, "` is on; see [`", stringify!($set), "`](Self::", stringify!($set), ").")]
+        pub fn $get(&self) -> std::io::Result<bool> {
+            $crate::options::get_switch(self, $crate::sys::$code, $name).map(|v| v != 0)
+        }
+    };
+}
 
 mod constants;
 #[cfg(target_os = "linux")]
@@ -26,6 +64,7 @@ mod ip;
 mod ipv6;
 mod socket;
 mod tcp;
+mod udp;
 
 pub use self::constants::*;
 // Nim's integer-option functions are defined with the other Nim-named
@@ -210,6 +249,37 @@ impl SocketHandle {
     }
 }
 
+/// Sets a receive switch (an `int` option), or `Unsupported` naming it
+/// and the platform where `code` is `None`.
+pub(crate) fn set_switch(
+    s: &SocketHandle,
+    code: Option<(c_int, c_int)>,
+    name: &str,
+    value: c_int,
+) -> io::Result<()> {
+    let (level, opt) = code.ok_or_else(|| unsupported_switch(name))?;
+    sys::setsockopt(s.sys(), level, opt, value)
+}
+
+/// Reads a receive switch, or `Unsupported` as [`set_switch`].
+pub(crate) fn get_switch(
+    s: &SocketHandle,
+    code: Option<(c_int, c_int)>,
+    name: &str,
+) -> io::Result<c_int> {
+    let (level, opt) = code.ok_or_else(|| unsupported_switch(name))?;
+    sys::getsockopt::<c_int>(s.sys(), level, opt)
+}
+
+fn unsupported_switch(name: &str) -> io::Error {
+    with_kind(
+        io::ErrorKind::Unsupported,
+        "socket option",
+        name,
+        &format!("does not exist on {}", std::env::consts::OS),
+    )
+}
+
 /// `value` as a C int if it is at most `max`, else `InvalidInput` naming
 /// it (a TTL of 300, a traffic class of 256).
 pub(crate) fn at_most(what: &str, value: u32, max: u32) -> io::Result<c_int> {
@@ -251,4 +321,25 @@ pub(crate) fn check_timeout(what: &str, timeout: Option<Duration>) -> io::Result
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Domain, Protocol, SockType};
+
+    /// A switch the platform lacks (`code` is `None`) says which option
+    /// and which platform, both ways, without a system call.
+    #[test]
+    fn a_missing_switch_is_unsupported_naming_option_and_platform() {
+        let s = SocketHandle::new(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+        let set = set_switch(&s, None, "IP_RECVERR", 1).unwrap_err();
+        let get = get_switch(&s, None, "IP_RECVERR").unwrap_err();
+        for err in [set, get] {
+            assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+            let text = err.to_string();
+            assert!(text.contains("IP_RECVERR"), "{text}");
+            assert!(text.contains(std::env::consts::OS), "{text}");
+        }
+    }
 }
