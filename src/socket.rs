@@ -479,6 +479,41 @@ impl SocketHandle {
         })
     }
 
+    /// The protocol the socket was made with, as the system reports it:
+    /// `Some` of the [`Protocol`] it is, or `None` for a protocol number
+    /// that is not one of [`Protocol`]'s variants (`IPPROTO_SCTP`, a
+    /// netlink family, ...; [`new_raw`](Self::new_raw) makes such
+    /// sockets). The kernel reports the protocol it picked, so a TCP
+    /// socket made with protocol 0 ([`Protocol::Ip`]) answers
+    /// `Some(Protocol::Tcp)` on Linux; a Unix-domain socket answers
+    /// `Some(Protocol::Ip)` (0, its only protocol).
+    ///
+    /// Corresponds to `getsockopt(SO_PROTOCOL)` on Linux, Android
+    /// ([socket(7)](https://man7.org/linux/man-pages/man7/socket.7.html))
+    /// and FreeBSD
+    /// ([getsockopt(2)](https://man.freebsd.org/cgi/man.cgi?query=getsockopt&sektion=2)),
+    /// and to the `iProtocol` of `getsockopt(SO_PROTOCOL_INFOW)` on Windows
+    /// ([SO_PROTOCOL_INFO](https://learn.microsoft.com/en-us/windows/win32/winsock/so-protocol-info)).
+    ///
+    /// # Errors
+    /// On macOS, `Unsupported` naming `SO_PROTOCOL` and the platform:
+    /// Apple has no such option and no other call that reads a socket's
+    /// protocol back. (`Ok(None)` would read as "a protocol the enum does
+    /// not name", a wrong answer for a TCP socket; an error cannot be
+    /// mistaken for one.) Elsewhere the OS error (`EBADF`, `ENOTSOCK`).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{Domain, Protocol, SocketHandle, SockType};
+    /// let s = SocketHandle::new(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
+    /// # #[cfg(not(target_vendor = "apple"))]
+    /// assert_eq!(s.protocol()?, Some(Protocol::Udp));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn protocol(&self) -> io::Result<Option<Protocol>> {
+        sys::socket_protocol(self.raw).map(Protocol::from_int)
+    }
+
     /// The port the socket is bound to (Nim's `getSockName`); 0 for an
     /// unbound IPv4 or IPv6 socket.
     ///
@@ -532,6 +567,35 @@ impl SocketHandle {
     #[inline]
     pub fn set_blocking(&self, blocking: bool) -> io::Result<()> {
         sys::set_nonblocking(self.raw, !blocking)
+    }
+
+    /// Whether the socket is in non-blocking mode (set by
+    /// [`set_blocking(false)`](Self::set_blocking)): calls that would wait
+    /// fail with `WouldBlock` instead. A socket this crate makes starts
+    /// blocking, as does one [`accept`](Self::accept)s from a blocking
+    /// listener.
+    ///
+    /// Corresponds to [`fcntl(F_GETFL)`](https://man7.org/linux/man-pages/man2/fcntl.2.html)
+    /// and its `O_NONBLOCK` bit on Unix.
+    ///
+    /// # Errors
+    /// On Windows, always `Unsupported`, saying why: Winsock has no call
+    /// that reads the mode back
+    /// ([`ioctlsocket(FIONBIO)`](https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-ioctlsocket)
+    /// only sets it), so a program there remembers the mode it set. On
+    /// Unix, the OS error (`EBADF`).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{Domain, Protocol, SocketHandle, SockType};
+    /// let s = SocketHandle::new(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// s.set_blocking(false)?;
+    /// # #[cfg(unix)]
+    /// assert!(s.is_nonblocking()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn is_nonblocking(&self) -> io::Result<bool> {
+        sys::nonblocking_flag(self.raw)
     }
 
     /// Sets whether child processes inherit the socket (Nim's
