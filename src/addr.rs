@@ -1,5 +1,5 @@
-//! `SockAddr`: an owned socket address of any family, and
-//! `get_addr_string`.
+//! `SockAddr`: an owned socket address of any family, `get_addr_string`,
+//! and the text-and-port form Nim's `getLocalAddr` / `getPeerAddr` give.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
