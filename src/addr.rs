@@ -1,5 +1,5 @@
-//! `SockAddr`: an owned socket address of any family, and
-//! `get_addr_string`.
+//! `SockAddr`: an owned socket address of any family, `get_addr_string`,
+//! and the text-and-port form Nim's `getLocalAddr` / `getPeerAddr` give.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -411,6 +411,16 @@ pub fn get_addr_string(addr: &SockAddr) -> io::Result<String> {
             format_args!("(family {}, {} bytes)", addr.family(), addr.len),
             "is not an IPv4, IPv6 or Unix-domain address of a valid length",
         )),
+    }
+}
+
+/// An address as Nim's `getLocalAddr` / `getPeerAddr` give it: the host
+/// as [`get_addr_string`] prints it and the port; a Unix-domain address,
+/// which has no port, with `Port(0)`.
+pub(crate) fn addr_text(addr: &SockAddr) -> io::Result<(String, Port)> {
+    match addr.as_socket_addr() {
+        Some(a) => Ok((scoped_ip_string(a.ip(), scope_id(&a)), Port(a.port()))),
+        None => Ok((get_addr_string(addr)?, Port(0))),
     }
 }
 

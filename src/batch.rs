@@ -15,7 +15,8 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use crate::error::invalid_input;
-use crate::message::{encode_into, ControlMessage, ControlMessages, ReceivedControl};
+use crate::message::control::{encode_into, ControlMessage, ReceivedControl};
+use crate::message::parse::ControlMessages;
 use crate::socket::SocketHandle;
 use crate::sys::cmsg::{filled, InMsg, OutMsg};
 use crate::sys::{self, SockAddr, BATCH_MAX};
@@ -171,7 +172,7 @@ impl<'a> Transmit<'a> {
         if n == 0 {
             return Ok(0);
         }
-        let space = crate::message::control_space(&msgs[..n]).min(out.len());
+        let space = crate::message::control::control_space(&msgs[..n]).min(out.len());
         let slot = &mut out[..space];
         for b in slot.iter_mut() {
             b.write(0);

@@ -77,7 +77,9 @@ mod hosts;
 mod ip_text;
 mod message;
 mod netdb_files;
+mod nim;
 pub mod options;
+mod pair;
 mod poller;
 mod select;
 mod services;
@@ -93,21 +95,22 @@ pub use batch::{segmentation_offload, set_segmentation_offload, RecvMeta, Transm
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use hosts::{get_protoent_by_name, get_protoent_by_number, Protoent};
 pub use ip_text::{if_indextoname, if_nametoindex, parse_ip_text};
-pub use message::{
-    cmsg_space, control_space, ControlMessage, ControlMessages, ReceivedControl, RecvMsg,
-};
+pub use message::control::{cmsg_space, control_space, ControlMessage, ReceivedControl};
 #[cfg(unix)]
-pub use message::{Credentials, Fds};
+pub use message::control::{Credentials, Fds};
+pub use message::parse::ControlMessages;
+pub use message::RecvMsg;
 pub use netdb_files::{parse_hosts, parse_protocols, read_hosts_file, read_protocols_file};
+pub use nim::{
+    accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
+    get_sock_opt_int, listen, new_native_socket, new_native_socket_raw, pair, set_blocking,
+    set_inheritable, set_sock_opt_int,
+};
 pub use options::*;
 pub use poller::{Event, Events, Interest, PollMode, Poller};
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
-pub use socket::{
-    accept, bind_addr, close, get_local_addr, get_peer_addr, get_sock_domain, get_sock_name,
-    listen, new_native_socket, new_native_socket_raw, pair, set_blocking, set_inheritable,
-    SocketHandle, SOMAXCONN,
-};
+pub use socket::{SocketHandle, SOMAXCONN};
 pub use sockref::SocketRef;
 pub use sys::msg_constants::*;
 pub use sys::SockAddr;

@@ -1,6 +1,7 @@
 //! `SocketHandle`: an owned OS socket, its creation, binding, listening,
-//! accepting, connecting, data transfer and addresses, and the seed's free
-//! functions over it.
+//! accepting, connecting, data transfer, addresses and modes. Nim's free
+//! functions over it (`bind_addr(&s, &a)`, ...) forward to these methods
+//! from `nim.rs`.
 
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
@@ -9,14 +10,13 @@ use std::net::Shutdown;
 use std::os::raw::c_int;
 use std::time::Duration;
 
-use crate::addr::get_addr_string;
 use crate::error::{invalid_input, with_kind};
-use crate::ip_text::{scope_id, scoped_ip_string};
 use crate::select::wait_writable;
 use crate::sys::{self, SockAddr};
 use crate::types::{Domain, Port, Protocol, RawSocketHandle, SockType};
 
-/// The largest backlog the system accepts for [`listen`]: `SOMAXCONN`.
+/// The largest backlog the system accepts for
+/// [`listen`](SocketHandle::listen): `SOMAXCONN`.
 /// Larger values are clamped by the OS.
 pub const SOMAXCONN: i32 = sys::SOMAXCONN;
 
@@ -26,8 +26,9 @@ pub const SOMAXCONN: i32 = sys::SOMAXCONN;
 /// one owns its descriptor like std's `OwnedFd`. It holds nothing but the
 /// handle, so it is as cheap to pass as the number.
 ///
-/// New sockets (from [`new_native_socket`], [`accept`]) are close-on-exec
-/// (not inherited by child processes) and never raise `SIGPIPE`: a send to
+/// New sockets (from [`new`](SocketHandle::new),
+/// [`accept`](SocketHandle::accept)) are close-on-exec (not inherited by
+/// child processes) and never raise `SIGPIPE`: a send to
 /// a vanished peer fails with `BrokenPipe` (on Windows, which has no
 /// signals, `ConnectionReset` or `ConnectionAborted`).
 ///
@@ -84,7 +85,36 @@ impl SocketHandle {
         self.raw
     }
 
-    /// Creates a socket; see [`new_native_socket`].
+    /// Owns a socket the platform layer just made.
+    pub(crate) fn from_sys(raw: sys::Socket) -> SocketHandle {
+        SocketHandle { raw }
+    }
+
+    /// Creates a socket (Nim's `newNativeSocket`, which
+    /// [`new_native_socket`](crate::new_native_socket) forwards to).
+    ///
+    /// The socket is close-on-exec (not inherited by child processes) and
+    /// never raises `SIGPIPE`.
+    ///
+    /// Corresponds to [`socket(2)`](https://man7.org/linux/man-pages/man2/socket.2.html)
+    /// with `SOCK_CLOEXEC` on Linux and FreeBSD (macOS: `socket` +
+    /// `FIOCLEX` + `SO_NOSIGPIPE`), and `WSASocketW` with
+    /// `WSA_FLAG_NO_HANDLE_INHERIT` on Windows.
+    ///
+    /// # Errors
+    /// As [`new_raw`](Self::new_raw): `Unsupported`, naming the arguments,
+    /// for a combination the system does not have (`Protocol::Tcp` with
+    /// `SockType::Dgram`, `Domain::Unspec`); the OS error as it is
+    /// otherwise, for example `PermissionDenied` for raw sockets without
+    /// privileges.
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{Domain, Protocol, SocketHandle, SockType};
+    /// let udp = SocketHandle::new(Domain::Inet6, SockType::Dgram, Protocol::Udp)?;
+    /// assert_eq!(udp.domain()?, Domain::Inet6);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn new(
         domain: Domain,
@@ -94,7 +124,23 @@ impl SocketHandle {
         SocketHandle::new_raw(domain.to_int(), sock_type.to_int(), protocol.to_int())
     }
 
-    /// Creates a socket from raw numbers; see [`new_native_socket_raw`].
+    /// Creates a socket from the platform's raw numbers (Nim's
+    /// `newNativeSocket(cint, cint, cint)`, which
+    /// [`new_native_socket_raw`](crate::new_native_socket_raw) forwards
+    /// to), for families, types and protocols the enums do not name
+    /// (`AF_PACKET`, `AF_NETLINK`, `IPPROTO_SCTP`, ...).
+    ///
+    /// Same flags and OS calls as [`new`](Self::new).
+    ///
+    /// # Errors
+    /// When the OS refuses the arguments themselves, an error naming the
+    /// three numbers with the OS's text: `Unsupported` for a family, type
+    /// or protocol the system lacks or that do not go together
+    /// (`EAFNOSUPPORT`, `ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`,
+    /// `EPROTOTYPE`), `InvalidInput` for `EINVAL`. Any other failure is
+    /// the OS error as it is, `raw_os_error()` included:
+    /// `PermissionDenied` for raw sockets without privileges, `EMFILE` at
+    /// the descriptor limit, ...
     #[inline]
     pub fn new_raw(domain: c_int, sock_type: c_int, protocol: c_int) -> io::Result<SocketHandle> {
         sys::init();
@@ -104,19 +150,22 @@ impl SocketHandle {
         }
     }
 
-    /// Closes the socket and reports the OS's answer, which dropping
-    /// cannot. The handle is released whatever the answer.
+    /// Closes the socket and reports the OS's answer (Nim's `close`),
+    /// which dropping cannot: dropping a `SocketHandle` closes it too,
+    /// silently. The handle is released whatever the answer.
     ///
-    /// Corresponds to `close(2)` on Unix and `closesocket` on Windows.
+    /// Corresponds to [`close(2)`](https://man7.org/linux/man-pages/man2/close.2.html)
+    /// on Unix and `closesocket` on Windows.
     /// Never retried on `EINTR` (the descriptor is gone by then on Linux).
     #[inline]
     pub fn close(self) -> io::Result<()> {
         sys::close(ManuallyDrop::new(self).raw)
     }
 
-    /// Binds the socket to `addr`.
+    /// Binds the socket to `addr` (Nim's `bindAddr`).
     ///
-    /// Corresponds to `bind(2)` on Unix and `bind` on Windows.
+    /// Corresponds to [`bind(2)`](https://man7.org/linux/man-pages/man2/bind.2.html)
+    /// on Unix and `bind` on Windows.
     ///
     /// # Errors
     /// The OS error, for example `AddrInUse`, `AddrNotAvailable`, or
@@ -128,19 +177,26 @@ impl SocketHandle {
     }
 
     /// Marks the socket as accepting connections, with room for `backlog`
-    /// pending ones ([`SOMAXCONN`] is the system's maximum).
+    /// pending ones (Nim's `listen`; [`SOMAXCONN`], the system's maximum,
+    /// is Nim's default).
     ///
-    /// Corresponds to `listen(2)` on Unix and `listen` on Windows.
+    /// Corresponds to [`listen(2)`](https://man7.org/linux/man-pages/man2/listen.2.html)
+    /// on Unix and `listen` on Windows.
+    ///
+    /// # Errors
+    /// The OS error, for example `InvalidInput` (`EINVAL`) for a socket
+    /// that is already connected, `EOPNOTSUPP` for a datagram socket.
     #[inline]
     pub fn listen(&self, backlog: i32) -> io::Result<()> {
         sys::listen(self.raw, backlog)
     }
 
     /// Waits for and takes a connection from a listening socket; returns
-    /// the new socket and the peer's address. The new socket is
-    /// close-on-exec.
+    /// the new socket and the peer's address (Nim's `accept`). The new
+    /// socket is close-on-exec.
     ///
-    /// Corresponds to `accept4(2)` with `SOCK_CLOEXEC` on Linux and
+    /// Corresponds to [`accept4(2)`](https://man7.org/linux/man-pages/man2/accept.2.html)
+    /// with `SOCK_CLOEXEC` on Linux and
     /// FreeBSD, `accept(2)` plus `FIOCLEX` and `SO_NOSIGPIPE` on macOS,
     /// `accept` on Windows. Retried on `EINTR`, which loses nothing.
     ///
@@ -400,8 +456,17 @@ impl SocketHandle {
         sys::getpeername(self.raw)
     }
 
-    /// The socket's family, whether or not it is bound; see
-    /// [`get_sock_domain`].
+    /// The socket's family, whether or not it is bound (Nim's
+    /// `getSockDomain`).
+    ///
+    /// Corresponds to `getsockopt(SO_DOMAIN)` on Linux,
+    /// [`getsockname(2)`](https://man7.org/linux/man-pages/man2/getsockname.2.html)
+    /// on macOS and FreeBSD, and `getsockopt(SO_PROTOCOL_INFOW)` on
+    /// Windows (where `getsockname` fails on unbound sockets).
+    ///
+    /// # Errors
+    /// The OS error (`EBADF`, `ENOTSOCK`), or `InvalidData` naming the
+    /// number when the family is not one [`Domain`] models.
     pub fn domain(&self) -> io::Result<Domain> {
         let family = sys::socket_family(self.raw)?;
         Domain::from_int(family).ok_or_else(|| {
@@ -414,7 +479,61 @@ impl SocketHandle {
         })
     }
 
-    /// The port the socket is bound to; see [`get_sock_name`].
+    /// The protocol the socket was made with, as the system reports it:
+    /// `Some` of the [`Protocol`] it is, or `None` for a protocol number
+    /// that is not one of [`Protocol`]'s variants (`IPPROTO_SCTP`, a
+    /// netlink family, ...; [`new_raw`](Self::new_raw) makes such
+    /// sockets). The kernel reports the protocol it picked, so a TCP
+    /// socket made with protocol 0 ([`Protocol::Ip`]) answers
+    /// `Some(Protocol::Tcp)` on Linux; a Unix-domain socket answers
+    /// `Some(Protocol::Ip)` (0, its only protocol).
+    ///
+    /// Corresponds to `getsockopt(SO_PROTOCOL)` on Linux, Android
+    /// ([socket(7)](https://man7.org/linux/man-pages/man7/socket.7.html))
+    /// and FreeBSD
+    /// ([getsockopt(2)](https://man.freebsd.org/cgi/man.cgi?query=getsockopt&sektion=2)),
+    /// and to the `iProtocol` of `getsockopt(SO_PROTOCOL_INFOW)` on Windows
+    /// ([SO_PROTOCOL_INFO](https://learn.microsoft.com/en-us/windows/win32/winsock/so-protocol-info)).
+    ///
+    /// # Errors
+    /// On macOS, `Unsupported` naming `SO_PROTOCOL` and the platform:
+    /// Apple has no such option and no other call that reads a socket's
+    /// protocol back. (`Ok(None)` would read as "a protocol the enum does
+    /// not name", a wrong answer for a TCP socket; an error cannot be
+    /// mistaken for one.) Elsewhere the OS error (`EBADF`, `ENOTSOCK`).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{Domain, Protocol, SocketHandle, SockType};
+    /// let s = SocketHandle::new(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
+    /// # #[cfg(not(target_vendor = "apple"))]
+    /// assert_eq!(s.protocol()?, Some(Protocol::Udp));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn protocol(&self) -> io::Result<Option<Protocol>> {
+        sys::socket_protocol(self.raw).map(Protocol::from_int)
+    }
+
+    /// The port the socket is bound to (Nim's `getSockName`); 0 for an
+    /// unbound IPv4 or IPv6 socket.
+    ///
+    /// Corresponds to [`getsockname(2)`](https://man7.org/linux/man-pages/man2/getsockname.2.html)
+    /// on Unix and `getsockname` on Windows.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a socket that has no port, whatever its state: a
+    /// Unix-domain socket (its address is a path, which
+    /// [`local_addr`](Self::local_addr) gives); the OS error otherwise
+    /// (`EBADF`, ...).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::SocketRef;
+    /// let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let port = SocketRef::from(&l).sock_name()?;
+    /// assert_eq!(port.0, l.local_addr()?.port());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn sock_name(&self) -> io::Result<Port> {
         let addr = self.local_addr()?;
         addr.port().ok_or_else(|| {
@@ -426,14 +545,67 @@ impl SocketHandle {
         })
     }
 
-    /// Sets or clears non-blocking mode; see [`set_blocking`].
+    /// Sets the socket blocking or non-blocking (Nim's `setBlocking`).
+    ///
+    /// Corresponds to [`ioctl(FIONBIO)`](https://man7.org/linux/man-pages/man2/ioctl_fionbio.2const.html)
+    /// on Unix (one call, where `fcntl` needs a read and a write) and
+    /// `ioctlsocket(FIONBIO)` on Windows.
+    ///
+    /// # Errors
+    /// The OS error (`EBADF`, `ENOTSOCK`).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{Domain, Protocol, SocketHandle, SockType};
+    /// let s = SocketHandle::new(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// s.set_blocking(false)?;
+    /// let mut buf = [0u8; 1];
+    /// // Not connected: a non-blocking recv fails at once instead of waiting.
+    /// assert!(s.recv(&mut buf).is_err());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn set_blocking(&self, blocking: bool) -> io::Result<()> {
         sys::set_nonblocking(self.raw, !blocking)
     }
 
-    /// Sets whether child processes inherit the socket; see
-    /// [`set_inheritable`].
+    /// Whether the socket is in non-blocking mode (set by
+    /// [`set_blocking(false)`](Self::set_blocking)): calls that would wait
+    /// fail with `WouldBlock` instead. A socket this crate makes starts
+    /// blocking, as does one [`accept`](Self::accept)s from a blocking
+    /// listener.
+    ///
+    /// Corresponds to [`fcntl(F_GETFL)`](https://man7.org/linux/man-pages/man2/fcntl.2.html)
+    /// and its `O_NONBLOCK` bit on Unix.
+    ///
+    /// # Errors
+    /// On Windows, always `Unsupported`, saying why: Winsock has no call
+    /// that reads the mode back
+    /// ([`ioctlsocket(FIONBIO)`](https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-ioctlsocket)
+    /// only sets it), so a program there remembers the mode it set. On
+    /// Unix, the OS error (`EBADF`).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{Domain, Protocol, SocketHandle, SockType};
+    /// let s = SocketHandle::new(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// s.set_blocking(false)?;
+    /// # #[cfg(unix)]
+    /// assert!(s.is_nonblocking()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn is_nonblocking(&self) -> io::Result<bool> {
+        sys::nonblocking_flag(self.raw)
+    }
+
+    /// Sets whether child processes inherit the socket (Nim's
+    /// `setInheritable`).
+    ///
+    /// Corresponds to `ioctl(FIONCLEX / FIOCLEX)` on Unix and
+    /// `SetHandleInformation(HANDLE_FLAG_INHERIT)` on Windows.
+    ///
+    /// # Errors
+    /// The OS error (`EBADF`).
     pub fn set_inheritable(&self, inheritable: bool) -> io::Result<()> {
         sys::set_inheritable(self.raw, inheritable)
     }
@@ -456,7 +628,7 @@ impl SocketHandle {
     }
 }
 
-/// Vectored I/O, socket pairs and `send_file` (issue 14).
+/// Vectored I/O and `send_file`.
 impl SocketHandle {
     /// Sends the concatenation of `bufs` on a connected socket in one
     /// call (one datagram on a datagram socket); returns how many bytes
@@ -511,25 +683,6 @@ impl SocketHandle {
     #[inline]
     pub fn recv_from_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, SockAddr)> {
         sys::recvmsg(self.raw, bufs, &mut [], 0).map(|r| (r.0, r.1))
-    }
-
-    /// Two sockets connected to each other; see [`pair`].
-    pub fn pair(
-        domain: Domain,
-        sock_type: SockType,
-        protocol: Protocol,
-    ) -> io::Result<(SocketHandle, SocketHandle)> {
-        if matches!(domain, Domain::Inet | Domain::Inet6) {
-            return loopback_pair(domain, sock_type, protocol);
-        }
-        #[cfg(windows)]
-        if domain == Domain::Unix {
-            return unix_path_pair(sock_type, protocol);
-        }
-        sys::init();
-        let (d, t, p) = (domain.to_int(), sock_type.to_int(), protocol.to_int());
-        let (a, b) = sys::socketpair(d, t, p).map_err(|e| socket_error(e, d, t, p))?;
-        Ok((SocketHandle { raw: a }, SocketHandle { raw: b }))
     }
 
     /// Sends `count` bytes of `file` from `offset` (to the end of the
@@ -674,66 +827,17 @@ impl Write for &SocketHandle {
     }
 }
 
-/// Creates a socket (Nim's `newNativeSocket`).
-///
-/// The socket is close-on-exec (not inherited by child processes) and
-/// never raises `SIGPIPE`.
-///
-/// Corresponds to `socket(2)` with `SOCK_CLOEXEC` on Linux and FreeBSD
-/// (macOS: `socket` + `FIOCLEX` + `SO_NOSIGPIPE`), and `WSASocketW` with
-/// `WSA_FLAG_NO_HANDLE_INHERIT` on Windows.
-///
-/// # Errors
-/// As [`new_native_socket_raw`]: `Unsupported`, naming the arguments, for
-/// a combination the system does not have (`Protocol::Tcp` with
-/// `SockType::Dgram`, `Domain::Unspec`); the OS error as it is otherwise,
-/// for example `PermissionDenied` for raw sockets without privileges.
-///
-/// # Examples
-/// ```
-/// use nativesockets::{new_native_socket, Domain, Protocol, SockType};
-/// let udp = new_native_socket(Domain::Inet6, SockType::Dgram, Protocol::Udp)?;
-/// assert_eq!(udp.domain()?, Domain::Inet6);
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[inline]
-pub fn new_native_socket(
-    domain: Domain,
-    sock_type: SockType,
-    protocol: Protocol,
-) -> io::Result<SocketHandle> {
-    SocketHandle::new(domain, sock_type, protocol)
-}
-
-/// Creates a socket from the platform's raw numbers (Nim's
-/// `newNativeSocket(cint, cint, cint)`), for families, types and protocols
-/// the enums do not name (`AF_PACKET`, `AF_NETLINK`, `IPPROTO_SCTP`, ...).
-///
-/// Same flags and OS calls as [`new_native_socket`].
-///
-/// # Errors
-/// When the OS refuses the arguments themselves, an error naming the three
-/// numbers with the OS's text: `Unsupported` for a family, type or
-/// protocol the system lacks or that do not go together
-/// (`EAFNOSUPPORT`, `ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`, `EPROTOTYPE`),
-/// `InvalidInput` for `EINVAL`. Any other failure is the OS error as it
-/// is, `raw_os_error()` included: `PermissionDenied` for raw sockets
-/// without privileges, `EMFILE` at the descriptor limit, ...
-#[inline]
-pub fn new_native_socket_raw(
-    domain: c_int,
-    sock_type: c_int,
-    protocol: c_int,
-) -> io::Result<SocketHandle> {
-    SocketHandle::new_raw(domain, sock_type, protocol)
-}
-
 /// The error of `SocketHandle::new_raw`: one naming the three numbers
 /// when the OS refused them, else the OS error as it is. Out of line, so
 /// the inlined call stays the system call and a test.
 #[cold]
 #[inline(never)]
-fn socket_error(e: io::Error, domain: c_int, sock_type: c_int, protocol: c_int) -> io::Error {
+pub(crate) fn socket_error(
+    e: io::Error,
+    domain: c_int,
+    sock_type: c_int,
+    protocol: c_int,
+) -> io::Error {
     match sys::socket_args_error_kind(&e) {
         Some(kind) => with_kind(
             kind,
@@ -743,262 +847,4 @@ fn socket_error(e: io::Error, domain: c_int, sock_type: c_int, protocol: c_int) 
         ),
         None => e,
     }
-}
-
-/// Closes `socket`, reporting the OS's answer (Nim's `close`). Dropping a
-/// [`SocketHandle`] closes it too, silently.
-///
-/// Corresponds to `close(2)` on Unix and `closesocket` on Windows.
-#[inline]
-pub fn close(socket: SocketHandle) -> io::Result<()> {
-    socket.close()
-}
-
-/// Binds `socket` to `addr` (Nim's `bindAddr`); see
-/// [`SocketHandle::bind_addr`].
-pub fn bind_addr(socket: &SocketHandle, addr: &SockAddr) -> io::Result<()> {
-    socket.bind_addr(addr)
-}
-
-/// Marks `socket` as listening (Nim's `listen`); see
-/// [`SocketHandle::listen`]. Pass [`SOMAXCONN`] for Nim's default.
-pub fn listen(socket: &SocketHandle, backlog: i32) -> io::Result<()> {
-    socket.listen(backlog)
-}
-
-/// Accepts a connection (Nim's `accept`); see [`SocketHandle::accept`].
-pub fn accept(socket: &SocketHandle) -> io::Result<(SocketHandle, SockAddr)> {
-    socket.accept()
-}
-
-/// Sets `socket` blocking or non-blocking (Nim's `setBlocking`).
-///
-/// Corresponds to `ioctl(FIONBIO)` on Unix (one call, where `fcntl` needs
-/// a read and a write) and `ioctlsocket(FIONBIO)` on Windows.
-///
-/// # Examples
-/// ```
-/// use nativesockets::{new_native_socket, set_blocking, Domain, Protocol, SockType};
-/// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
-/// set_blocking(&s, false)?;
-/// let mut buf = [0u8; 1];
-/// // Not connected: a non-blocking recv fails at once instead of waiting.
-/// assert!(s.recv(&mut buf).is_err());
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[inline]
-pub fn set_blocking(socket: &SocketHandle, blocking: bool) -> io::Result<()> {
-    socket.set_blocking(blocking)
-}
-
-/// Sets whether child processes inherit `socket` (Nim's
-/// `setInheritable`).
-///
-/// Corresponds to `ioctl(FIONCLEX / FIOCLEX)` on Unix and
-/// `SetHandleInformation(HANDLE_FLAG_INHERIT)` on Windows.
-pub fn set_inheritable(socket: &SocketHandle, inheritable: bool) -> io::Result<()> {
-    socket.set_inheritable(inheritable)
-}
-
-/// Returns the family of `socket` (Nim's `getSockDomain`), whether or not
-/// it is bound.
-///
-/// Corresponds to `getsockopt(SO_DOMAIN)` on Linux, `getsockname(2)` on
-/// macOS and FreeBSD, and `getsockopt(SO_PROTOCOL_INFOW)` on Windows (where
-/// `getsockname` fails on unbound sockets).
-///
-/// # Errors
-/// The OS error (`EBADF`, `ENOTSOCK`), or `InvalidData` naming the number
-/// when the family is not one [`Domain`] models.
-pub fn get_sock_domain(socket: &SocketHandle) -> io::Result<Domain> {
-    socket.domain()
-}
-
-/// Returns the port `socket` is bound to (Nim's `getSockName`); 0 for an
-/// unbound IPv4 or IPv6 socket.
-///
-/// Corresponds to `getsockname(2)` on Unix and `getsockname` on Windows.
-///
-/// # Errors
-/// `InvalidInput` for a socket that has no port, whatever its state: a
-/// Unix-domain socket (its address is a path, which
-/// [`get_local_addr`] gives); the OS error otherwise (`EBADF`, ...).
-///
-/// # Examples
-/// ```
-/// use nativesockets::get_sock_name;
-/// let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-/// let port = get_sock_name(&nativesockets::SocketRef::from(&l))?;
-/// assert_eq!(port.0, l.local_addr()?.port());
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub fn get_sock_name(socket: &SocketHandle) -> io::Result<Port> {
-    socket.sock_name()
-}
-
-/// Returns the local address of `socket` as text and port (Nim's
-/// `getLocalAddr`).
-///
-/// The family is read from the socket itself, so IPv4, IPv6 and Unix
-/// sockets all work. An IPv6 address keeps its scope (`fe80::1%2`, as
-/// [`get_addr_string`](crate::get_addr_string) prints it). A Unix
-/// socket's text is the path, `@name` for an abstract name, `""` when
-/// unnamed, and its port is `Port(0)`: it has none, and the pair's first
-/// half is the answer here (where the port is the whole answer,
-/// [`get_sock_name`] fails with `InvalidInput` instead).
-///
-/// Corresponds to `getsockname(2)` on Unix and `getsockname` on Windows.
-///
-/// # Errors
-/// The OS error, for example `EBADF` for a closed socket.
-///
-/// # Examples
-/// ```
-/// use nativesockets::{get_local_addr, Port, SocketRef};
-/// let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-/// let (ip, port) = get_local_addr(&SocketRef::from(&l))?;
-/// assert_eq!(ip, "127.0.0.1");
-/// assert_eq!(port, Port(l.local_addr()?.port()));
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub fn get_local_addr(socket: &SocketHandle) -> io::Result<(String, Port)> {
-    addr_text(&socket.local_addr()?)
-}
-
-/// Returns the connected peer's address as text and port (Nim's
-/// `getPeerAddr`); see [`get_local_addr`] for the forms.
-///
-/// Corresponds to `getpeername(2)` on Unix and `getpeername` on Windows.
-///
-/// # Errors
-/// `NotConnected` when there is no peer.
-pub fn get_peer_addr(socket: &SocketHandle) -> io::Result<(String, Port)> {
-    addr_text(&socket.peer_addr()?)
-}
-
-fn addr_text(addr: &SockAddr) -> io::Result<(String, Port)> {
-    match addr.as_socket_addr() {
-        Some(a) => Ok((scoped_ip_string(a.ip(), scope_id(&a)), Port(a.port()))),
-        None => Ok((get_addr_string(addr)?, Port(0))),
-    }
-}
-
-/// Creates two sockets connected to each other.
-///
-/// - `Domain::Unix`: `socketpair(2)` (close-on-exec) on Unix, for every
-///   type the kernel pairs (stream, datagram, seqpacket). Windows has no
-///   `socketpair`: there the pair is a stream listener in the temporary
-///   directory (removed at once), a connect and an accept, where the
-///   system has `AF_UNIX` (Windows 10 1803+, stream only).
-/// - `Domain::Inet` / `Domain::Inet6`, on every platform (`socketpair(2)`
-///   has no IP families): a loopback pair on `127.0.0.1` / `::1`: for
-///   streams a listener on port 0, a connect and an accept (the accepted
-///   peer is checked to be the connecting socket); for datagrams two
-///   sockets bound to port 0 and connected to each other.
-///
-/// # Errors
-/// `Unsupported`, naming the arguments, for a combination that cannot be
-/// paired (`SockType::Raw`, an IP `SeqPacket`, Unix datagrams on
-/// Windows); the OS error otherwise.
-///
-/// # Examples
-/// ```
-/// use nativesockets::{pair, Domain, Protocol, SockType};
-/// let (a, b) = pair(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
-/// a.send(b"ping")?;
-/// let mut buf = [0u8; 8];
-/// assert_eq!(b.recv(&mut buf)?, 4);
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub fn pair(
-    domain: Domain,
-    sock_type: SockType,
-    protocol: Protocol,
-) -> io::Result<(SocketHandle, SocketHandle)> {
-    SocketHandle::pair(domain, sock_type, protocol)
-}
-
-/// The loopback pair `pair` builds for the IP families.
-fn loopback_pair(
-    domain: Domain,
-    sock_type: SockType,
-    protocol: Protocol,
-) -> io::Result<(SocketHandle, SocketHandle)> {
-    let ip: std::net::IpAddr = match domain {
-        Domain::Inet6 => std::net::Ipv6Addr::LOCALHOST.into(),
-        _ => std::net::Ipv4Addr::LOCALHOST.into(),
-    };
-    let loopback = SockAddr::from(std::net::SocketAddr::new(ip, 0));
-    match sock_type {
-        SockType::Stream => {
-            let listener = SocketHandle::new(domain, sock_type, protocol)?;
-            listener.bind_addr(&loopback)?;
-            listener.listen(1)?;
-            let a = SocketHandle::new(domain, sock_type, protocol)?;
-            a.connect(&listener.local_addr()?)?;
-            let mine = a.local_addr()?;
-            let (b, peer) = listener.accept()?;
-            if peer != mine {
-                return Err(with_kind(
-                    io::ErrorKind::AddrInUse,
-                    "loopback pair",
-                    format_args!("{peer}"),
-                    "another socket connected to the pair's listener first",
-                ));
-            }
-            Ok((a, b))
-        }
-        SockType::Dgram => {
-            let a = SocketHandle::new(domain, sock_type, protocol)?;
-            a.bind_addr(&loopback)?;
-            let b = SocketHandle::new(domain, sock_type, protocol)?;
-            b.bind_addr(&loopback)?;
-            a.connect(&b.local_addr()?)?;
-            b.connect(&a.local_addr()?)?;
-            Ok((a, b))
-        }
-        _ => Err(with_kind(
-            io::ErrorKind::Unsupported,
-            "socket pair",
-            format_args!("({domain:?}, {sock_type:?}, {protocol:?})"),
-            "IP pairs are streams or datagrams",
-        )),
-    }
-}
-
-/// Windows has no `socketpair`: a Unix-domain stream pair through a
-/// listener on a fresh path in the temporary directory, removed once the
-/// pair is connected (or on any error).
-#[cfg(windows)]
-fn unix_path_pair(
-    sock_type: SockType,
-    protocol: Protocol,
-) -> io::Result<(SocketHandle, SocketHandle)> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    if sock_type != SockType::Stream {
-        return Err(with_kind(
-            io::ErrorKind::Unsupported,
-            "socket pair",
-            format_args!("(Unix, {sock_type:?}, {protocol:?})"),
-            "Windows has Unix-domain sockets of type SOCK_STREAM only",
-        ));
-    }
-    let path = std::env::temp_dir().join(format!(
-        "nativesockets-pair-{}-{}.sock",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let addr = SockAddr::unix(&path)?;
-    let listener = SocketHandle::new(Domain::Unix, sock_type, protocol)?;
-    let _ = std::fs::remove_file(&path);
-    let result = listener.bind_addr(&addr).and_then(|()| {
-        listener.listen(1)?;
-        let a = SocketHandle::new(Domain::Unix, sock_type, protocol)?;
-        a.connect(&addr)?;
-        let (b, _) = listener.accept()?;
-        Ok((a, b))
-    });
-    let _ = std::fs::remove_file(&path);
-    result
 }

@@ -396,3 +396,32 @@ impl SocketHandle {
         self.set_bool(sys::IPPROTO_IP, sys::IP_DONTFRAG, dontfrag)
     }
 }
+
+/// The receive switches that make [`recv_msg`](Self::recv_msg) deliver
+/// control data: on every platform, `Unsupported` where this one lacks
+/// the option (see the module's docs).
+impl SocketHandle {
+    switch!(
+        /// Makes [`recv_msg`](Self::recv_msg) report each IPv4 datagram's
+        /// destination address and interface
+        /// ([`ReceivedControl::PktInfoV4`](crate::ReceivedControl::PktInfoV4)): `IP_PKTINFO` on Linux, macOS
+        /// and Windows, `IP_RECVDSTADDR` on FreeBSD (address only).
+        set_recv_pktinfo_v4, recv_pktinfo_v4, RECV_PKTINFO_V4, "IP_PKTINFO"
+    );
+    switch!(
+        /// Makes [`recv_msg`](Self::recv_msg) report each IPv4 datagram's
+        /// TOS byte, ECN bits included ([`ReceivedControl::TosV4`](crate::ReceivedControl::TosV4)):
+        /// `IP_RECVTOS`.
+        set_recv_tos_v4, recv_tos_v4, RECV_TOS_V4, "IP_RECVTOS"
+    );
+    switch!(
+        /// Makes [`recv_msg`](Self::recv_msg) report each IPv4 datagram's
+        /// TTL ([`ReceivedControl::TtlV4`](crate::ReceivedControl::TtlV4)): `IP_RECVTTL`.
+        set_recv_ttl_v4, recv_ttl_v4, RECV_TTL_V4, "IP_RECVTTL"
+    );
+    switch!(
+        /// Queues ICMP errors for IPv4 (read with `MSG_ERRQUEUE`):
+        /// `IP_RECVERR`, Linux.
+        set_recv_err_v4, recv_err_v4, RECV_ERR_V4, "IP_RECVERR"
+    );
+}

@@ -216,3 +216,32 @@ impl SocketHandle {
         self.set_bool(sys::IPPROTO_IPV6, sys::IPV6_DONTFRAG, dontfrag)
     }
 }
+
+/// The receive switches that make [`recv_msg`](Self::recv_msg) deliver
+/// control data: on every platform, `Unsupported` where this one lacks
+/// the option (see the module's docs).
+impl SocketHandle {
+    switch!(
+        /// Makes [`recv_msg`](Self::recv_msg) report each IPv6 datagram's
+        /// destination and interface ([`ReceivedControl::PktInfoV6`](crate::ReceivedControl::PktInfoV6)):
+        /// `IPV6_RECVPKTINFO` (Windows: `IPV6_PKTINFO`).
+        set_recv_pktinfo_v6, recv_pktinfo_v6, RECV_PKTINFO_V6, "IPV6_RECVPKTINFO"
+    );
+    switch!(
+        /// Makes [`recv_msg`](Self::recv_msg) report each IPv6 datagram's
+        /// traffic class ([`ReceivedControl::TclassV6`](crate::ReceivedControl::TclassV6)):
+        /// `IPV6_RECVTCLASS`.
+        set_recv_tclass_v6, recv_tclass_v6, RECV_TCLASS_V6, "IPV6_RECVTCLASS"
+    );
+    switch!(
+        /// Makes [`recv_msg`](Self::recv_msg) report each IPv6 datagram's
+        /// hop limit ([`ReceivedControl::HopLimitV6`](crate::ReceivedControl::HopLimitV6)):
+        /// `IPV6_RECVHOPLIMIT` (Windows: `IPV6_HOPLIMIT`).
+        set_recv_hoplimit_v6, recv_hoplimit_v6, RECV_HOPLIMIT_V6, "IPV6_RECVHOPLIMIT"
+    );
+    switch!(
+        /// Queues ICMPv6 errors (read with `MSG_ERRQUEUE`): `IPV6_RECVERR`,
+        /// Linux.
+        set_recv_err_v6, recv_err_v6, RECV_ERR_V6, "IPV6_RECVERR"
+    );
+}

@@ -5,9 +5,19 @@
 //!
 //! The methods are spread by level: `socket.rs` (`SOL_SOCKET`), `ip.rs`
 //! (`IPPROTO_IP`, multicast, path MTU), `ipv6.rs`, `tcp.rs` (keep-alive,
-//! [`TcpInfo`], Fast Open), `dccp.rs` (Linux); each is one `getsockopt` /
-//! `setsockopt` (or the `WSAIoctl` its doc names), with no other work
-//! than a range check of the value.
+//! [`TcpInfo`], Fast Open), `udp.rs` (segmentation offload), `dccp.rs`
+//! (Linux); each is one `getsockopt` / `setsockopt` (or the `WSAIoctl` its
+//! doc names), with no other work than a range check of the value.
+//!
+//! An option the platform lacks has no method there, with one exception:
+//! the *receive switches* that make
+//! [`recv_msg`](SocketHandle::recv_msg) deliver control data
+//! (`set_recv_pktinfo_v4`, `set_recv_tos_v4`, `set_recv_timestamp`,
+//! `set_udp_gro`, `set_passcred`, ... and their getters) exist on every
+//! platform. A caller of `recv_msg` flips them the same way everywhere and
+//! looks at what arrives; where the platform lacks a switch it answers
+//! `ErrorKind::Unsupported` naming the option and the platform, with no
+//! system call made, and the caller goes on without that message.
 //!
 #![doc = include_str!("table.md")]
 
@@ -15,9 +25,37 @@ use std::io;
 use std::os::raw::c_int;
 use std::time::Duration;
 
-use crate::error::invalid_input;
+use crate::error::{invalid_input, with_kind};
 use crate::socket::SocketHandle;
 use crate::sys;
+
+/// A receive switch: a setter and a getter over an `int` option whose
+/// `(level, name)` is `sys::$code`, `None` where the platform lacks it.
+/// Defined before the `mod` lines so that every level's file can use it.
+macro_rules! switch {
+    ($(#[$doc:meta])* $set:ident, $get:ident, $code:ident, $name:literal) => {
+        $(#[$doc])*
+        ///
+        /// # Errors
+        /// `Unsupported`, naming the option and the platform, where the
+        /// platform lacks it (no system call is made); otherwise the OS
+        /// error (for example `ENOPROTOOPT` for an option of the other IP
+        /// version).
+        pub fn $set(&self, on: bool) -> std::io::Result<()> {
+            $crate::options::set_switch(
+                self,
+                $crate::sys::$code,
+                $name,
+                std::os::raw::c_int::from(on),
+            )
+        }
+
+        #[doc = concat!("Whether `", $name, "` is on; see [`", stringify!($set), "`](Self::", stringify!($set), ").")]
+        pub fn $get(&self) -> std::io::Result<bool> {
+            $crate::options::get_switch(self, $crate::sys::$code, $name).map(|v| v != 0)
+        }
+    };
+}
 
 mod constants;
 #[cfg(target_os = "linux")]
@@ -26,8 +64,11 @@ mod ip;
 mod ipv6;
 mod socket;
 mod tcp;
+mod udp;
 
 pub use self::constants::*;
+// Nim's integer-option functions are defined with the other Nim-named
+// functions; their path under `options` stays as it always was.
 #[cfg(mreqn)]
 pub use self::ip::InterfaceIndexOrAddress;
 #[cfg(pmtud)]
@@ -35,6 +76,7 @@ pub use self::ip::MtuDiscover;
 #[cfg(linux_like)]
 pub use self::socket::PeerCred;
 pub use self::tcp::TcpKeepalive;
+pub use crate::nim::{get_sock_opt_int, set_sock_opt_int};
 #[cfg(linux_like)]
 pub use crate::sys::SockFilter;
 pub use crate::sys::{TcpInfo, TcpState};
@@ -62,59 +104,51 @@ plain_old_data!(i8, u8, i16, u16, i32, u32, i64, u64, i128, u128, isize, usize);
 // no invalid bit pattern.
 unsafe impl<T: PlainOldData, const N: usize> PlainOldData for [T; N] {}
 
-/// Reads an integer socket option (Nim's `getSockOptInt`).
-///
-/// `level` and `optname` are the platform's numbers: use the constants
-/// this crate re-exports ([`SOL_SOCKET`], [`SO_RCVBUF`], [`IPPROTO_TCP`],
-/// [`TCP_NODELAY`], ...). Options whose value is not an `int`
-/// (`SO_LINGER`, the timeouts) have typed methods on [`SocketHandle`].
-///
-/// Corresponds to `getsockopt(2)` on Unix and `getsockopt` on Windows
-/// (where a boolean option may be written as one byte: the value starts
-/// at zero, so it still reads right).
-///
-/// # Errors
-/// The OS error: `ENOPROTOOPT` for an unknown option, `EBADF`,
-/// `ENOTSOCK`.
-///
-/// # Examples
-/// ```
-/// use nativesockets::*;
-/// let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
-/// set_sock_opt_int(&s, IPPROTO_TCP, TCP_NODELAY, 1)?;
-/// assert_ne!(get_sock_opt_int(&s, IPPROTO_TCP, TCP_NODELAY)?, 0);
-/// assert_eq!(get_sock_opt_int(&s, SOL_SOCKET, SO_TYPE)?, SockType::Stream.to_int());
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[inline]
-pub fn get_sock_opt_int(socket: &SocketHandle, level: i32, optname: i32) -> io::Result<i32> {
-    socket.get_sock_opt_int(level, optname)
-}
-
-/// Sets an integer socket option (Nim's `setSockOptInt`); see
-/// [`get_sock_opt_int`].
-///
-/// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
-#[inline]
-pub fn set_sock_opt_int(
-    socket: &SocketHandle,
-    level: i32,
-    optname: i32,
-    optval: i32,
-) -> io::Result<()> {
-    socket.set_sock_opt_int(level, optname, optval)
-}
-
 /// The seed's integer options, and typed getters and setters: each is one
 /// `getsockopt` / `setsockopt` call with the option named in its doc.
 impl SocketHandle {
-    /// Reads an integer socket option; see [`get_sock_opt_int`].
+    /// Reads an integer socket option (Nim's `getSockOptInt`, which
+    /// [`get_sock_opt_int`](crate::get_sock_opt_int) forwards to).
+    ///
+    /// `level` and `optname` are the platform's numbers: use the constants
+    /// this crate re-exports ([`SOL_SOCKET`], [`SO_RCVBUF`],
+    /// [`IPPROTO_TCP`], [`TCP_NODELAY`], ...). Options whose value is not
+    /// an `int` (`SO_LINGER`, the timeouts) have typed methods.
+    ///
+    /// Corresponds to [`getsockopt(2)`](https://man7.org/linux/man-pages/man2/getsockopt.2.html)
+    /// on Unix and `getsockopt` on Windows (where a boolean option may be
+    /// written as one byte: the value starts at zero, so it still reads
+    /// right).
+    ///
+    /// # Errors
+    /// The OS error: `ENOPROTOOPT` for an unknown option, `EBADF`,
+    /// `ENOTSOCK`.
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::*;
+    /// let s = SocketHandle::new(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
+    /// s.set_sock_opt_int(IPPROTO_TCP, TCP_NODELAY, 1)?;
+    /// assert_ne!(s.get_sock_opt_int(IPPROTO_TCP, TCP_NODELAY)?, 0);
+    /// assert_eq!(s.get_sock_opt_int(SOL_SOCKET, SO_TYPE)?, SockType::Stream.to_int());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn get_sock_opt_int(&self, level: i32, optname: i32) -> io::Result<i32> {
         sys::getsockopt::<c_int>(self.sys(), level, optname)
     }
 
-    /// Sets an integer socket option; see [`set_sock_opt_int`].
+    /// Sets an integer socket option (Nim's `setSockOptInt`, which
+    /// [`set_sock_opt_int`](crate::set_sock_opt_int) forwards to); see
+    /// [`get_sock_opt_int`](Self::get_sock_opt_int) for the numbers.
+    ///
+    /// Corresponds to [`setsockopt(2)`](https://man7.org/linux/man-pages/man2/setsockopt.2.html)
+    /// on Unix and `setsockopt` on Windows.
+    ///
+    /// # Errors
+    /// The OS error: `ENOPROTOOPT` for an unknown option, `EINVAL` for a
+    /// value the option does not take, `EPERM` for one that needs a
+    /// privilege.
     #[inline]
     pub fn set_sock_opt_int(&self, level: i32, optname: i32, optval: i32) -> io::Result<()> {
         sys::setsockopt::<c_int>(self.sys(), level, optname, optval)
@@ -215,6 +249,37 @@ impl SocketHandle {
     }
 }
 
+/// Sets a receive switch (an `int` option), or `Unsupported` naming it
+/// and the platform where `code` is `None`.
+pub(crate) fn set_switch(
+    s: &SocketHandle,
+    code: Option<(c_int, c_int)>,
+    name: &str,
+    value: c_int,
+) -> io::Result<()> {
+    let (level, opt) = code.ok_or_else(|| unsupported_switch(name))?;
+    sys::setsockopt(s.sys(), level, opt, value)
+}
+
+/// Reads a receive switch, or `Unsupported` as [`set_switch`].
+pub(crate) fn get_switch(
+    s: &SocketHandle,
+    code: Option<(c_int, c_int)>,
+    name: &str,
+) -> io::Result<c_int> {
+    let (level, opt) = code.ok_or_else(|| unsupported_switch(name))?;
+    sys::getsockopt::<c_int>(s.sys(), level, opt)
+}
+
+fn unsupported_switch(name: &str) -> io::Error {
+    with_kind(
+        io::ErrorKind::Unsupported,
+        "socket option",
+        name,
+        &format!("does not exist on {}", std::env::consts::OS),
+    )
+}
+
 /// `value` as a C int if it is at most `max`, else `InvalidInput` naming
 /// it (a TTL of 300, a traffic class of 256).
 pub(crate) fn at_most(what: &str, value: u32, max: u32) -> io::Result<c_int> {
@@ -256,4 +321,25 @@ pub(crate) fn check_timeout(what: &str, timeout: Option<Duration>) -> io::Result
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Domain, Protocol, SockType};
+
+    /// A switch the platform lacks (`code` is `None`) says which option
+    /// and which platform, both ways, without a system call.
+    #[test]
+    fn a_missing_switch_is_unsupported_naming_option_and_platform() {
+        let s = SocketHandle::new(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+        let set = set_switch(&s, None, "IP_RECVERR", 1).unwrap_err();
+        let get = get_switch(&s, None, "IP_RECVERR").unwrap_err();
+        for err in [set, get] {
+            assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+            let text = err.to_string();
+            assert!(text.contains("IP_RECVERR"), "{text}");
+            assert!(text.contains(std::env::consts::OS), "{text}");
+        }
+    }
 }

@@ -436,3 +436,22 @@ pub struct PeerCred {
     /// The peer's effective group id.
     pub gid: u32,
 }
+
+/// The receive switches that make [`recv_msg`](Self::recv_msg) deliver
+/// control data: on every platform, `Unsupported` where this one lacks
+/// the option (see the module's docs).
+impl SocketHandle {
+    switch!(
+        /// Makes [`recv_msg`](Self::recv_msg) report when each datagram
+        /// arrived ([`ReceivedControl::Timestamp`](crate::ReceivedControl::Timestamp)): `SO_TIMESTAMPNS`
+        /// (nanoseconds) on Linux, `SO_TIMESTAMP` (microseconds) on macOS
+        /// and FreeBSD; Windows has no such option.
+        set_recv_timestamp, recv_timestamp, RECV_TIMESTAMP, "SO_TIMESTAMPNS"
+    );
+    switch!(
+        /// Makes a Unix-domain socket receive the sender's credentials
+        /// with every message ([`ReceivedControl::Credentials`](crate::ReceivedControl::Credentials)):
+        /// `SO_PASSCRED`, Linux.
+        set_passcred, passcred, PASSCRED, "SO_PASSCRED"
+    );
+}

@@ -207,6 +207,39 @@ pub(crate) fn is_nonblocking(s: Socket) -> io::Result<bool> {
     Ok(flags & libc::O_NONBLOCK != 0)
 }
 
+/// `fcntl(F_GETFL)`'s `O_NONBLOCK`, for `SocketHandle::is_nonblocking`:
+/// the same reading as [`is_nonblocking`], which Windows cannot make (its
+/// `nonblocking_flag` says so, where its `is_nonblocking` answers what
+/// `connect_timeout` should restore).
+pub(crate) fn nonblocking_flag(s: Socket) -> io::Result<bool> {
+    is_nonblocking(s)
+}
+
+/// The protocol number the socket was made with, as the kernel reports
+/// it (a TCP socket made with protocol 0 reports `IPPROTO_TCP`):
+/// `getsockopt(SO_PROTOCOL)` on Linux, Android and FreeBSD. Apple has no
+/// such option and no other call that reads the protocol back:
+/// `Unsupported` there, naming the option and the platform.
+pub(crate) fn socket_protocol(s: Socket) -> io::Result<c_int> {
+    #[cfg(any(linux_like, target_os = "freebsd"))]
+    {
+        super::getsockopt::<c_int>(s, libc::SOL_SOCKET, libc::SO_PROTOCOL)
+    }
+    #[cfg(not(any(linux_like, target_os = "freebsd")))]
+    {
+        let _ = s;
+        Err(crate::error::with_kind(
+            io::ErrorKind::Unsupported,
+            "socket option",
+            "SO_PROTOCOL",
+            &format!(
+                "does not exist on {}, and no other call reads a socket's protocol back",
+                std::env::consts::OS
+            ),
+        ))
+    }
+}
+
 /// `ioctl(FIONCLEX)` / `ioctl(FIOCLEX)`: inheritable means *not*
 /// close-on-exec.
 pub(crate) fn set_inheritable(s: Socket, inheritable: bool) -> io::Result<()> {

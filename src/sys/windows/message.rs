@@ -439,17 +439,7 @@ pub(crate) fn recvmmsg(s: Socket, msgs: &mut [InMsg<'_>], flags: c_int) -> io::R
     Ok(count)
 }
 
-// ---- socket pairs and files ---------------------------------------------
-
-/// Windows has no `socketpair`: the portable layer builds IP and
-/// Unix-domain pairs itself; any other family is refused here.
-pub(crate) fn socketpair(
-    _domain: c_int,
-    _ty: c_int,
-    _protocol: c_int,
-) -> io::Result<(Socket, Socket)> {
-    Err(io::Error::from_raw_os_error(ws::WSAEAFNOSUPPORT))
-}
+// ---- files ---------------------------------------------------------------
 
 pub(crate) const SENDFILE_CHUNK: usize = 0x7fff_f000;
 

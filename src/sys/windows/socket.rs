@@ -18,6 +18,7 @@ use super::{
     getsockopt, init, last_error, set_family, sockaddr_in, sockaddr_in6, socklen_t, Socket,
     AF_INET, AF_INET6, AF_UNIX, INVALID_SOCKET, SOCK_STREAM, SOL_SOCKET, SUN_PATH_OFFSET,
 };
+use crate::error::with_kind;
 use crate::sys::SockAddr;
 
 /// `WSASocketW` with `WSA_FLAG_OVERLAPPED` (so the socket works with
@@ -261,6 +262,28 @@ pub(crate) fn set_nonblocking(s: Socket, nonblocking: bool) -> io::Result<()> {
 /// `connect_timeout`'s documentation tells Windows users.
 pub(crate) fn is_nonblocking(_s: Socket) -> io::Result<bool> {
     Ok(false)
+}
+
+/// For `SocketHandle::is_nonblocking`: Winsock cannot read a socket's
+/// mode back (`FIONBIO` only sets it, and no `ioctlsocket`, `WSAIoctl` or
+/// `getsockopt` reports it), so the answer is `Unsupported`, saying why,
+/// rather than the guess [`is_nonblocking`] makes for `connect_timeout`.
+pub(crate) fn nonblocking_flag(s: Socket) -> io::Result<bool> {
+    Err(with_kind(
+        io::ErrorKind::Unsupported,
+        "blocking mode of socket",
+        s,
+        "Windows cannot tell: Winsock has no call that reads FIONBIO back \
+         (ioctlsocket only sets it), so remember the mode you set",
+    ))
+}
+
+/// The protocol number the socket was made with:
+/// `getsockopt(SO_PROTOCOL_INFOW)`'s `iProtocol`: the protocol of the
+/// provider Winsock chose for the socket.
+pub(crate) fn socket_protocol(s: Socket) -> io::Result<c_int> {
+    let info: WSAPROTOCOL_INFOW = getsockopt(s, SOL_SOCKET, ws::SO_PROTOCOL_INFOW)?;
+    Ok(info.iProtocol)
 }
 
 /// `SetHandleInformation(HANDLE_FLAG_INHERIT)`: a Winsock `SOCKET` is a
