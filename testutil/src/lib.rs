@@ -9,13 +9,21 @@
 //!   without `SA_RESTART` so that a blocked call is interrupted.
 //! - `limits` (Unix only): raising the descriptor limit for the tests that
 //!   open thousands of sockets.
+//! - [`descriptors`]: counting the open descriptors, to prove none leaked.
+//! - [`threads`]: a time bound on a wait that might never end, and a lock
+//!   that makes a binary's heavy tests run one at a time.
+//!
+//! Helpers that need the crate's own types (addresses, `SocketHandle`) are
+//! in the root package's `tests/common/mod.rs` instead.
 //!
 //! Only std and, on Unix, libc, so that it builds wherever the tests run
 //! (Linux, Windows, macOS, FreeBSD, the qemu targets, Miri), and it needs
 //! neither package it serves (both depend on it).
 
+pub mod descriptors;
 #[cfg(unix)]
 pub mod limits;
 pub mod process;
 #[cfg(unix)]
 pub mod signals;
+pub mod threads;
