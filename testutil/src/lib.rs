@@ -9,6 +9,8 @@
 //!   without `SA_RESTART` so that a blocked call is interrupted.
 //! - `limits` (Unix only): raising the descriptor limit for the tests that
 //!   open thousands of sockets.
+//! - [`harness`]: a runner for a test binary without libtest's harness,
+//!   whose tests report as ignored when what they need is missing.
 //! - [`descriptors`]: counting the open descriptors, to prove none leaked.
 //! - [`threads`]: a time bound on a wait that might never end, and a lock
 //!   that makes a binary's heavy tests run one at a time.
@@ -21,6 +23,7 @@
 //! neither package it serves (both depend on it).
 
 pub mod descriptors;
+pub mod harness;
 #[cfg(unix)]
 pub mod limits;
 pub mod process;
