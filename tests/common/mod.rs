@@ -7,9 +7,14 @@
 //! folder) and uses a part of it, so the rest is dead code there.
 #![allow(dead_code)]
 
+use std::io::IoSliceMut;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
 
 use nativesockets::*;
+
+/// How long a receive waits before it fails the test.
+pub const WAIT: Option<Duration> = Some(Duration::from_secs(5));
 
 /// `127.0.0.1:port`.
 pub fn loopback_v4(port: u16) -> SockAddr {
@@ -68,4 +73,19 @@ pub fn refusing_port() -> (SocketHandle, SockAddr) {
     bind_addr(&s, &loopback_v4(0)).unwrap();
     let addr = s.local_addr().unwrap();
     (s, addr)
+}
+
+/// A UDP socket bound to `ip`, port 0, whose receives time out after
+/// [`WAIT`].
+pub fn udp_v4(ip: [u8; 4]) -> SocketHandle {
+    let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+    s.bind_addr(&SockAddr::from(SocketAddr::from((ip, 0))))
+        .unwrap();
+    s.set_read_timeout(WAIT).unwrap();
+    s
+}
+
+/// One message received whole (data and control), without flags.
+pub fn recv_one<'c>(s: &SocketHandle, buf: &mut [u8], control: &'c mut [u8]) -> RecvMsg<'c> {
+    s.recv_msg(&mut [IoSliceMut::new(buf)], control, 0).unwrap()
 }

@@ -17,6 +17,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::time::Duration;
 
 use nativesockets::*;
+use nativesockets_testutil::process::under_qemu;
 use socket2::SockRef;
 
 #[path = "../common/mod.rs"]
@@ -57,15 +58,6 @@ fn under_wine() -> bool {
         let ntdll = GetModuleHandleA(c"ntdll.dll".as_ptr().cast());
         !ntdll.is_null() && !GetProcAddress(ntdll, c"wine_get_version".as_ptr().cast()).is_null()
     }
-}
-
-/// Whether this runs under qemu-user (the s390x and aarch64 runs): cargo
-/// started it through a runner that names qemu, as testutil's
-/// `through_runner` reads it.
-fn under_qemu() -> bool {
-    std::env::vars().any(|(k, v)| {
-        k.starts_with("CARGO_TARGET_") && k.ends_with("_RUNNER") && v.contains("qemu")
-    })
 }
 
 /// True when `e` says the OS lacks the option and the "OS" is an

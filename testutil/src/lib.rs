@@ -11,6 +11,7 @@
 //!   open thousands of sockets.
 //! - [`harness`]: a runner for a test binary without libtest's harness,
 //!   whose tests report as ignored when what they need is missing.
+//! - [`files`]: scratch files in the temporary directory.
 //! - [`descriptors`]: counting the open descriptors, to prove none leaked.
 //! - [`threads`]: a time bound on a wait that might never end, and a lock
 //!   that makes a binary's heavy tests run one at a time.
@@ -23,6 +24,7 @@
 //! neither package it serves (both depend on it).
 
 pub mod descriptors;
+pub mod files;
 pub mod harness;
 #[cfg(unix)]
 pub mod limits;

@@ -1,30 +1,18 @@
 //! Python 3's `socket` module (`send_fds` / `recv_fds`, `sendmsg` /
-//! `recvmsg` with ancillary data) on the other end, both directions.
+//! `recvmsg` with ancillary data) on the other end of the crate's
+//! messages, both directions.
 
-use super::*;
+use std::io::{IoSlice, IoSliceMut, Read};
+use std::net::Ipv4Addr;
 use std::os::fd::AsFd;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-/// `python3 -c script args...`, or `None` (with the reason printed)
-/// where there is no python3.
-fn python(script: &str, args: &[&str]) -> Option<std::process::Child> {
-    match Command::new("python3").arg("--version").output() {
-        Ok(o) if o.status.success() => {}
-        _ => {
-            println!("skipped: python3 is not installed, so there is no independent peer");
-            return None;
-        }
-    }
-    let child = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    Some(child)
-}
+use nativesockets::*;
+use nativesockets_testutil::files::temp_file;
+use nativesockets_testutil::process::qemu_gap;
+
+use super::common::{recv_one, udp_v4, WAIT};
+use super::python3;
 
 fn finish(child: std::process::Child) -> String {
     let out = child.wait_with_output().unwrap();
@@ -35,6 +23,18 @@ fn finish(child: std::process::Child) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     text
+}
+
+/// `python3 -c script args...`, its output piped.
+fn python(script: &str, args: &[&str]) -> std::process::Child {
+    python3()
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 const UNIX_PEER: &str = r#"
@@ -52,9 +52,7 @@ data = os.read(fds[0], 100)
 print("python got", msg.decode(), len(fds), data.decode())
 "#;
 
-#[test]
-#[cfg_attr(miri, ignore = "processes, which Miri does not emulate")]
-fn descriptors_pass_both_ways_with_python() {
+pub fn descriptors_pass_both_ways_with_python() {
     let dir = std::env::temp_dir().join(format!("ns-msg-py-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -64,12 +62,10 @@ fn descriptors_pass_both_ways_with_python() {
     let l = new_native_socket(Domain::Unix, SockType::Stream, Protocol::Ip).unwrap();
     l.bind_addr(&SockAddr::unix(&sock_path).unwrap()).unwrap();
     l.listen(1).unwrap();
-    let Some(child) = python(
+    let child = python(
         UNIX_PEER,
         &[sock_path.to_str().unwrap(), py_file.to_str().unwrap()],
-    ) else {
-        return;
-    };
+    );
     l.set_read_timeout(WAIT).unwrap();
     let (conn, _) = l.accept().unwrap();
     conn.set_read_timeout(WAIT).unwrap();
@@ -124,9 +120,7 @@ for level, ty, payload in anc:
 print(" ".join(out[:1] + sorted(out[1:])))
 "#;
 
-#[test]
-#[cfg_attr(miri, ignore = "processes and UDP, which Miri does not emulate")]
-fn control_messages_pass_both_ways_with_python_over_udp() {
+pub fn control_messages_pass_both_ways_with_python_over_udp() {
     if qemu_gap("IP_TOS and IP_PKTINFO control messages") {
         return;
     }
@@ -135,9 +129,7 @@ fn control_messages_pass_both_ways_with_python_over_udp() {
     rx.set_recv_ttl_v4(true).unwrap();
     rx.set_recv_pktinfo_v4(true).unwrap();
     let port = rx.local_addr().unwrap().port().unwrap().0.to_string();
-    let Some(child) = python(UDP_PEER, &[&port]) else {
-        return;
-    };
+    let child = python(UDP_PEER, &[&port]);
     // Python to Rust: gathered data, TOS and TTL set per datagram.
     let mut buf = [0u8; 64];
     let mut control = [0u8; 256];

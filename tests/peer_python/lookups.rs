@@ -1,28 +1,21 @@
-//! The crate side by side with Python's `socket` module: the same lookups
-//! asked of both, every answer compared. Services (every entry of the
-//! services database, by name, by each alias and by port), protocols (every
-//! name and alias of the protocols file), hosts (`localhost`, this
-//! machine's name, numeric addresses in every form) and `getaddrinfo`
-//! (numeric and scoped addresses).
+//! The same lookups asked of the crate and of Python's `socket` module,
+//! every answer compared. Services (every entry of the services database,
+//! by name, by each alias and by port), protocols (every name and alias of
+//! the protocols file), hosts (`localhost`, this machine's name, numeric
+//! addresses in every form) and `getaddrinfo` (numeric and scoped
+//! addresses).
 //!
 //! A difference fails the test unless it is on [`DELIBERATE`], the list of
 //! differences the crate's docs name and defend; the test prints every
 //! difference it found, deliberate or not.
-//!
-//! Where `python3` (with its socket module) is absent, or under Miri, which
-//! cannot start it, the comparison cannot run, and it says so the way
-//! libtest would: `ignored` on its line and in the `test result:` totals,
-//! not `ok`. libtest itself cannot decide that at run time, so this binary
-//! has no libtest harness (`harness = false` in Cargo.toml): `main` runs
-//! its test through `nativesockets_testutil::harness`, which takes the
-//! same arguments and prints the same lines.
 
 use std::io::Write;
 use std::net::IpAddr;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use nativesockets::*;
-use nativesockets_testutil::harness::{self, Case};
+
+use super::python3;
 
 /// Answers Python gives: one line of queries in, one line of answer out,
 /// `OK\t<value>` or `ERR`. Values are built as `answer()` below builds the
@@ -78,20 +71,9 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn python_available() -> bool {
-    Command::new("python3")
-        .arg("-c")
-        .arg("import socket")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
 /// Asks Python every query at once.
 fn ask_python(queries: &[Vec<String>]) -> Vec<Option<String>> {
-    let mut child = Command::new("python3")
+    let mut child = python3()
         .arg("-c")
         .arg(PYTHON)
         .stdin(Stdio::piped())
@@ -227,24 +209,7 @@ fn queries() -> Vec<Vec<String>> {
     out
 }
 
-fn main() {
-    let why_not = if cfg!(miri) {
-        Some("Miri cannot start python3")
-    } else if !python_available() {
-        Some("python3 (with its socket module) is not installed here")
-    } else {
-        None
-    };
-    harness::run(
-        &[Case {
-            name: "the_crate_answers_every_lookup_as_pythons_socket_module_does",
-            run: the_crate_answers_every_lookup_as_pythons_socket_module_does,
-        }],
-        why_not,
-    )
-}
-
-fn the_crate_answers_every_lookup_as_pythons_socket_module_does() {
+pub fn the_crate_answers_every_lookup_as_pythons_socket_module_does() {
     let queries = queries();
     let python = ask_python(&queries);
     let mut deliberate = Vec::new();
