@@ -89,3 +89,33 @@ pub fn udp_v4(ip: [u8; 4]) -> SocketHandle {
 pub fn recv_one<'c>(s: &SocketHandle, buf: &mut [u8], control: &'c mut [u8]) -> RecvMsg<'c> {
     s.recv_msg(&mut [IoSliceMut::new(buf)], control, 0).unwrap()
 }
+
+/// Sends `data` on the connected socket `s` with one descriptor, `fd`, in
+/// an `SCM_RIGHTS` control message.
+#[cfg(unix)]
+pub fn send_fd(s: &SocketHandle, data: &[u8], fd: std::os::fd::BorrowedFd<'_>) {
+    s.send_msg(
+        None,
+        &[std::io::IoSlice::new(data)],
+        &[ControlMessage::Rights(&[fd])],
+        0,
+    )
+    .unwrap();
+}
+
+/// Receives one byte on `s` with one descriptor in an `SCM_RIGHTS` control
+/// message, a file, and reads the file from where it stands: (the byte,
+/// the file's text).
+#[cfg(unix)]
+pub fn recv_fd_text(s: &SocketHandle) -> ([u8; 1], String) {
+    use std::io::Read;
+    let mut byte = [0u8; 1];
+    let mut control = [0u8; 64];
+    let mut msg = s
+        .recv_msg(&mut [IoSliceMut::new(&mut byte)], &mut control, 0)
+        .unwrap();
+    let mut file = std::fs::File::from(msg.take_fds().pop().expect("no descriptor"));
+    let mut text = String::new();
+    file.read_to_string(&mut text).unwrap();
+    (byte, text)
+}

@@ -3,6 +3,7 @@
 //! processes; and credentials.
 
 use super::*;
+use crate::common::{recv_fd_text, send_fd};
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::UnixStream;
 
@@ -167,13 +168,7 @@ fn a_descriptor_passes_between_two_processes() {
         let s = new_native_socket(Domain::Unix, SockType::Stream, Protocol::Ip).unwrap();
         s.connect(&SockAddr::unix(&path).unwrap()).unwrap();
         let (fpath, file) = temp_file("child-file", b"written by the child");
-        s.send_msg(
-            None,
-            &[IoSlice::new(b"f")],
-            &[ControlMessage::Rights(&[file.as_fd()])],
-            0,
-        )
-        .unwrap();
+        send_fd(&s, b"f", file.as_fd());
         std::fs::remove_file(fpath).unwrap();
         // Wait for the parent to finish before closing.
         let mut buf = [0u8; 1];
@@ -196,14 +191,7 @@ fn a_descriptor_passes_between_two_processes() {
     .unwrap();
     let (conn, _) = l.accept().unwrap();
     conn.set_read_timeout(WAIT).unwrap();
-    let mut byte = [0u8; 1];
-    let mut control = [0u8; 64];
-    let mut msg = conn
-        .recv_msg(&mut [IoSliceMut::new(&mut byte)], &mut control, 0)
-        .unwrap();
-    let mut file = std::fs::File::from(msg.take_fds().pop().expect("no descriptor"));
-    let mut text = String::new();
-    file.read_to_string(&mut text).unwrap();
+    let (_, text) = recv_fd_text(&conn);
     assert_eq!(text, "written by the child");
     conn.send(b"k").unwrap();
     assert!(child.wait().unwrap().success());

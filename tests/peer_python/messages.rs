@@ -2,7 +2,7 @@
 //! `recvmsg` with ancillary data) on the other end of the crate's
 //! messages, both directions.
 
-use std::io::{IoSlice, IoSliceMut, Read};
+use std::io::IoSlice;
 use std::net::Ipv4Addr;
 use std::os::fd::AsFd;
 use std::process::Stdio;
@@ -11,7 +11,7 @@ use nativesockets::*;
 use nativesockets_testutil::files::temp_file;
 use nativesockets_testutil::process::qemu_gap;
 
-use super::common::{recv_one, udp_v4, WAIT};
+use super::common::{recv_fd_text, recv_one, send_fd, udp_v4, WAIT};
 use super::python3;
 
 fn finish(child: std::process::Child) -> String {
@@ -71,26 +71,13 @@ pub fn descriptors_pass_both_ways_with_python() {
     conn.set_read_timeout(WAIT).unwrap();
 
     // Python to Rust.
-    let mut byte = [0u8; 1];
-    let mut control = [0u8; 64];
-    let mut msg = conn
-        .recv_msg(&mut [IoSliceMut::new(&mut byte)], &mut control, 0)
-        .unwrap();
+    let (byte, text) = recv_fd_text(&conn);
     assert_eq!(&byte, b"P");
-    let mut f = std::fs::File::from(msg.take_fds().pop().expect("no descriptor"));
-    let mut text = String::new();
-    f.read_to_string(&mut text).unwrap();
     assert_eq!(text, "python's file");
 
     // Rust to Python.
     let (rust_path, rust_file) = temp_file("to-python", b"rust's file");
-    conn.send_msg(
-        None,
-        &[IoSlice::new(b"R")],
-        &[ControlMessage::Rights(&[rust_file.as_fd()])],
-        0,
-    )
-    .unwrap();
+    send_fd(&conn, b"R", rust_file.as_fd());
     let out = finish(child);
     assert_eq!(out.trim(), "python got R 1 rust's file");
     std::fs::remove_file(rust_path).unwrap();
