@@ -12,7 +12,7 @@
 #![cfg(windows)]
 
 use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::windows::io::AsRawSocket;
 use std::thread;
 use std::time::Duration;

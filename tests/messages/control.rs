@@ -3,6 +3,8 @@
 //! bad input, what a platform lacks, and raw control messages.
 
 use super::*;
+#[cfg(unix)]
+use std::time::Duration;
 
 #[test]
 #[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]

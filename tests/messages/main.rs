@@ -12,7 +12,6 @@
 
 use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::Duration;
 
 use nativesockets::*;
 use nativesockets_testutil::files::temp_file;

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::common::std_tcp_pair;
+use std::net::TcpStream;
 
 #[test]
 #[cfg_attr(

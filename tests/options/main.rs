@@ -13,7 +13,7 @@ use std::fmt::Debug;
 use std::io::{self, Read, Write};
 #[cfg(unix)]
 use std::net::Ipv6Addr;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::time::Duration;
 
 use nativesockets::*;
