@@ -1,5 +1,5 @@
 //! What the test files of the workspace share: the root package's
-//! `tests/*.rs` and `nsock/tests/cli.rs` depend on this crate as a
+//! `tests/` and `nsock/tests/cli/` depend on this crate as a
 //! dev-dependency.
 //!
 //! - [`process`]: starting a program (the nsock binary, or the test binary
