@@ -9,19 +9,14 @@
 #![cfg(target_os = "linux")]
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
 
 use nativesockets::*;
 
+mod common;
+
 /// A connected non-blocking pair of crate sockets: (client, accepted).
 fn pair() -> (SocketHandle, SocketHandle) {
-    let l = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
-    l.bind_addr(&SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))))
-        .unwrap();
-    l.listen(1).unwrap();
-    let c = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
-    c.connect(&l.local_addr().unwrap()).unwrap();
-    let (a, _) = l.accept().unwrap();
+    let (c, a) = common::handle_tcp_pair();
     c.set_blocking(false).unwrap();
     a.set_blocking(false).unwrap();
     (c, a)

@@ -406,7 +406,7 @@ fn os_cases() -> Vec<Case> {
         cases.push(Case { call, run, expect });
     };
     // Not on Windows: Wine's getaddrinfo, which CI runs, accepts the pair
-    // (see tests/names.rs).
+    // (see tests/names/).
     #[cfg(not(windows))]
     add(
         "get_addr_info(\"127.0.0.1\", Stream, Udp)".into(),

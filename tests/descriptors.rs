@@ -15,6 +15,10 @@ use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use std::time::Duration;
 
 use nativesockets::*;
+use nativesockets_testutil::descriptors::open_descriptors;
+
+mod common;
+use common::{loopback_v4, refusing_port, tcp_socket};
 
 /// How often each group runs. `NATIVESOCKETS_DESCRIPTOR_ROUNDS` lowers it
 /// for slow runners (the valgrind script sets it: memcheck makes each round
@@ -26,47 +30,26 @@ fn rounds() -> usize {
         .unwrap_or(1000)
 }
 
-fn open_descriptors() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
-
-fn v4_any() -> SockAddr {
-    SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-}
-
-fn tcp() -> SocketHandle {
-    new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap()
-}
-
 fn udp() -> SocketHandle {
     let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
-    s.bind_addr(&v4_any()).unwrap();
+    s.bind_addr(&loopback_v4(0)).unwrap();
     s
 }
 
 fn listener() -> SocketHandle {
-    let l = tcp();
-    bind_addr(&l, &v4_any()).unwrap();
+    let l = tcp_socket();
+    bind_addr(&l, &loopback_v4(0)).unwrap();
     listen(&l, 8).unwrap();
     l
 }
 
 /// A connected pair: (client, accepted).
 fn pair(l: &SocketHandle) -> (SocketHandle, SocketHandle) {
-    let c = tcp();
+    let c = tcp_socket();
     c.connect(&l.local_addr().unwrap()).unwrap();
     let (a, peer) = accept(l).unwrap();
     assert_eq!(peer, c.local_addr().unwrap());
     (c, a)
-}
-
-/// A port where nothing listens, kept bound by the returned socket so
-/// nothing else can take it while it is used: a connect to it is refused.
-fn refusing_port() -> (SocketHandle, SockAddr) {
-    let s = tcp();
-    s.bind_addr(&v4_any()).unwrap();
-    let addr = s.local_addr().unwrap();
-    (s, addr)
 }
 
 /// A handle number that is no open descriptor, to make `select` fail.
@@ -128,24 +111,24 @@ fn bind_listen_accept_connect() {
     // is not listening, a busy address, a refused connect, a second bind.
     set_blocking(&l, false).unwrap();
     assert_eq!(accept(&l).unwrap_err().kind(), ErrorKind::WouldBlock);
-    assert!(accept(&tcp()).is_err());
+    assert!(accept(&tcp_socket()).is_err());
     assert_eq!(
-        bind_addr(&tcp(), &l.local_addr().unwrap())
+        bind_addr(&tcp_socket(), &l.local_addr().unwrap())
             .unwrap_err()
             .kind(),
         ErrorKind::AddrInUse
     );
     let (_keep, port) = refusing_port();
     assert_eq!(
-        tcp().connect(&port).unwrap_err().kind(),
+        tcp_socket().connect(&port).unwrap_err().kind(),
         ErrorKind::ConnectionRefused
     );
-    assert!(bind_addr(&l, &v4_any()).is_err());
+    assert!(bind_addr(&l, &loopback_v4(0)).is_err());
     assert!(listen(&udp(), 1).is_err());
-    assert!(get_peer_addr(&tcp()).is_err());
+    assert!(get_peer_addr(&tcp_socket()).is_err());
     // An address of the wrong family.
     let v6 = SockAddr::from(SocketAddr::from((Ipv6Addr::LOCALHOST, 0)));
-    assert!(tcp().bind_addr(&v6).is_err());
+    assert!(tcp_socket().bind_addr(&v6).is_err());
 }
 
 fn data_transfer() {
@@ -170,7 +153,7 @@ fn data_transfer() {
 
     // Errors: not connected, peer gone (EPIPE, never SIGPIPE), nothing to
     // read on a non-blocking socket, a destination of the wrong family.
-    let lone = tcp();
+    let lone = tcp_socket();
     assert!(lone.recv(&mut buf).is_err());
     assert!(lone.send(b"x").is_err());
     assert!(lone.shutdown(Shutdown::Both).is_err());
@@ -208,7 +191,7 @@ fn unix_sockets() {
 }
 
 fn options() {
-    let s = tcp();
+    let s = tcp_socket();
     set_sock_opt_int(&s, SOL_SOCKET, SO_REUSEADDR, 1).unwrap();
     assert_eq!(get_sock_opt_int(&s, SOL_SOCKET, SO_REUSEADDR).unwrap(), 1);
     s.set_nodelay(true).unwrap();
@@ -307,15 +290,17 @@ fn readiness() {
         ErrorKind::InvalidInput
     );
 
-    let s = tcp();
+    let s = tcp_socket();
     s.connect_timeout(&l.local_addr().unwrap(), Duration::from_secs(5))
         .unwrap();
     let (_keep, port) = refusing_port();
-    let e = tcp()
+    let e = tcp_socket()
         .connect_timeout(&port, Duration::from_secs(5))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ConnectionRefused);
-    let e = tcp().connect_timeout(&port, Duration::ZERO).unwrap_err();
+    let e = tcp_socket()
+        .connect_timeout(&port, Duration::ZERO)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
 }
 
@@ -481,11 +466,11 @@ fn every_public_function_leaves_the_descriptor_count_unchanged() {
         // One warm-up round, so that anything opened once and kept on
         // purpose (none is expected) is not taken for a leak.
         group();
-        let before = open_descriptors();
+        let before = open_descriptors().expect("/proc/self/fd");
         for _ in 0..rounds {
             group();
         }
-        let after = open_descriptors();
+        let after = open_descriptors().expect("/proc/self/fd");
         assert_eq!(
             after, before,
             "{name}: {before} descriptors before {rounds} rounds, {after} after"

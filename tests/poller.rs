@@ -11,24 +11,20 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use nativesockets::*;
+use nativesockets_testutil::threads::bounded;
+
+mod common;
+use common::std_tcp_pair;
 
 /// Long enough for anything on loopback to happen.
 const PATIENCE: Duration = Duration::from_secs(10);
 /// How long "nothing happens" is watched for.
 const QUIET: Duration = Duration::from_millis(100);
-
-/// A connected TCP pair: (client, accepted).
-fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    (client, server)
-}
 
 /// A UDP socket with one datagram waiting in it (readable until read).
 fn udp_with_datagram() -> UdpSocket {
@@ -38,17 +34,6 @@ fn udp_with_datagram() -> UdpSocket {
     // The datagram is queued when send_to returns on loopback; waiting
     // with a timeout below makes this no assumption anyway.
     s
-}
-
-/// Runs `f` on its own thread and fails the test if it has not finished
-/// within `limit`.
-fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .unwrap_or_else(|_| panic!("did not finish within {limit:?}"))
 }
 
 /// The events of one wait.
@@ -118,7 +103,7 @@ fn oneshot_reports_once_until_modify_rearms_it() {
 #[cfg_attr(miri, ignore = "epoll/kqueue/poll(2), which Miri does not emulate")]
 fn edge_reports_changes_not_lasting_readiness() {
     let p = Poller::new().unwrap();
-    let (mut client, server) = tcp_pair();
+    let (mut client, server) = std_tcp_pair();
     let res = p.add_with_mode(&server, 3, Interest::READABLE, PollMode::Edge);
     if !p.supports_edge() {
         assert_eq!(res.unwrap_err().kind(), io::ErrorKind::Unsupported);
@@ -284,7 +269,7 @@ fn events_beyond_the_capacity_come_at_the_next_wait() {
 fn a_peer_close_makes_a_reader_readable_with_end_of_stream() {
     for mode in [PollMode::Level, PollMode::Edge, PollMode::Oneshot] {
         let p = Poller::new().unwrap();
-        let (client, mut server) = tcp_pair();
+        let (client, mut server) = std_tcp_pair();
         if p.add_with_mode(&server, 1, Interest::READABLE, mode)
             .is_err()
         {
@@ -303,7 +288,7 @@ fn a_peer_close_makes_a_reader_readable_with_end_of_stream() {
 #[cfg_attr(miri, ignore = "epoll/kqueue/poll(2), which Miri does not emulate")]
 fn a_half_close_wakes_a_reader() {
     let p = Poller::new().unwrap();
-    let (client, mut server) = tcp_pair();
+    let (client, mut server) = std_tcp_pair();
     p.add(&server, 1, Interest::READABLE).unwrap();
     client.shutdown(Shutdown::Write).unwrap();
     assert!(wait_for(&p, 1).readable);
@@ -315,7 +300,7 @@ fn a_half_close_wakes_a_reader() {
 fn a_socket_error_is_both_readable_and_writable() {
     for interest in [Interest::READABLE, Interest::WRITABLE] {
         let p = Poller::new().unwrap();
-        let (client, server) = tcp_pair();
+        let (client, server) = std_tcp_pair();
         // Linger 0: the close sends a reset, an error on the server side.
         SocketRef::from(&client)
             .set_linger(Some(Duration::ZERO))
@@ -608,17 +593,11 @@ mod unix {
     use super::*;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
     use std::os::unix::thread::JoinHandleExt;
-    use std::sync::{Mutex, MutexGuard};
 
     use nativesockets_testutil::limits::raise_fd_limit;
     use nativesockets_testutil::signals::{handled, install_counting_handler};
-
-    /// Tests that open thousands of descriptors run one at a time.
-    static EXCLUSIVE: Mutex<()> = Mutex::new(());
-
-    fn exclusive() -> MutexGuard<'static, ()> {
-        EXCLUSIVE.lock().unwrap_or_else(|e| e.into_inner())
-    }
+    // Tests that open thousands of descriptors run one at a time.
+    use nativesockets_testutil::threads::exclusive;
 
     #[test]
     #[cfg_attr(miri, ignore = "epoll/kqueue/poll(2), which Miri does not emulate")]

@@ -5,52 +5,22 @@
 //! fails instead of hanging.
 
 use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::mpsc;
+use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use nativesockets::*;
+use nativesockets_testutil::threads::bounded;
+
+mod common;
+use common::{loopback_v4, refusing_port, std_tcp_pair};
 
 /// Long enough for anything on loopback to happen, short enough that a
 /// broken build fails in reasonable time.
 const PATIENCE_MS: i32 = 10_000;
 
-fn loopback(port: u16) -> SockAddr {
-    SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-}
-
-/// A connected TCP pair: (client, accepted).
-fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    (client, server)
-}
-
-/// A port on 127.0.0.1 with a socket bound to it that does not listen:
-/// connecting there is refused, and no other test can take the port while
-/// the socket lives.
-fn refusing_port() -> (SocketHandle, SockAddr) {
-    let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
-    bind_addr(&s, &loopback(0)).unwrap();
-    let addr = s.local_addr().unwrap();
-    (s, addr)
-}
-
 fn raw_of<H: AsSocketHandle>(handles: &[H]) -> Vec<RawSocketHandle> {
     handles.iter().map(|h| h.raw_socket()).collect()
-}
-
-/// Runs `f` on its own thread and fails the test if it has not finished
-/// within `limit`, so a wait that never ends cannot hang the suite.
-fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .unwrap_or_else(|_| panic!("did not finish within {limit:?}"))
 }
 
 #[test]
@@ -72,7 +42,7 @@ fn listener_with_a_pending_connection_is_ready_to_read() {
 #[test]
 #[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn waiting_data_makes_a_socket_ready_to_read() {
-    let (mut client, server) = tcp_pair();
+    let (mut client, server) = std_tcp_pair();
     let mut idle = vec![&server];
     assert_eq!(select(&mut idle, 0).unwrap(), 0);
 
@@ -91,7 +61,7 @@ fn waiting_data_makes_a_socket_ready_to_read() {
 #[test]
 #[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn end_of_stream_makes_a_socket_ready_to_read() {
-    let (client, server) = tcp_pair();
+    let (client, server) = std_tcp_pair();
     client.shutdown(Shutdown::Write).unwrap();
     let mut ready = vec![&server];
     assert_eq!(select(&mut ready, PATIENCE_MS).unwrap(), 1);
@@ -102,7 +72,7 @@ fn end_of_stream_makes_a_socket_ready_to_read() {
 #[test]
 #[cfg_attr(miri, ignore = "setsockopt(SO_LINGER), which Miri does not emulate")]
 fn peer_reset_makes_a_socket_ready_to_read() {
-    let (client, server) = tcp_pair();
+    let (client, server) = std_tcp_pair();
     // Linger 0: close sends RST instead of FIN.
     SocketRef::from(&client)
         .set_linger(Some(Duration::ZERO))
@@ -135,7 +105,7 @@ fn datagram_makes_a_udp_socket_ready_to_read() {
 #[test]
 #[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn room_to_send_makes_a_socket_ready_to_write() {
-    let (writer, mut reader) = tcp_pair();
+    let (writer, mut reader) = std_tcp_pair();
     let mut ready = vec![&writer];
     assert_eq!(select_write(&mut ready, PATIENCE_MS).unwrap(), 1);
 
@@ -231,7 +201,7 @@ fn refused_nonblocking_connect_is_ready_to_write() {
 #[test]
 #[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn select_keeps_ready_handles_in_order() {
-    let pairs: Vec<(TcpStream, TcpStream)> = (0..6).map(|_| tcp_pair()).collect();
+    let pairs: Vec<(TcpStream, TcpStream)> = (0..6).map(|_| std_tcp_pair()).collect();
     for i in [1, 3, 4] {
         (&pairs[i].0).write_all(b"r").unwrap();
         let mut one = vec![&pairs[i].1];
@@ -264,7 +234,7 @@ fn select_keeps_ready_handles_in_order() {
 #[test]
 #[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn zero_timeout_polls_and_empties_the_vector() {
-    let (_client, server) = tcp_pair();
+    let (_client, server) = std_tcp_pair();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let mut handles = vec![SocketRef::from(&server), SocketRef::from(&listener)];
     assert_eq!(select(&mut handles, 0).unwrap(), 0);
@@ -274,7 +244,7 @@ fn zero_timeout_polls_and_empties_the_vector() {
 #[test]
 #[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn positive_timeout_waits_it_out_then_empties_the_vector() {
-    let (_client, server) = tcp_pair();
+    let (_client, server) = std_tcp_pair();
     let mut handles = vec![&server];
     let start = Instant::now();
     assert_eq!(select(&mut handles, 150).unwrap(), 0);
@@ -285,8 +255,8 @@ fn positive_timeout_waits_it_out_then_empties_the_vector() {
 #[test]
 #[cfg_attr(miri, ignore = "poll(2), which Miri does not emulate")]
 fn negative_timeout_waits_until_another_thread_makes_a_socket_ready() {
-    let (client, server) = tcp_pair();
-    let (_other_client, other_server) = tcp_pair();
+    let (client, server) = std_tcp_pair();
+    let (_other_client, other_server) = std_tcp_pair();
     let writer = thread::spawn(move || {
         thread::sleep(Duration::from_millis(100));
         (&client).write_all(b"late").unwrap();
@@ -333,7 +303,7 @@ impl AsSocketHandle for RawNumber {
 
 #[test]
 fn invalid_socket_value_is_an_error_and_leaves_the_vector_unchanged() {
-    let (mut client, server) = tcp_pair();
+    let (mut client, server) = std_tcp_pair();
     client.write_all(b"x").unwrap();
     let mut handles = vec![RawNumber(server.raw_socket()), RawNumber(OS_INVALID_SOCKET)];
     let err = select(&mut handles, PATIENCE_MS).unwrap_err();
@@ -353,7 +323,7 @@ fn invalid_socket_value_is_an_error_and_leaves_the_vector_unchanged() {
 fn std_and_crate_types_can_be_selected() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let (mut client, server) = tcp_pair();
+    let (mut client, server) = std_tcp_pair();
     client.write_all(b"x").unwrap();
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
     udp.send_to(b"d", udp.local_addr().unwrap()).unwrap();
@@ -436,7 +406,9 @@ fn connect_timeout_reports_a_refused_connection() {
 #[test]
 fn connect_timeout_rejects_a_zero_timeout() {
     let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
-    let err = s.connect_timeout(&loopback(9), Duration::ZERO).unwrap_err();
+    let err = s
+        .connect_timeout(&loopback_v4(9), Duration::ZERO)
+        .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("timeout"), "{err}");
 }
@@ -446,18 +418,12 @@ mod unix {
     use super::*;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
     use std::os::unix::net::{UnixListener, UnixStream};
-    use std::sync::{Mutex, MutexGuard};
 
     use nativesockets_testutil::limits::raise_fd_limit;
     use nativesockets_testutil::signals::{handled, install_counting_handler};
-
-    /// Tests that open thousands of descriptors, or rely on a number staying
-    /// closed, or count signals, run one at a time.
-    static EXCLUSIVE: Mutex<()> = Mutex::new(());
-
-    fn exclusive() -> MutexGuard<'static, ()> {
-        EXCLUSIVE.lock().unwrap_or_else(|e| e.into_inner())
-    }
+    // Tests that open thousands of descriptors, or rely on a number staying
+    // closed, or count signals, run one at a time.
+    use nativesockets_testutil::threads::exclusive;
 
     /// A new descriptor for the same socket, numbered `min` or above.
     fn dup_at_least(fd: RawFd, min: RawFd) -> OwnedFd {
@@ -505,10 +471,10 @@ mod unix {
     #[cfg_attr(miri, ignore = "getrlimit(2), which Miri does not emulate")]
     fn descriptor_numbered_above_1024_works() {
         assert!(raise_fd_limit(4096) > 1600, "cannot open descriptor 1500");
-        let (mut client, server) = tcp_pair();
+        let (mut client, server) = std_tcp_pair();
         let high = SocketHandle::from(dup_at_least(server.as_raw_fd(), 1500));
         assert!(high.as_raw() >= 1500);
-        let (_c2, low) = tcp_pair();
+        let (_c2, low) = std_tcp_pair();
         let low = SocketHandle::from(low);
 
         let mut idle = vec![&low, &high];
@@ -552,7 +518,7 @@ mod unix {
     fn closed_or_never_opened_descriptor_is_an_error_and_leaves_the_vector_unchanged() {
         let _one_at_a_time = exclusive();
         let limit = raise_fd_limit(20_000);
-        let (mut client, server) = tcp_pair();
+        let (mut client, server) = std_tcp_pair();
         client.write_all(b"x").unwrap();
         // Far above what any other test opens (they hold the lowest free
         // numbers, and the thousands-of-sockets test is excluded), so the
@@ -608,7 +574,7 @@ mod unix {
     )]
     fn interrupted_wait_resumes_and_still_honours_the_timeout() {
         let _one_at_a_time = exclusive();
-        let (_client, server) = tcp_pair();
+        let (_client, server) = std_tcp_pair();
         let start = Instant::now();
         let ((n, left), signals) = interrupted(3, Duration::from_millis(60), || {
             let mut handles = vec![&server];
@@ -636,7 +602,7 @@ mod unix {
     )]
     fn interrupted_wait_still_sees_a_socket_become_ready() {
         let _one_at_a_time = exclusive();
-        let (client, server) = tcp_pair();
+        let (client, server) = std_tcp_pair();
         let writer = thread::spawn(move || {
             thread::sleep(Duration::from_millis(250));
             (&client).write_all(b"x").unwrap();
@@ -655,7 +621,7 @@ mod unix {
     /// gets no answer: from then on the kernel drops new SYNs.
     fn full_backlog() -> (SocketHandle, SockAddr, Vec<SocketHandle>) {
         let listener = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
-        bind_addr(&listener, &loopback(0)).unwrap();
+        bind_addr(&listener, &loopback_v4(0)).unwrap();
         listen(&listener, 0).unwrap();
         let addr = listener.local_addr().unwrap();
         let mut queued = Vec::new();

@@ -18,7 +18,6 @@
 #![cfg(unix)]
 
 use std::io::ErrorKind;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -28,23 +27,8 @@ use std::time::Duration;
 use nativesockets::*;
 use nativesockets_testutil::signals::{handled, install_counting_handler};
 
-fn loopback() -> SockAddr {
-    SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-}
-
-fn tcp() -> SocketHandle {
-    new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap()
-}
-
-fn connected_pair() -> (SocketHandle, SocketHandle) {
-    let l = tcp();
-    l.bind_addr(&loopback()).unwrap();
-    l.listen(1).unwrap();
-    let c = tcp();
-    c.connect(&l.local_addr().unwrap()).unwrap();
-    let (a, _) = l.accept().unwrap();
-    (c, a)
-}
+mod common;
+use common::{handle_tcp_pair, loopback_v4, tcp_socket};
 
 /// Runs `blocking` on a new thread and signals that thread every 10 ms
 /// until the call returns, at most `max_signals` times; then calls
@@ -101,12 +85,12 @@ fn interrupt<T: Send + 'static>(
     ignore = "sigaction and pthread_kill signals, which Miri cannot emulate"
 )]
 fn accept_goes_on_waiting_through_signals_and_returns_the_connection() {
-    let l = Arc::new(tcp());
-    l.bind_addr(&loopback()).unwrap();
+    let l = Arc::new(tcp_socket());
+    l.bind_addr(&loopback_v4(0)).unwrap();
     l.listen(1).unwrap();
     let addr = l.local_addr().unwrap();
     let listener = Arc::clone(&l);
-    let client = tcp();
+    let client = tcp_socket();
     let (accepted, by_itself) = interrupt(
         20,
         move || listener.accept(),
@@ -127,7 +111,7 @@ fn accept_goes_on_waiting_through_signals_and_returns_the_connection() {
     ignore = "sigaction and pthread_kill signals, which Miri cannot emulate"
 )]
 fn recv_reports_a_signal_as_interrupted() {
-    let (c, a) = connected_pair();
+    let (c, a) = handle_tcp_pair();
     let a = Arc::new(a);
     let reader = Arc::clone(&a);
     let (result, by_itself) = interrupt(
@@ -150,7 +134,7 @@ fn recv_reports_a_signal_as_interrupted() {
     ignore = "sigaction and pthread_kill signals, which Miri cannot emulate"
 )]
 fn send_reports_a_signal_as_interrupted_once_the_buffers_are_full() {
-    let (c, a) = connected_pair();
+    let (c, a) = handle_tcp_pair();
     // `a` stays open and never reads, so the buffers fill.
     c.set_send_buffer_size(4096).unwrap();
     a.set_recv_buffer_size(4096).unwrap();

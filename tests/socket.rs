@@ -2,38 +2,14 @@
 //! and IPv6, Unix-domain sockets in a temp dir, raw ICMP where privileged.
 
 use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::time::Duration;
 
 use nativesockets::*;
 
-fn v4(port: u16) -> SockAddr {
-    SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-}
-
-fn v6(port: u16) -> SockAddr {
-    SockAddr::from(SocketAddr::from((Ipv6Addr::LOCALHOST, port)))
-}
-
-/// A listening TCP socket on an ephemeral loopback port.
-fn tcp_listener(addr: SockAddr) -> SocketHandle {
-    let domain = addr.domain().unwrap();
-    let s = new_native_socket(domain, SockType::Stream, Protocol::Tcp).unwrap();
-    bind_addr(&s, &addr).unwrap();
-    listen(&s, SOMAXCONN).unwrap();
-    s
-}
-
-/// A connected pair of TCP sockets: (client, accepted).
-fn tcp_pair(addr: SockAddr) -> (SocketHandle, SocketHandle) {
-    let listener = tcp_listener(addr);
-    let domain = get_sock_domain(&listener).unwrap();
-    let client = new_native_socket(domain, SockType::Stream, Protocol::Tcp).unwrap();
-    client.connect(&listener.local_addr().unwrap()).unwrap();
-    let (server, peer) = accept(&listener).unwrap();
-    assert_eq!(peer, client.local_addr().unwrap());
-    (client, server)
-}
+mod common;
+// Under the short names this file's tests have always used.
+use common::{handle_tcp_pair_on as tcp_pair, loopback_v4 as v4, loopback_v6 as v6, tcp_listener};
 
 #[cfg(unix)]
 fn temp_dir(tag: &str) -> std::path::PathBuf {

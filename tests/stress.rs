@@ -16,6 +16,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use nativesockets::*;
+use nativesockets_testutil::descriptors::open_descriptors;
+
+mod common;
+use common::loopback_v4;
 
 const THREADS: usize = 16;
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,16 +31,6 @@ fn duration() -> Duration {
         .filter(|s| s.is_finite() && *s > 0.0)
         .unwrap_or(2.0);
     Duration::from_secs_f64(secs)
-}
-
-#[cfg(target_os = "linux")]
-fn open_descriptors() -> Option<usize> {
-    Some(std::fs::read_dir("/proc/self/fd").ok()?.count())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn open_descriptors() -> Option<usize> {
-    None
 }
 
 /// The answers every thread must get, taken once before they start.
@@ -135,13 +129,9 @@ fn sockets() {
     }
 }
 
-fn loopback_v4() -> SockAddr {
-    SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-}
-
 fn tcp(id: usize, round: u64) {
     let l = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
-    bind_addr(&l, &loopback_v4()).unwrap();
+    bind_addr(&l, &loopback_v4(0)).unwrap();
     listen(&l, 4).unwrap();
     let c = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
     c.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
@@ -167,8 +157,8 @@ fn tcp(id: usize, round: u64) {
 fn udp(id: usize, round: u64) {
     let a = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
     let b = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
-    a.bind_addr(&loopback_v4()).unwrap();
-    b.bind_addr(&loopback_v4()).unwrap();
+    a.bind_addr(&loopback_v4(0)).unwrap();
+    b.bind_addr(&loopback_v4(0)).unwrap();
     b.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     let msg = [id as u8, (round % 251) as u8, 0xa5];
     assert_eq!(a.send_to(&msg, &b.local_addr().unwrap()).unwrap(), 3);
@@ -179,7 +169,7 @@ fn udp(id: usize, round: u64) {
 
 fn readiness() {
     let l = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
-    bind_addr(&l, &loopback_v4()).unwrap();
+    bind_addr(&l, &loopback_v4(0)).unwrap();
     listen(&l, 4).unwrap();
     let c = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
     c.connect_timeout(&l.local_addr().unwrap(), IO_TIMEOUT)

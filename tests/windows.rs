@@ -12,7 +12,7 @@
 #![cfg(windows)]
 
 use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::windows::io::AsRawSocket;
 use std::thread;
 use std::time::Duration;
@@ -23,30 +23,14 @@ use nativesockets_testutil::process;
 use windows_sys::Win32::Foundation::{GetHandleInformation, HANDLE};
 use windows_sys::Win32::Networking::WinSock as ws;
 
+mod common;
+use common::{handle_tcp_pair, loopback_v4, tcp_socket};
+
 /// Long enough for anything on loopback, short enough that a broken build
 /// fails instead of hanging.
 const PATIENCE_MS: i32 = 10_000;
 
 const CHILD: &str = "NATIVESOCKETS_WINDOWS_CHILD";
-
-fn loopback(port: u16) -> SockAddr {
-    SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-}
-
-fn tcp() -> SocketHandle {
-    new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap()
-}
-
-/// A connected pair: (client, accepted).
-fn tcp_pair() -> (SocketHandle, SocketHandle) {
-    let listener = tcp();
-    listener.bind_addr(&loopback(0)).unwrap();
-    listener.listen(1).unwrap();
-    let client = tcp();
-    client.connect(&listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    (client, server)
-}
 
 /// Runs the test `name` of this binary again in a child process, with
 /// `CHILD=role`, and returns the child's output after checking it passed.
@@ -165,7 +149,7 @@ fn invalid_socket_is_winsocks_and_select_rejects_it_without_a_change() {
 #[ignore = "Wine 8's select skips a closed handle (and times out) where Windows fails with \
             WSAENOTSOCK; run with --include-ignored on Windows"]
 fn a_closed_handle_in_select_is_named_in_the_error() {
-    let closed = tcp().into_raw();
+    let closed = tcp_socket().into_raw();
     // SAFETY: the handle was just given up by its SocketHandle.
     assert_eq!(unsafe { ws::closesocket(closed as usize) }, 0);
     struct Raw(RawSocketHandle);
@@ -186,7 +170,7 @@ fn a_closed_handle_in_select_is_named_in_the_error() {
 
 #[test]
 fn set_blocking_switches_winsock_mode_both_ways() {
-    let (client, server) = tcp_pair();
+    let (client, server) = handle_tcp_pair();
     let mut buf = [0u8; 4];
     server.set_blocking(false).unwrap();
     let e = server.recv(&mut buf).unwrap_err();
@@ -211,7 +195,7 @@ fn ioctlsocket_uses_the_seeds_constants() {
         (IOCPARM_MASK, IOC_IN, FIONBIO),
         (127, -2147483648, -2147195266)
     );
-    let (client, server) = tcp_pair();
+    let (client, server) = handle_tcp_pair();
     let mut on = 1;
     ioctlsocket(&server, FIONBIO, &mut on).unwrap();
     let mut buf = [0u8; 8];
@@ -234,7 +218,7 @@ fn ioctlsocket_uses_the_seeds_constants() {
 
 #[test]
 fn ioctlsocket_refuses_a_command_it_does_not_know() {
-    let s = tcp();
+    let s = tcp_socket();
     let mut arg = 0;
     let e = ioctlsocket(&s, 0x1234, &mut arg).unwrap_err();
     assert!(e.raw_os_error().is_some(), "{e}");
@@ -249,16 +233,18 @@ fn winsock_errors_keep_their_code_and_get_stds_kind() {
         assert_eq!(e.kind(), kind, "{e}");
     };
     // Nobody listens on a port that a bound, non-listening socket holds.
-    let holder = tcp();
-    holder.bind_addr(&loopback(0)).unwrap();
-    let refused = tcp().connect(&holder.local_addr().unwrap()).unwrap_err();
+    let holder = tcp_socket();
+    holder.bind_addr(&loopback_v4(0)).unwrap();
+    let refused = tcp_socket()
+        .connect(&holder.local_addr().unwrap())
+        .unwrap_err();
     check(
         refused,
         ws::WSAECONNREFUSED,
         io::ErrorKind::ConnectionRefused,
     );
 
-    let taken = tcp();
+    let taken = tcp_socket();
     check(
         taken.bind_addr(&holder.local_addr().unwrap()).unwrap_err(),
         ws::WSAEADDRINUSE,
@@ -266,14 +252,14 @@ fn winsock_errors_keep_their_code_and_get_stds_kind() {
     );
     // No interface has this documentation address: binding sends nothing.
     check(
-        tcp()
+        tcp_socket()
             .bind_addr(&SockAddr::from(SocketAddr::from(([192, 0, 2, 1], 0))))
             .unwrap_err(),
         ws::WSAEADDRNOTAVAIL,
         io::ErrorKind::AddrNotAvailable,
     );
     check(
-        tcp().peer_addr().unwrap_err(),
+        tcp_socket().peer_addr().unwrap_err(),
         ws::WSAENOTCONN,
         io::ErrorKind::NotConnected,
     );
@@ -299,7 +285,7 @@ fn winsock_errors_keep_their_code_and_get_stds_kind() {
 
 #[test]
 fn a_vanished_peer_is_a_reset_not_a_crash() {
-    let (client, server) = tcp_pair();
+    let (client, server) = handle_tcp_pair();
     server.set_linger(Some(Duration::ZERO)).unwrap();
     drop(server);
     let mut last = None;
@@ -326,7 +312,7 @@ fn a_vanished_peer_is_a_reset_not_a_crash() {
 
 #[test]
 fn a_shut_down_reading_side_reads_as_end_of_stream() {
-    let (client, server) = tcp_pair();
+    let (client, server) = handle_tcp_pair();
     server.shutdown(Shutdown::Read).unwrap();
     let mut buf = [0u8; 4];
     // Winsock says WSAESHUTDOWN; Unix (and std on Windows) say 0.
@@ -337,7 +323,7 @@ fn a_shut_down_reading_side_reads_as_end_of_stream() {
 #[test]
 fn a_datagram_longer_than_the_buffer_is_cut_as_on_unix() {
     let a = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
-    a.bind_addr(&loopback(0)).unwrap();
+    a.bind_addr(&loopback_v4(0)).unwrap();
     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
     b.send_to(
         b"0123456789",
@@ -362,7 +348,7 @@ fn a_datagram_longer_than_the_buffer_is_cut_as_on_unix() {
 #[test]
 fn an_unbound_socket_reports_the_unspecified_address_as_on_unix() {
     // Winsock's getsockname fails with WSAEINVAL here.
-    let v4 = tcp();
+    let v4 = tcp_socket();
     assert_eq!(
         get_local_addr(&v4).unwrap(),
         ("0.0.0.0".to_string(), Port(0))
@@ -404,7 +390,7 @@ fn services_come_from_the_system_directorys_services_file() {
 fn boolean_options_read_as_zero_or_one() {
     // Winsock may write one byte of a boolean option where four were
     // asked for; the rest must not show up as garbage.
-    let s = tcp();
+    let s = tcp_socket();
     let v6 = new_native_socket(Domain::Inet6, SockType::Stream, Protocol::Tcp).unwrap();
     for on in [true, false, true] {
         s.set_nodelay(on).unwrap();
@@ -436,7 +422,7 @@ fn boolean_options_read_as_zero_or_one() {
 
 #[test]
 fn timeouts_are_milliseconds_and_linger_whole_seconds() {
-    let s = tcp();
+    let s = tcp_socket();
     assert_eq!(s.read_timeout().unwrap(), None);
     s.set_read_timeout(Some(Duration::from_millis(1500)))
         .unwrap();
@@ -458,18 +444,18 @@ fn timeouts_are_milliseconds_and_linger_whole_seconds() {
 
 #[test]
 fn exclusive_address_use_keeps_a_port_from_being_taken() {
-    let owner = tcp();
+    let owner = tcp_socket();
     owner.set_exclusive_address_use(true).unwrap();
     assert!(owner.exclusive_address_use().unwrap());
     assert_eq!(
         get_sock_opt_int(&owner, SOL_SOCKET, SO_EXCLUSIVEADDRUSE).unwrap(),
         1
     );
-    owner.bind_addr(&loopback(0)).unwrap();
+    owner.bind_addr(&loopback_v4(0)).unwrap();
     owner.listen(1).unwrap();
     let addr = owner.local_addr().unwrap();
 
-    let thief = tcp();
+    let thief = tcp_socket();
     thief.set_reuse_address(true).unwrap();
     let e = thief.bind_addr(&addr).unwrap_err();
     assert!(
@@ -480,17 +466,19 @@ fn exclusive_address_use_keeps_a_port_from_being_taken() {
         "{e}"
     );
     // Both options at once are refused by Winsock.
-    let both = tcp();
+    let both = tcp_socket();
     both.set_reuse_address(true).unwrap();
     assert!(both.set_exclusive_address_use(true).is_err());
 }
 
 #[test]
 fn without_either_option_a_bound_port_is_in_use() {
-    let owner = tcp();
-    owner.bind_addr(&loopback(0)).unwrap();
+    let owner = tcp_socket();
+    owner.bind_addr(&loopback_v4(0)).unwrap();
     owner.listen(1).unwrap();
-    let e = tcp().bind_addr(&owner.local_addr().unwrap()).unwrap_err();
+    let e = tcp_socket()
+        .bind_addr(&owner.local_addr().unwrap())
+        .unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::AddrInUse, "{e}");
     assert!(!owner.exclusive_address_use().unwrap());
 }
@@ -513,13 +501,13 @@ fn sockets_are_not_inherited_unless_asked() {
         println!("{kind}: {}", if present { "inherited" } else { "absent" });
         return;
     }
-    let created = tcp();
-    let (client, accepted) = tcp_pair();
+    let created = tcp_socket();
+    let (client, accepted) = handle_tcp_pair();
     let cloned = client.try_clone().unwrap();
     for s in [&created, &client, &accepted, &cloned] {
         assert!(!s.is_inheritable().unwrap());
     }
-    let inheritable = tcp();
+    let inheritable = tcp_socket();
     inheritable.set_inheritable(true).unwrap();
     assert!(inheritable.is_inheritable().unwrap());
 
@@ -539,7 +527,7 @@ fn sockets_are_not_inherited_unless_asked() {
 
 #[test]
 fn a_clone_is_the_same_socket() {
-    let (client, server) = tcp_pair();
+    let (client, server) = handle_tcp_pair();
     let clone = client.try_clone().unwrap();
     assert_ne!(clone.as_raw(), client.as_raw());
     drop(client);
@@ -585,7 +573,7 @@ fn select_write_reports_all_of_200_handles() {
     let sockets: Vec<SocketHandle> = (0..200)
         .map(|_| {
             let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
-            s.bind_addr(&loopback(0)).unwrap();
+            s.bind_addr(&loopback_v4(0)).unwrap();
             s
         })
         .collect();
@@ -598,10 +586,10 @@ fn select_write_reports_all_of_200_handles() {
 fn a_failed_nonblocking_connect_is_reported_ready_to_write() {
     // Reported through exceptfds, which WSAPoll before Windows 10 2004
     // would have missed.
-    let holder = tcp();
-    holder.bind_addr(&loopback(0)).unwrap();
-    let mut others: Vec<SocketHandle> = (0..70).map(|_| tcp()).collect();
-    let s = tcp();
+    let holder = tcp_socket();
+    holder.bind_addr(&loopback_v4(0)).unwrap();
+    let mut others: Vec<SocketHandle> = (0..70).map(|_| tcp_socket()).collect();
+    let s = tcp_socket();
     s.set_blocking(false).unwrap();
     let e = s.connect(&holder.local_addr().unwrap()).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::WouldBlock, "{e}");

@@ -1,5 +1,5 @@
 //! What the test files of the workspace share: the root package's
-//! `tests/*.rs` and `nsock/tests/cli.rs` depend on this crate as a
+//! `tests/` and `nsock/tests/cli/` depend on this crate as a
 //! dev-dependency.
 //!
 //! - [`process`]: starting a program (the nsock binary, or the test binary
@@ -9,13 +9,26 @@
 //!   without `SA_RESTART` so that a blocked call is interrupted.
 //! - `limits` (Unix only): raising the descriptor limit for the tests that
 //!   open thousands of sockets.
+//! - [`harness`]: a runner for a test binary without libtest's harness,
+//!   whose tests report as ignored when what they need is missing.
+//! - [`files`]: scratch files in the temporary directory.
+//! - [`descriptors`]: counting the open descriptors, to prove none leaked.
+//! - [`threads`]: a time bound on a wait that might never end, and a lock
+//!   that makes a binary's heavy tests run one at a time.
+//!
+//! Helpers that need the crate's own types (addresses, `SocketHandle`) are
+//! in the root package's `tests/common/mod.rs` instead.
 //!
 //! Only std and, on Unix, libc, so that it builds wherever the tests run
 //! (Linux, Windows, macOS, FreeBSD, the qemu targets, Miri), and it needs
 //! neither package it serves (both depend on it).
 
+pub mod descriptors;
+pub mod files;
+pub mod harness;
 #[cfg(unix)]
 pub mod limits;
 pub mod process;
 #[cfg(unix)]
 pub mod signals;
+pub mod threads;

@@ -37,3 +37,29 @@ pub fn this_test_alone(name: &str) -> Command {
     cmd.args(["--exact", name, "--nocapture", "--test-threads=1"]);
     cmd
 }
+
+/// Whether this test runs under qemu-user (how the s390x and aarch64 tests
+/// run: cargo started it through a runner for the target that names qemu,
+/// as [`through_runner`] reads it, and the variable reaches the emulated
+/// program).
+pub fn under_qemu() -> bool {
+    std::env::vars().any(|(k, v)| {
+        k.starts_with("CARGO_TARGET_") && k.ends_with("_RUNNER") && v.contains("qemu")
+    })
+}
+
+/// [`under_qemu`], saying that the test stops there for want of `what`.
+///
+/// qemu-user translates only some control messages and socket options
+/// between guest and host (SCM_RIGHTS and SCM_CREDENTIALS, not IP_PKTINFO,
+/// IP_TOS, UDP_SEGMENT or UDP_GRO control messages; not the IP_RECVTTL or
+/// SO_TIMESTAMPNS options), and it receives into a control area of its
+/// own, so the kernel's MSG_CTRUNC does not reach the program. A test that
+/// needs one of these prints why and stops there.
+pub fn qemu_gap(what: &str) -> bool {
+    let qemu = under_qemu();
+    if qemu {
+        println!("skipped under qemu-user, which does not translate {what}");
+    }
+    qemu
+}

@@ -1,23 +1,21 @@
-//! The crate side by side with Python's `socket` module: the same lookups
-//! asked of both, every answer compared. Services (every entry of the
-//! services database, by name, by each alias and by port), protocols (every
-//! name and alias of the protocols file), hosts (`localhost`, this
-//! machine's name, numeric addresses in every form) and `getaddrinfo`
-//! (numeric and scoped addresses).
+//! The same lookups asked of the crate and of Python's `socket` module,
+//! every answer compared. Services (every entry of the services database,
+//! by name, by each alias and by port), protocols (every name and alias of
+//! the protocols file), hosts (`localhost`, this machine's name, numeric
+//! addresses in every form) and `getaddrinfo` (numeric and scoped
+//! addresses).
 //!
 //! A difference fails the test unless it is on [`DELIBERATE`], the list of
 //! differences the crate's docs name and defend; the test prints every
-//! difference it found, deliberate or not. Skipped, saying why, where
-//! `python3` is absent.
-
-// Python is a process, which Miri cannot spawn.
-#![cfg(not(miri))]
+//! difference it found, deliberate or not.
 
 use std::io::Write;
 use std::net::IpAddr;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use nativesockets::*;
+
+use super::python3;
 
 /// Answers Python gives: one line of queries in, one line of answer out,
 /// `OK\t<value>` or `ERR`. Values are built as `answer()` below builds the
@@ -73,20 +71,9 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn python_available() -> bool {
-    Command::new("python3")
-        .arg("-c")
-        .arg("import socket")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
 /// Asks Python every query at once.
 fn ask_python(queries: &[Vec<String>]) -> Vec<Option<String>> {
-    let mut child = Command::new("python3")
+    let mut child = python3()
         .arg("-c")
         .arg(PYTHON)
         .stdin(Stdio::piped())
@@ -222,12 +209,7 @@ fn queries() -> Vec<Vec<String>> {
     out
 }
 
-#[test]
-fn the_crate_answers_every_lookup_as_pythons_socket_module_does() {
-    if !python_available() {
-        eprintln!("skipped: python3 (with its socket module) is not installed here");
-        return;
-    }
+pub fn the_crate_answers_every_lookup_as_pythons_socket_module_does() {
     let queries = queries();
     let python = ask_python(&queries);
     let mut deliberate = Vec::new();

@@ -1,0 +1,84 @@
+//! `listen` and `connect` on Unix-domain sockets (stream and datagram,
+//! paths in a temporary directory).
+
+use super::*;
+use std::path::PathBuf;
+
+/// A fresh directory under the system's temporary one, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("nsock-cli-{tag}-{}", std::process::id()));
+        // A leftover of a killed run of this same test is stale.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn unix_stream_sockets_move_data_both_ways_and_the_file_is_removed() {
+    let dir = TempDir::new("stream");
+    let path = dir.0.join("relay.sock");
+    let p = path.to_str().unwrap();
+    let up = pattern(3 << 20, 11);
+    let down = pattern(1 << 20, 13);
+    let (at_listener, at_connector) =
+        exchange(&["--unix", p], &["--unix", p], up.clone(), down.clone());
+    assert!(at_listener == up);
+    assert!(at_connector == down);
+    assert!(!path.exists(), "listen removes its socket file on exit");
+}
+
+#[test]
+fn unix_datagram_sockets_carry_datagrams_both_ways() {
+    let dir = TempDir::new("dgram");
+    let path = dir.0.join("dgram.sock");
+    let p = path.to_str().unwrap();
+    let l = listen(&["--unix", p, "--udp"]);
+    let c = connect(&["--unix", p, "--udp", "-q"]);
+    ping_pong(l, c);
+}
+
+#[test]
+fn listen_on_an_existing_directory_or_file_says_what_is_there() {
+    let dir = TempDir::new("what");
+    let d = dir.0.to_str().unwrap();
+    assert_fails(&run(&["listen", "--unix", d]), 1, "is a directory");
+    let file = dir.0.join("plain");
+    std::fs::write(&file, b"x").unwrap();
+    assert_fails(
+        &run(&["listen", "--unix", file.to_str().unwrap()]),
+        1,
+        "not a socket",
+    );
+    let sock = dir.0.join("s.sock");
+    let _owner = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    assert_fails(
+        &run(&["listen", "--unix", sock.to_str().unwrap()]),
+        1,
+        "a socket file is already there",
+    );
+}
+
+#[test]
+fn listen_on_a_path_in_use_fails_and_leaves_the_file() {
+    let dir = TempDir::new("busy");
+    let path = dir.0.join("busy.sock");
+    let _owner = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let o = run(&["listen", "--unix", path.to_str().unwrap()]);
+    assert_fails(&o, 1, path.to_str().unwrap());
+    assert!(
+        path.exists(),
+        "a socket file nsock did not create is left alone"
+    );
+    let long = "x".repeat(200);
+    assert_fails(&run(&["connect", "--unix", &long]), 2, "xxxx");
+}
