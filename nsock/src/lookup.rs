@@ -71,7 +71,7 @@ pub fn serv(keys: &[String], proto: Option<&str>, json: bool) -> Result<(), Fail
         // The whole database, as `getent services` lists it.
         found.extend(
             db.iter()
-                .filter(|s| proto.map_or(true, |p| s.proto == p))
+                .filter(|s| proto.is_none_or(|p| s.proto == p))
                 .cloned(),
         );
     }
@@ -302,7 +302,7 @@ pub fn addrinfo(q: &AddrinfoQuery<'_>) -> Result<(), Failure> {
     }
     entries.retain(|ai| {
         ai.socket_addr()
-            .map_or(true, |a| address::on_wire(q.domain, &a))
+            .is_none_or(|a| address::on_wire(q.domain, &a))
     });
     if entries.is_empty() {
         return Err(address::no_address(q.host, q.domain).into());
