@@ -89,7 +89,7 @@ pub mod windows;
 
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
-pub use batch::{segmentation_offload, set_segmentation_offload, RecvMeta, Transmit};
+pub use batch::{segmentation_offload, set_segmentation_offload, RecvBuffers, RecvMeta, Transmit};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use hosts::{get_protoent_by_name, get_protoent_by_number, Protoent};
 pub use ip_text::{if_indextoname, if_nametoindex, parse_ip_text};
