@@ -610,7 +610,7 @@ impl SocketHandle {
     /// use std::io::IoSliceMut;
     ///
     /// let rx = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
-    /// rx.bind_addr(&SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))?;
+    /// rx.bind_addr(&"127.0.0.1:0".parse::<SockAddr>()?)?;
     /// let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
     /// for i in 0..3u8 {
     ///     tx.send_to(&[i; 10], rx.local_addr()?.as_socket_addr().unwrap())?;
