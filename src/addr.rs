@@ -5,12 +5,13 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::io;
 use std::mem;
-use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::raw::c_int;
 use std::path::Path;
+use std::str::FromStr;
 
-use crate::error::{invalid_input, with_kind};
-use crate::ip_text::{scope_id, scoped_ip_string};
+use crate::error::{context, invalid_input, with_kind};
+use crate::ip_text::{parse_ip_text, scope_id, scoped_ip_string};
 use crate::sys::{self, SockAddr};
 use crate::types::{Domain, Port};
 
@@ -369,6 +370,133 @@ impl fmt::Display for SockAddr {
             Some(UnixKind::Abstract(n)) => write!(f, "@{}", String::from_utf8_lossy(n)),
             Some(UnixKind::Unnamed) => f.write_str("(unnamed)"),
             None => write!(f, "(family {}, {} bytes)", self.family(), self.len),
+        }
+    }
+}
+
+/// An IP address and a port (host order), as std's `SocketAddr` takes
+/// them: `SockAddr::from((ip, 8080))`.
+///
+/// # Examples
+/// ```
+/// use nativesockets::SockAddr;
+/// use std::net::{IpAddr, Ipv4Addr};
+///
+/// let a = SockAddr::from((IpAddr::V4(Ipv4Addr::LOCALHOST), 8080));
+/// assert_eq!(a.to_string(), "127.0.0.1:8080");
+/// ```
+impl From<(IpAddr, u16)> for SockAddr {
+    fn from((ip, port): (IpAddr, u16)) -> SockAddr {
+        SockAddr::from(SocketAddr::new(ip, port))
+    }
+}
+
+/// An IPv4 address and a port (host order).
+impl From<(Ipv4Addr, u16)> for SockAddr {
+    fn from((ip, port): (Ipv4Addr, u16)) -> SockAddr {
+        SockAddr::from(SocketAddrV4::new(ip, port))
+    }
+}
+
+/// An IPv6 address and a port (host order), with no flow label and no
+/// scope (for a scope, go through `SocketAddrV6::new` or parse
+/// `"[fe80::1%2]:80"`).
+impl From<(Ipv6Addr, u16)> for SockAddr {
+    fn from((ip, port): (Ipv6Addr, u16)) -> SockAddr {
+        SockAddr::from(SocketAddrV6::new(ip, port, 0, 0))
+    }
+}
+
+/// Parses an IP address and port: `127.0.0.1:80`, `[::1]:80`, and an
+/// IPv6 address with a scope, by number or by interface name
+/// (`[fe80::1%2]:80`, `[fe80::1%lo]:80`, the name turned into its index
+/// with [`if_nametoindex`](crate::if_nametoindex)). The address takes the
+/// forms [`parse_ip_text`](crate::parse_ip_text) takes (`127.1:80` too);
+/// the port is decimal, 0 to 65535; an IPv6 address needs its brackets.
+///
+/// Unix-domain paths are not parsed from text (a path may hold any byte,
+/// `:` included): build them with [`SockAddr::unix`].
+///
+/// No OS call, unless a scope names an interface.
+///
+/// # Errors
+/// `InvalidInput`, naming the text and saying what is wrong with it
+/// (`socket address "[::1]:http": port "http": not a decimal number (a
+/// port is 0 to 65535)`); `NotFound` when a scope names an interface that
+/// does not exist.
+///
+/// # Examples
+/// ```
+/// use nativesockets::SockAddr;
+///
+/// let a: SockAddr = "[::1]:8080".parse()?;
+/// assert_eq!(a.as_socket_addr(), Some("[::1]:8080".parse().unwrap()));
+/// let scoped: SockAddr = "[fe80::1%2]:80".parse()?;
+/// assert_eq!(scoped.to_string(), "[fe80::1%2]:80");
+/// assert!("localhost:80".parse::<SockAddr>().is_err()); // not a name lookup
+/// assert!("/tmp/app.sock".parse::<SockAddr>().is_err()); // SockAddr::unix
+/// # Ok::<(), std::io::Error>(())
+/// ```
+impl FromStr for SockAddr {
+    type Err = io::Error;
+
+    fn from_str(text: &str) -> io::Result<SockAddr> {
+        const WHAT: &str = "socket address";
+        if text.starts_with(['/', '.', '@']) {
+            return Err(invalid_input(
+                WHAT,
+                text,
+                "looks like a Unix-domain path, which is not parsed from text: use SockAddr::unix",
+            ));
+        }
+        let (host, port, bracketed) = if let Some(rest) = text.strip_prefix('[') {
+            let Some((host, port)) = rest.split_once("]:") else {
+                return Err(invalid_input(
+                    WHAT,
+                    text,
+                    "has no \"]:port\" after its bracketed IPv6 address",
+                ));
+            };
+            (host, port, true)
+        } else {
+            match text.rsplit_once(':') {
+                Some((host, _)) if host.contains(':') => {
+                    return Err(invalid_input(
+                        WHAT,
+                        text,
+                        "is IPv6 without brackets: write [address]:port",
+                    ))
+                }
+                Some((host, port)) => (host, port, false),
+                None => return Err(invalid_input(
+                    WHAT,
+                    text,
+                    "has no \":port\" (an IP address and port, such as 127.0.0.1:80 or [::1]:80)",
+                )),
+            }
+        };
+        let port = port
+            .parse::<Port>()
+            .map_err(|e| invalid_input(WHAT, text, &e.to_string()))?;
+        let (ip, scope) = parse_ip_text(host).map_err(|e| context(e, WHAT, text))?;
+        match (ip, bracketed) {
+            (IpAddr::V6(v6), true) => Ok(SockAddr::from(SocketAddrV6::new(
+                v6,
+                u16::from(port),
+                0,
+                scope,
+            ))),
+            (IpAddr::V4(v4), false) => Ok(SockAddr::from((v4, u16::from(port)))),
+            (IpAddr::V4(_), true) => Err(invalid_input(
+                WHAT,
+                text,
+                "has an IPv4 address in brackets, which only an IPv6 address takes",
+            )),
+            (IpAddr::V6(_), false) => Err(invalid_input(
+                WHAT,
+                text,
+                "is IPv6 without brackets: write [address]:port",
+            )),
         }
     }
 }

@@ -14,7 +14,7 @@ use std::mem::MaybeUninit;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
-use crate::error::invalid_input;
+use crate::error::{call_failed, invalid_input};
 use crate::message::control::{encode_into, ControlMessage, ReceivedControl};
 use crate::message::parse::ControlMessages;
 use crate::socket::SocketHandle;
@@ -296,6 +296,19 @@ impl SocketHandle {
     /// datagrams a call) and a loop of `sendmsg(2)` (`WSASendMsg` on
     /// Windows) elsewhere.
     ///
+    /// # Errors
+    /// A message that names the call, the socket and the transmit (its
+    /// index in `transmits`, and its destination), then why:
+    /// `send_batch(socket 7): transmits[0] has no destination and the
+    /// socket is not connected (os error 89)` (kind `NotConnected`: the OS
+    /// says `EDESTADDRREQ`, which has no kind of its own),
+    /// `send_batch(socket 7): transmits[2] to 127.0.0.1:9: <the OS's
+    /// text>`, `send_batch(socket 7): transmits[1] to 127.0.0.1:9: segment
+    /// size 0: must be more than 0` (`InvalidInput`). The kind is otherwise the OS's,
+    /// and the OS error is the `source()` (downcast it to `io::Error` for
+    /// `raw_os_error()`). `WouldBlock` (a full send buffer on a
+    /// non-blocking socket) is returned as the OS gave it, at no cost.
+    ///
     /// # Examples
     /// A GSO send: 10 datagrams of 1,200 bytes in one call.
     /// ```
@@ -317,10 +330,20 @@ impl SocketHandle {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
-        for t in transmits {
+        let mut at = 0;
+        self.send_transmits(transmits, &mut at)
+            .map_err(|e| self.send_failed(e, transmits, at))
+    }
+
+    /// `send_batch`'s work; on an error, `at` is the index of the
+    /// transmit it concerns.
+    fn send_transmits(&self, transmits: &[Transmit<'_>], at: &mut usize) -> io::Result<usize> {
+        for (i, t) in transmits.iter().enumerate() {
+            *at = i;
             t.check()?;
         }
         if let [t] = transmits {
+            *at = 0;
             if let Some(sent) = self.send_one(t)? {
                 return Ok(sent);
             }
@@ -350,7 +373,7 @@ impl SocketHandle {
             loop {
                 let end = (start + step).min(total);
                 if chunk.n == BATCH_MAX {
-                    match self.flush(transmits, &mut chunk, &mut done) {
+                    match self.flush(transmits, &mut chunk, &mut done, at) {
                         Ok(true) => {}
                         Ok(false) => return Ok(done),
                         Err(e) if done == 0 => return Err(e),
@@ -358,6 +381,7 @@ impl SocketHandle {
                     }
                 }
                 let k = chunk.n;
+                *at = i;
                 let use_gso = gso && end - start > seg;
                 let clen =
                     t.encode_control(use_gso.then_some(seg as u16), &mut chunk.control[k])?;
@@ -372,13 +396,60 @@ impl SocketHandle {
             i += 1;
         }
         if chunk.n > 0 {
-            match self.flush(transmits, &mut chunk, &mut done) {
+            match self.flush(transmits, &mut chunk, &mut done, at) {
                 Ok(_) => {}
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => {}
             }
         }
         Ok(done)
+    }
+
+    /// The error of `send_batch`: the socket and the transmit it
+    /// concerns, and why; `WouldBlock` and `Interrupted` are left raw
+    /// (a non-blocking sender sees the first all the time).
+    #[cold]
+    #[inline(never)]
+    fn send_failed(&self, err: io::Error, transmits: &[Transmit<'_>], at: usize) -> io::Error {
+        use io::ErrorKind::{Interrupted, NotConnected, WouldBlock};
+        if matches!(err.kind(), WouldBlock | Interrupted) {
+            return err;
+        }
+        let socket = self.as_raw();
+        let Some(t) = transmits.get(at) else {
+            let kind = err.kind();
+            return call_failed(err, kind, format_args!("send_batch(socket {socket})"), None);
+        };
+        // EDESTADDRREQ has no `ErrorKind` of its own (and ENOTCONN is
+        // what Windows gives): asked of the socket itself, on this path
+        // only, whether it has a peer.
+        if t.dest.is_none()
+            && err.kind() != io::ErrorKind::InvalidInput
+            && self.peer_addr().is_err_and(|e| e.kind() == NotConnected)
+        {
+            let why = format!("transmits[{at}] has no destination and the socket is not connected");
+            return call_failed(
+                err,
+                NotConnected,
+                format_args!("send_batch(socket {socket})"),
+                Some(&why),
+            );
+        }
+        let kind = err.kind();
+        match t.dest {
+            Some(dest) => call_failed(
+                err,
+                kind,
+                format_args!("send_batch(socket {socket}): transmits[{at}] to {dest}"),
+                None,
+            ),
+            None => call_failed(
+                err,
+                kind,
+                format_args!("send_batch(socket {socket}): transmits[{at}]"),
+                None,
+            ),
+        }
     }
 
     /// The common case of one transmit that goes in one send (one
@@ -419,12 +490,14 @@ impl SocketHandle {
     /// Sends the chunk's datagrams; counts the transmits completed into
     /// `done`; `Ok(false)` when the kernel took only part of the chunk.
     /// A GSO send the kernel refuses turns GSO off for good and is
-    /// retried one datagram per segment.
+    /// retried one datagram per segment. On an error, `at` is the index
+    /// of the transmit the failed datagram belongs to.
     fn flush(
         &self,
         transmits: &[Transmit<'_>],
         chunk: &mut Chunk,
         done: &mut usize,
+        at: &mut usize,
     ) -> io::Result<bool> {
         let n = chunk.n;
         chunk.n = 0;
@@ -447,6 +520,7 @@ impl SocketHandle {
                 Err(e) if chunk.gso[sent_upto] && sys::segmentation_refused(&e) => {
                     GSO_STATE.store(GSO_NO, Ordering::Relaxed);
                     let (ti, start, end, _, _) = chunk.entries[sent_upto];
+                    *at = ti;
                     self.send_segments(&transmits[ti], start, end)?;
                     sent_upto += 1;
                 }
@@ -455,6 +529,7 @@ impl SocketHandle {
                     if sent_upto > 0 {
                         return Ok(false);
                     }
+                    *at = chunk.entries[0].0;
                     return Err(e);
                 }
             }
@@ -521,7 +596,14 @@ impl SocketHandle {
     ///
     /// # Errors
     /// `InvalidInput` when `meta` is shorter than `bufs`; the OS error
-    /// (`WouldBlock` on a non-blocking socket with nothing queued).
+    /// otherwise, in a message that names the call and the socket
+    /// (`recv_batch(socket 7): Connection refused (os error 111)`), with
+    /// the OS's kind, and the OS error as its `source()` (downcast it to
+    /// `io::Error` for `raw_os_error()`). `WouldBlock`, on a non-blocking
+    /// socket with nothing queued, is returned as the OS gave it: a
+    /// receive loop meets it at every turn, and it costs no allocation.
+    /// To receive into buffers kept from call to call, see
+    /// [`recv_batch_into`](Self::recv_batch_into) and [`RecvBuffers`].
     ///
     /// # Examples
     /// ```
@@ -529,7 +611,7 @@ impl SocketHandle {
     /// use std::io::IoSliceMut;
     ///
     /// let rx = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
-    /// rx.bind_addr(&SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))?;
+    /// rx.bind_addr(&"127.0.0.1:0".parse::<SockAddr>()?)?;
     /// let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
     /// for i in 0..3u8 {
     ///     tx.send_to(&[i; 10], rx.local_addr()?.as_socket_addr().unwrap())?;
@@ -550,34 +632,112 @@ impl SocketHandle {
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta],
     ) -> io::Result<usize> {
-        if meta.len() < bufs.len() {
+        let count = bufs.len();
+        self.recv_datagrams(bufs.iter_mut().map(|b| &mut **b), count, meta)
+            .map_err(|e| self.recv_failed(e))
+    }
+
+    /// Receives up to [`buffers.count()`](RecvBuffers::count) datagrams
+    /// into `buffers`, one a buffer, describing each in the `meta` of the
+    /// same index; returns how many buffers were filled. The same as
+    /// [`recv_batch`](Self::recv_batch), but on a buffer set that lives
+    /// from call to call, as quinn-udp's callers keep theirs: no vector of
+    /// `IoSliceMut` to build, and nothing allocated by the call.
+    ///
+    /// # Errors
+    /// `InvalidInput` when `meta` is shorter than the buffer set; the OS
+    /// error, as for [`recv_batch`](Self::recv_batch).
+    ///
+    /// # Examples
+    /// ```
+    /// use nativesockets::{new_native_socket, Domain, Protocol, RecvBuffers, RecvMeta, SockAddr, SockType};
+    ///
+    /// let rx = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp)?;
+    /// rx.bind_addr(&"127.0.0.1:0".parse::<SockAddr>()?)?;
+    /// let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// for i in 0..3u8 {
+    ///     tx.send_to(&[i; 10], rx.local_addr()?.as_socket_addr().unwrap())?;
+    /// }
+    /// let mut buffers = RecvBuffers::new(8, 1500)?; // once, reused by every call
+    /// let mut meta = [(); 8].map(|_| RecvMeta::default());
+    /// let mut seen = Vec::new();
+    /// while seen.len() < 3 {
+    ///     let n = rx.recv_batch_into(&mut buffers, &mut meta)?;
+    ///     for (m, datagram) in buffers.received(&meta[..n]) {
+    ///         assert_eq!(m.len, 10);
+    ///         seen.push(datagram[0]);
+    ///     }
+    /// }
+    /// assert_eq!(seen, [0, 1, 2]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn recv_batch_into(
+        &self,
+        buffers: &mut RecvBuffers,
+        meta: &mut [RecvMeta],
+    ) -> io::Result<usize> {
+        let count = buffers.count();
+        let size = buffers.size;
+        self.recv_datagrams(buffers.storage.chunks_exact_mut(size), count, meta)
+            .map_err(|e| self.recv_failed(e))
+    }
+
+    /// The error of a batch receive, naming the socket; `WouldBlock` and
+    /// `Interrupted` are left raw (a non-blocking receiver sees the first
+    /// all the time, and it must cost nothing).
+    #[cold]
+    #[inline(never)]
+    fn recv_failed(&self, err: io::Error) -> io::Error {
+        use io::ErrorKind::{Interrupted, WouldBlock};
+        if matches!(err.kind(), WouldBlock | Interrupted) {
+            return err;
+        }
+        let kind = err.kind();
+        let socket = self.as_raw();
+        call_failed(err, kind, format_args!("recv_batch(socket {socket})"), None)
+    }
+
+    /// The receive of [`recv_batch`](Self::recv_batch) and
+    /// [`recv_batch_into`](Self::recv_batch_into): into the `count`
+    /// buffers `bufs` yields, [`BATCH_MAX`] a system call.
+    fn recv_datagrams<'b>(
+        &self,
+        mut bufs: impl Iterator<Item = &'b mut [u8]>,
+        count: usize,
+        meta: &mut [RecvMeta],
+    ) -> io::Result<usize> {
+        if meta.len() < count {
             return Err(invalid_input(
                 "batch receive",
-                format_args!("{} buffers, {} meta", bufs.len(), meta.len()),
+                format_args!("{count} buffers, {} meta", meta.len()),
                 "needs a meta for every buffer",
             ));
         }
         let mut total = 0;
         // Not zeroed: the kernel writes what it reports (control_len).
         let mut control = [[MaybeUninit::<u8>::uninit(); CONTROL_ROOM]; BATCH_MAX];
-        for (bufs, meta) in bufs.chunks_mut(BATCH_MAX).zip(meta.chunks_mut(BATCH_MAX)) {
-            let n = bufs.len();
+        for meta in meta[..count].chunks_mut(BATCH_MAX) {
             let flags = if total == 0 { 0 } else { sys::MSG_DONTWAIT };
             let mut results = [(0usize, 0i32, 0usize); BATCH_MAX];
+            let mut n = 0;
             let got = {
                 // SAFETY: an array of MaybeUninit needs no initialisation.
                 let mut slots: [MaybeUninit<InMsg<'_>>; BATCH_MAX] =
                     unsafe { MaybeUninit::uninit().assume_init() };
-                for (((slot, buf), c), m) in slots
+                for ((slot, c), m) in slots
                     .iter_mut()
-                    .zip(bufs.iter_mut())
                     .zip(control.iter_mut())
                     .zip(meta.iter_mut())
                 {
+                    let Some(buf) = bufs.next() else { break };
                     slot.write(InMsg::new(buf, &mut c[..], &mut m.addr));
+                    n += 1;
                 }
-                // SAFETY: the first `n` slots were written just above (the
-                // zip stops at `bufs`, which has `n`); InMsg has no drop.
+                if n == 0 {
+                    break;
+                }
+                // SAFETY: the first `n` slots were written just above;
+                // InMsg has no drop.
                 let msgs = unsafe {
                     &mut *(&mut slots[..n] as *mut [MaybeUninit<InMsg<'_>>] as *mut [InMsg<'_>])
                 };
@@ -604,6 +764,85 @@ impl SocketHandle {
             }
         }
         Ok(total)
+    }
+}
+
+/// A set of equal receive buffers in one allocation, made once and reused
+/// by every [`SocketHandle::recv_batch_into`]: the batch receive's
+/// counterpart of [`Events`](crate::Events), and what quinn-udp's callers
+/// keep (one boxed slice cut into `count` buffers of `size` bytes).
+///
+/// A buffer's datagram is read back with [`received`](Self::received)
+/// (the filled part of each buffer, next to its [`RecvMeta`]) or
+/// [`get`](Self::get) (the whole buffer).
+pub struct RecvBuffers {
+    storage: Box<[u8]>,
+    size: usize,
+}
+
+impl std::fmt::Debug for RecvBuffers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecvBuffers")
+            .field("count", &self.count())
+            .field("size", &self.size)
+            .finish()
+    }
+}
+
+impl RecvBuffers {
+    /// `count` buffers of `size` bytes each, zeroed, in one allocation
+    /// (the only one: receives into them allocate nothing). With UDP GRO
+    /// on, make `size` 65,535 so that a coalesced run fits; otherwise the
+    /// largest datagram expected (a longer one is cut, and its
+    /// [`RecvMeta::truncated`] set).
+    ///
+    /// # Errors
+    /// `InvalidInput`, naming the numbers, when `count` or `size` is 0 or
+    /// their product does not fit in memory (`isize::MAX` bytes).
+    pub fn new(count: usize, size: usize) -> io::Result<RecvBuffers> {
+        let total = count
+            .checked_mul(size)
+            .filter(|&t| t <= isize::MAX as usize);
+        match total {
+            Some(total) if total > 0 => Ok(RecvBuffers {
+                storage: vec![0u8; total].into_boxed_slice(),
+                size,
+            }),
+            _ => Err(invalid_input(
+                "receive buffers",
+                format_args!("{count} x {size} bytes"),
+                "need at least one buffer of at least one byte, and at most isize::MAX bytes in all",
+            )),
+        }
+    }
+
+    /// How many buffers there are.
+    pub fn count(&self) -> usize {
+        self.storage.len() / self.size
+    }
+
+    /// The size of each buffer, in bytes.
+    pub fn buffer_size(&self) -> usize {
+        self.size
+    }
+
+    /// The whole of buffer `index` (what a receive wrote and what it did
+    /// not); `None` past the last.
+    pub fn get(&self, index: usize) -> Option<&[u8]> {
+        self.storage.chunks_exact(self.size).nth(index)
+    }
+
+    /// The received datagrams: for each `meta` (in the order of the
+    /// buffers, so pass the first `n` that the receive returned), the meta
+    /// and the filled part of its buffer (`meta.len` bytes; split it by
+    /// [`RecvMeta::stride`] when GRO coalesced several datagrams).
+    pub fn received<'a>(
+        &'a self,
+        meta: &'a [RecvMeta],
+    ) -> impl Iterator<Item = (&'a RecvMeta, &'a [u8])> + 'a {
+        meta.iter()
+            .zip(self.storage.chunks_exact(self.size))
+            .map(|(m, buf)| (m, &buf[..m.len.min(buf.len())]))
     }
 }
 

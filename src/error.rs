@@ -48,6 +48,63 @@ pub(crate) fn context(err: io::Error, what: &str, value: impl fmt::Debug) -> io:
     io::Error::new(err.kind(), format!("{what} {}: {err}", Shortened(value)))
 }
 
+/// The error of a socket or poller call, worded with what the call was
+/// doing and on what: `<op>: <why>`, for example
+/// `Poller::add(socket 7, key 3): socket already registered (os error 17)`.
+///
+/// `err`, the error the call got (usually the OS's), stays reachable as
+/// the new error's `source()` (downcast it to `io::Error` for its
+/// `raw_os_error()`): an `io::Error` that carries a message cannot also
+/// carry a raw OS code, and the message is what a user reads first.
+/// `why` replaces the OS's text where the crate can say more (the OS code,
+/// if any, is then kept in the text as `(os error N)`); without it the
+/// OS's text follows `op`.
+///
+/// Only for error paths that a caller does not take in a loop: it
+/// allocates. `WouldBlock` and `Interrupted`, which a non-blocking caller
+/// sees all the time, are left raw by the callers of this.
+#[cold]
+#[inline(never)]
+pub(crate) fn call_failed(
+    err: io::Error,
+    kind: io::ErrorKind,
+    op: fmt::Arguments<'_>,
+    why: Option<&str>,
+) -> io::Error {
+    let message = match (why, err.raw_os_error()) {
+        (Some(why), Some(code)) => format!("{op}: {why} (os error {code})"),
+        (Some(why), None) => format!("{op}: {why}"),
+        (None, _) => format!("{op}: {err}"),
+    };
+    io::Error::new(
+        kind,
+        CallError {
+            message,
+            source: err,
+        },
+    )
+}
+
+/// What [`call_failed`] puts in its `io::Error`: the message, and the
+/// error it wraps as `source()`.
+#[derive(Debug)]
+struct CallError {
+    message: String,
+    source: io::Error,
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CallError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
 /// Why a lookup in a system database failed, sorted by the platform layer
 /// (`sys::getaddrinfo`, `sys::host_by_name`, ...) so that every platform
 /// maps its codes to the same `io::ErrorKind`s. Each variant carries the
@@ -137,5 +194,24 @@ mod tests {
         let e = invalid_input("host name", "a\0b", "contains a NUL byte");
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
         assert_eq!(e.to_string(), r#"host name "a\0b": contains a NUL byte"#);
+    }
+
+    #[test]
+    fn a_failed_call_keeps_the_os_error_as_its_source() {
+        use std::error::Error;
+        let os = io::Error::from_raw_os_error(2);
+        let e = call_failed(
+            os,
+            io::ErrorKind::NotFound,
+            format_args!("Poller::delete(socket {})", 7),
+            Some("socket not registered"),
+        );
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert_eq!(
+            e.to_string(),
+            "Poller::delete(socket 7): socket not registered (os error 2)"
+        );
+        let source = e.source().and_then(|s| s.downcast_ref::<io::Error>());
+        assert_eq!(source.and_then(io::Error::raw_os_error), Some(2));
     }
 }

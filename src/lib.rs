@@ -44,13 +44,13 @@
 //!
 //! let listener = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp)?;
 //! listener.set_reuse_address(true)?;
-//! bind_addr(&listener, &SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))?;
+//! bind_addr(&listener, &"127.0.0.1:0".parse::<SockAddr>()?)?;
 //! listen(&listener, SOMAXCONN)?;
 //! let (host, port) = get_local_addr(&listener)?;
 //! assert_eq!(host, "127.0.0.1");
 //!
 //! // Any std socket can be borrowed and used with every function.
-//! let client = std::net::TcpStream::connect(("127.0.0.1", port.0))?;
+//! let client = std::net::TcpStream::connect(("127.0.0.1", u16::from(port)))?;
 //! let (conn, _) = accept(&listener)?;
 //! assert_eq!(get_peer_addr(&conn)?, get_local_addr(&SocketRef::from(&client))?);
 //! # Ok::<(), std::io::Error>(())
@@ -92,7 +92,7 @@ pub mod windows;
 
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
-pub use batch::{segmentation_offload, set_segmentation_offload, RecvMeta, Transmit};
+pub use batch::{segmentation_offload, set_segmentation_offload, RecvBuffers, RecvMeta, Transmit};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use hosts::{get_protoent_by_name, get_protoent_by_number, Protoent};
 pub use ip_text::{if_indextoname, if_nametoindex, parse_ip_text};

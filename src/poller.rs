@@ -6,9 +6,10 @@ use std::io;
 use std::ops::{BitOr, BitOrAssign};
 use std::time::{Duration, Instant};
 
-use crate::error::invalid_input;
+use crate::error::{call_failed, invalid_input};
 use crate::select::AsSocketHandle;
 use crate::sys::{self, Trigger, Want};
+use crate::types::RawSocketHandle;
 
 /// A set of registered sockets and a way to wait until some are ready.
 ///
@@ -49,6 +50,34 @@ use crate::sys::{self, Trigger, Want};
 /// on Windows the registration goes at the next wait (AFD reports the
 /// close); on the poll(2) backend it stays, reported as an `error` event,
 /// until deleted.
+///
+/// # Errors of every call
+/// Each error says which call failed and on what, then why:
+/// `Poller::add(socket 7, key 3): socket already registered (os error
+/// 17)` (kind `AlreadyExists`), `Poller::delete(socket 7): socket not
+/// registered` (`NotFound`), `Poller::wait: <the OS's text>`. The kind is
+/// the underlying error's. The underlying error (the OS's, with its code)
+/// is the `source()`: an `io::Error` with a message has no
+/// `raw_os_error()` of its own, so the code is read from there:
+///
+/// ```
+/// use nativesockets::{Interest, Poller};
+/// use std::error::Error;
+///
+/// let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+/// let poller = Poller::new()?;
+/// let err = poller.delete(&socket).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+/// assert!(err.to_string().contains("socket not registered"), "{err}");
+/// let os_code = err.source()
+///     .and_then(|s| s.downcast_ref::<std::io::Error>())
+///     .and_then(|os| os.raw_os_error()); // ENOENT with epoll
+/// # let _ = os_code;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// The message is built only once a call has failed: a call that
+/// succeeds formats nothing and allocates nothing.
 ///
 /// # Examples
 /// ```
@@ -283,11 +312,11 @@ impl Events {
     }
 }
 
-/// The raw handle of `socket`, checked for the values no OS call would
+/// The raw handle of a socket, checked for the values no OS call would
 /// name in its error.
 #[inline(always)]
-fn handle_of<H: AsSocketHandle + ?Sized>(socket: &H) -> io::Result<sys::Socket> {
-    let raw = socket.raw_socket() as sys::Socket;
+fn handle_of(raw: RawSocketHandle) -> io::Result<sys::Socket> {
+    let raw = raw as sys::Socket;
     if raw == sys::INVALID_SOCKET || (raw as i128) < 0 {
         return Err(invalid_input(
             "socket handle",
@@ -310,6 +339,77 @@ fn check_key(key: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Which registration call failed, with what it was given that the message
+/// names besides the socket.
+#[derive(Clone, Copy)]
+enum Registration {
+    Add(usize),
+    AddWithMode(usize, PollMode),
+    Modify(usize),
+    ModifyWithMode(usize, PollMode),
+    Delete,
+}
+
+/// The error of a registration call: what the call was, on which socket
+/// and key, and why; the backend's error is its `source()` and gives its
+/// kind. Built only once a call has failed.
+#[cold]
+#[inline(never)]
+fn registration_failed(err: io::Error, call: Registration, socket: RawSocketHandle) -> io::Error {
+    use io::ErrorKind::{AlreadyExists, NotFound};
+    let why = match (call, err.kind()) {
+        (Registration::Add(_) | Registration::AddWithMode(..), AlreadyExists) => {
+            Some("socket already registered")
+        }
+        (
+            Registration::Modify(_) | Registration::ModifyWithMode(..) | Registration::Delete,
+            NotFound,
+        ) => Some("socket not registered"),
+        _ => None,
+    };
+    let kind = err.kind();
+    match call {
+        Registration::Add(key) => call_failed(
+            err,
+            kind,
+            format_args!("Poller::add(socket {socket}, key {key})"),
+            why,
+        ),
+        Registration::AddWithMode(key, mode) => call_failed(
+            err,
+            kind,
+            format_args!("Poller::add_with_mode(socket {socket}, key {key}, {mode:?})"),
+            why,
+        ),
+        Registration::Modify(key) => call_failed(
+            err,
+            kind,
+            format_args!("Poller::modify(socket {socket}, key {key})"),
+            why,
+        ),
+        Registration::ModifyWithMode(key, mode) => call_failed(
+            err,
+            kind,
+            format_args!("Poller::modify_with_mode(socket {socket}, key {key}, {mode:?})"),
+            why,
+        ),
+        Registration::Delete => call_failed(
+            err,
+            kind,
+            format_args!("Poller::delete(socket {socket})"),
+            why,
+        ),
+    }
+}
+
+/// The error of a call that names no socket (`new`, `wait`, `notify`).
+#[cold]
+#[inline(never)]
+fn poller_failed(err: io::Error, call: &str) -> io::Error {
+    let kind = err.kind();
+    call_failed(err, kind, format_args!("Poller::{call}"), None)
+}
+
 impl Poller {
     /// Makes an empty poller.
     ///
@@ -321,12 +421,14 @@ impl Poller {
     ///
     /// # Errors
     /// The OS error, for example `EMFILE` when the process is out of
-    /// descriptors.
+    /// descriptors, in a message that starts `Poller::new: ` (see
+    /// [Errors](#errors-of-every-call) for how to reach the OS code).
     pub fn new() -> io::Result<Poller> {
         sys::init();
-        Ok(Poller {
-            sys: sys::Selector::new()?,
-        })
+        match sys::Selector::new() {
+            Ok(sys) => Ok(Poller { sys }),
+            Err(e) => Err(poller_failed(e, "new")),
+        }
     }
 
     /// Whether [`PollMode::Edge`] is available: with epoll and kqueue, not
@@ -348,7 +450,9 @@ impl Poller {
         key: usize,
         interest: Interest,
     ) -> io::Result<()> {
-        self.add_with_mode(socket, key, interest, PollMode::Level)
+        let raw = socket.raw_socket();
+        self.register(raw, key, interest, PollMode::Level)
+            .map_err(|e| registration_failed(e, Registration::Add(key), raw))
     }
 
     /// Registers `socket` under `key` with `interest` and `mode`.
@@ -359,6 +463,7 @@ impl Poller {
     /// and the BSDs, and an `IOCTL_AFD_POLL` on Windows.
     ///
     /// # Errors
+    /// Named as the type's docs say ([Errors](#errors-of-every-call)):
     /// - `AlreadyExists` when `socket` is registered already (`EEXIST`).
     /// - `InvalidInput` for `key` `usize::MAX`, or a negative /
     ///   `INVALID_SOCKET` handle; the OS's error (`EBADF`, `ENOTSOCK`,
@@ -373,9 +478,39 @@ impl Poller {
         interest: Interest,
         mode: PollMode,
     ) -> io::Result<()> {
+        let raw = socket.raw_socket();
+        self.register(raw, key, interest, mode)
+            .map_err(|e| registration_failed(e, Registration::AddWithMode(key, mode), raw))
+    }
+
+    #[inline(always)]
+    fn register(
+        &self,
+        raw: RawSocketHandle,
+        key: usize,
+        interest: Interest,
+        mode: PollMode,
+    ) -> io::Result<()> {
         check_key(key)?;
-        let fd = handle_of(socket)?;
+        let fd = handle_of(raw)?;
         self.sys.add(fd, key, interest.want(), mode.trigger()?)
+    }
+
+    #[inline(always)]
+    fn reregister(
+        &self,
+        raw: RawSocketHandle,
+        key: usize,
+        interest: Interest,
+        mode: Option<PollMode>,
+    ) -> io::Result<()> {
+        check_key(key)?;
+        let fd = handle_of(raw)?;
+        let trigger = match mode {
+            Some(mode) => Some(mode.trigger()?),
+            None => None,
+        };
+        self.sys.modify(fd, key, interest.want(), trigger)
     }
 
     /// Changes the key and interest of a registered socket, keeping its
@@ -385,8 +520,9 @@ impl Poller {
     /// (and `EV_DELETE` of a filter no longer wanted), or a new AFD poll.
     ///
     /// # Errors
-    /// `NotFound` when `socket` is not registered (`ENOENT`); otherwise as
-    /// for [`add_with_mode`](Self::add_with_mode).
+    /// `NotFound` when `socket` is not registered (`ENOENT`), in a message
+    /// `Poller::modify(socket N, key K): socket not registered`; otherwise
+    /// as for [`add_with_mode`](Self::add_with_mode).
     #[inline(always)]
     pub fn modify<H: AsSocketHandle + ?Sized>(
         &self,
@@ -394,9 +530,9 @@ impl Poller {
         key: usize,
         interest: Interest,
     ) -> io::Result<()> {
-        check_key(key)?;
-        let fd = handle_of(socket)?;
-        self.sys.modify(fd, key, interest.want(), None)
+        let raw = socket.raw_socket();
+        self.reregister(raw, key, interest, None)
+            .map_err(|e| registration_failed(e, Registration::Modify(key), raw))
     }
 
     /// Changes the key, interest and mode of a registered socket.
@@ -413,10 +549,9 @@ impl Poller {
         interest: Interest,
         mode: PollMode,
     ) -> io::Result<()> {
-        check_key(key)?;
-        let fd = handle_of(socket)?;
-        self.sys
-            .modify(fd, key, interest.want(), Some(mode.trigger()?))
+        let raw = socket.raw_socket();
+        self.reregister(raw, key, interest, Some(mode))
+            .map_err(|e| registration_failed(e, Registration::ModifyWithMode(key, mode), raw))
     }
 
     /// Removes `socket` from the set; no event for it is reported after
@@ -427,12 +562,15 @@ impl Poller {
     /// `EV_DELETE`, or cancelling the socket's AFD poll.
     ///
     /// # Errors
-    /// `NotFound` when `socket` is not registered; `InvalidInput` for a
-    /// negative / `INVALID_SOCKET` handle.
+    /// `NotFound` when `socket` is not registered
+    /// (`Poller::delete(socket N): socket not registered`); `InvalidInput`
+    /// for a negative / `INVALID_SOCKET` handle.
     #[inline(always)]
     pub fn delete<H: AsSocketHandle + ?Sized>(&self, socket: &H) -> io::Result<()> {
-        let fd = handle_of(socket)?;
-        self.sys.delete(fd)
+        let raw = socket.raw_socket();
+        handle_of(raw)
+            .and_then(|fd| self.sys.delete(fd))
+            .map_err(|e| registration_failed(e, Registration::Delete, raw))
     }
 
     /// Waits until at least one registered socket is ready, [`notify`]
@@ -451,7 +589,8 @@ impl Poller {
     /// (milliseconds, except kqueue's nanoseconds).
     ///
     /// # Errors
-    /// The OS error (`EBADF` cannot happen: the poller owns its handles).
+    /// The OS error, as `Poller::wait: <the OS's text>` (`EBADF` cannot
+    /// happen: the poller owns its handles). `EINTR` is never returned.
     ///
     /// [`notify`]: Self::notify
     // Inlined into the caller: on kernels with the SRSO "Safe RET"
@@ -492,7 +631,7 @@ impl Poller {
                         left = Some(d.saturating_duration_since(Instant::now()));
                     }
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(poller_failed(e, "wait")),
             }
         }
     }
@@ -506,7 +645,8 @@ impl Poller {
     /// `PostQueuedCompletionStatus` on Windows.
     ///
     /// # Errors
-    /// The OS error, which is not expected.
+    /// The OS error, which is not expected, as `Poller::notify: <the OS's
+    /// text>`.
     ///
     /// # Examples
     /// ```
@@ -522,6 +662,6 @@ impl Poller {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn notify(&self) -> io::Result<()> {
-        self.sys.notify()
+        self.sys.notify().map_err(|e| poller_failed(e, "notify"))
     }
 }
