@@ -30,7 +30,7 @@ fn tcp_echo(bind: SocketAddr) -> io::Result<()> {
 
     let client = new_native_socket(domain, SockType::Stream, Protocol::Tcp)?;
     client.set_nodelay(true)?;
-    client.connect(&SockAddr::from(SocketAddr::new(bind.ip(), port.0)))?;
+    client.connect(&SockAddr::from(SocketAddr::new(bind.ip(), u16::from(port))))?;
     (&client).write_all(b"echo me")?;
     let mut reply = [0u8; 7];
     (&client).read_exact(&mut reply)?;

@@ -1,4 +1,5 @@
-//! The errors of `Poller` and of the batch calls say which call failed,
+//! The errors of `Poller`, of the batch calls and of `send_msg`/`recv_msg`
+//! say which call failed,
 //! on which socket (and key, or transmit), and why; they keep the kind,
 //! and the OS error as their `source()`; and the errors a non-blocking
 //! loop meets all the time (`WouldBlock`) stay raw.
@@ -260,6 +261,53 @@ fn would_block_from_a_batch_receive_stays_the_raw_os_error() {
     let mut buffers = RecvBuffers::new(4, 64).unwrap();
     let err = rx
         .recv_batch_into(&mut buffers, &mut [(); 4].map(|_| RecvMeta::default()))
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    assert!(err.raw_os_error().is_some(), "{err:?}");
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "UDP and TCP, which Miri does not emulate")]
+fn message_calls_name_the_call_the_socket_and_the_destination() {
+    use std::io::{IoSlice, IoSliceMut};
+    // No destination on an unconnected datagram socket.
+    let tx = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+    let err = tx
+        .send_msg(None, &[IoSlice::new(b"hi")], &[], 0)
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotConnected);
+    let head = format!(
+        "send_msg(socket {}): no destination and the socket is not connected",
+        tx.as_raw()
+    );
+    assert!(err.to_string().starts_with(&head), "{err}");
+    assert!(os_source(&err).raw_os_error().is_some());
+
+    // A destination the socket cannot reach: named.
+    let v6 = SockAddr::from((std::net::Ipv6Addr::LOCALHOST, 9));
+    let err = tx
+        .send_msg(Some(&v6), &[IoSlice::new(b"hi")], &[], 0)
+        .unwrap_err();
+    let head = format!("send_msg(socket {}) to [::1]:9: ", tx.as_raw());
+    assert!(err.to_string().starts_with(&head), "{err}");
+    assert_eq!(err.kind(), os_source(&err).kind());
+
+    // A receive on a TCP socket that never connected.
+    let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
+    let mut buf = [0u8; 8];
+    let err = s
+        .recv_msg(&mut [IoSliceMut::new(&mut buf)], &mut [], 0)
+        .unwrap_err();
+    let head = format!("recv_msg(socket {}): ", s.as_raw());
+    assert!(err.to_string().starts_with(&head), "{err}");
+
+    // WouldBlock stays raw.
+    let rx = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+    rx.bind_addr(&"127.0.0.1:0".parse::<SockAddr>().unwrap())
+        .unwrap();
+    rx.set_blocking(false).unwrap();
+    let err = rx
+        .recv_msg(&mut [IoSliceMut::new(&mut buf)], &mut [], 0)
         .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
     assert!(err.raw_os_error().is_some(), "{err:?}");

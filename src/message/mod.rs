@@ -21,7 +21,7 @@ use self::control::ReceivedControl;
 use self::control::{cmsg_space, control_space};
 use self::control::{with_encoded, ControlMessage};
 use self::parse::ControlMessages;
-use crate::error::invalid_input;
+use crate::error::{call_failed, invalid_input};
 use crate::socket::SocketHandle;
 use crate::sys::{self, SockAddr};
 
@@ -152,7 +152,11 @@ impl SocketHandle {
     /// call; otherwise the OS error: `WouldBlock` on a full non-blocking
     /// socket, `BrokenPipe` for a stream whose peer is gone, `EINVAL` for
     /// a source address that is not the host's, `EPERM` for credentials
-    /// the process may not claim, ...
+    /// the process may not claim, ... Each is named with the call, the
+    /// socket and the destination (`send_msg(socket 7) to [::1]:9: ...`),
+    /// its kind kept and the OS error as its `source()`; a send with no
+    /// destination on an unconnected socket is `NotConnected`, saying
+    /// so. `WouldBlock` and `Interrupted` stay the raw OS error.
     ///
     /// # Examples
     /// Passing a descriptor over a socket pair:
@@ -205,12 +209,49 @@ impl SocketHandle {
                 }
             }
         }
-        if control.is_empty() {
-            return sys::sendmsg(self.sys(), addr, bufs, &[], flags);
+        let sent = if control.is_empty() {
+            sys::sendmsg(self.sys(), addr, bufs, &[], flags)
+        } else {
+            with_encoded(control, |bytes| {
+                sys::sendmsg(self.sys(), addr, bufs, bytes, flags)
+            })
+        };
+        sent.map_err(|e| self.msg_failed(e, "send_msg", addr))
+    }
+
+    /// The error of `send_msg` or `recv_msg`: the call, the socket (and
+    /// the destination), and why; `WouldBlock` and `Interrupted` are left
+    /// raw, since a non-blocking caller sees them all the time.
+    #[cold]
+    #[inline(never)]
+    fn msg_failed(&self, err: io::Error, call: &str, dest: Option<&SockAddr>) -> io::Error {
+        use io::ErrorKind::{Interrupted, InvalidInput, NotConnected, WouldBlock};
+        if matches!(err.kind(), WouldBlock | Interrupted) {
+            return err;
         }
-        with_encoded(control, |bytes| {
-            sys::sendmsg(self.sys(), addr, bufs, bytes, flags)
-        })
+        let socket = self.as_raw();
+        if call == "send_msg"
+            && dest.is_none()
+            && err.kind() != InvalidInput
+            && self.peer_addr().is_err_and(|e| e.kind() == NotConnected)
+        {
+            return call_failed(
+                err,
+                NotConnected,
+                format_args!("{call}(socket {socket})"),
+                Some("no destination and the socket is not connected"),
+            );
+        }
+        let kind = err.kind();
+        match dest {
+            Some(dest) => call_failed(
+                err,
+                kind,
+                format_args!("{call}(socket {socket}) to {dest}"),
+                None,
+            ),
+            None => call_failed(err, kind, format_args!("{call}(socket {socket})"), None),
+        }
     }
 
     /// Receives data into `bufs` (scattered) and control messages into
@@ -240,7 +281,9 @@ impl SocketHandle {
     /// The OS error: `WouldBlock` on a non-blocking socket with nothing
     /// queued (or after a read timeout), `ConnectionReset`, ...; on
     /// Windows, a control area on a stream socket (`WSARecvMsg` takes
-    /// datagram and raw sockets only).
+    /// datagram and raw sockets only). Named with the call and the socket
+    /// (`recv_msg(socket 7): ...`), the kind kept and the OS error as its
+    /// `source()`; `WouldBlock` and `Interrupted` stay the raw OS error.
     ///
     /// # Examples
     /// A datagram's destination address:
@@ -276,7 +319,8 @@ impl SocketHandle {
             // SAFETY: the same bytes seen as possibly uninitialised; the
             // kernel writes only initialised bytes into them.
             let area = unsafe { &mut *(control as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
-            sys::recvmsg(self.sys(), bufs, area, flags)?
+            sys::recvmsg(self.sys(), bufs, area, flags)
+                .map_err(|e| self.msg_failed(e, "recv_msg", None))?
         };
         let control: &'c [u8] = &control[..control_len.min(control.len())];
         #[cfg(unix)]

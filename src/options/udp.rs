@@ -19,6 +19,14 @@ impl SocketHandle {
         /// Lets the kernel coalesce received UDP datagrams of one flow
         /// into one buffer, reported with
         /// [`ReceivedControl::UdpGroSegment`](crate::ReceivedControl::UdpGroSegment) (`UDP_GRO`, Linux 5.0+).
+        ///
+        /// With GRO on, one receive can return up to 64 KiB of coalesced
+        /// datagrams, so every receive buffer must hold 65,535 bytes
+        /// (`u16::MAX`): a smaller one, such as the 1,500-byte buffers
+        /// that fit a single datagram, gets the first bytes only and the
+        /// rest of the coalesced datagrams are lost (the receive reports
+        /// truncation). Size [`RecvBuffers`](crate::RecvBuffers) with
+        /// `RecvBuffers::new(count, 65_535)` when GRO is on.
         set_udp_gro, udp_gro, UDP_GRO, "UDP_GRO"
     );
 

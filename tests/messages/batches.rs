@@ -208,3 +208,47 @@ fn a_gso_send_msg_arrives_segmented_and_gro_reports_the_stride() {
     tx.set_udp_segment(500).unwrap();
     assert_eq!(tx.udp_segment().unwrap(), 500);
 }
+
+/// What `set_udp_gro`'s docs warn of: with GRO on, a buffer sized for one
+/// datagram gets the first bytes of a coalesced run and the rest is lost
+/// (reported as truncated), while a 65,535-byte buffer gets all of it.
+#[cfg(target_os = "linux")]
+#[test]
+#[cfg_attr(miri, ignore = "UDP, which Miri does not emulate")]
+fn with_gro_on_a_datagram_sized_buffer_loses_the_coalesced_rest() {
+    if qemu_gap("UDP_SEGMENT and UDP_GRO control messages") {
+        return;
+    }
+    let payload = vec![7u8; 10 * 1200];
+    for (size, whole) in [(1500, false), (65_535, true)] {
+        let rx = udp_v4([127, 0, 0, 1]);
+        rx.set_udp_gro(true).unwrap();
+        let tx = udp_v4([127, 0, 0, 1]);
+        tx.send_msg(
+            Some(&rx.local_addr().unwrap()),
+            &[IoSlice::new(&payload)],
+            &[ControlMessage::UdpSegment(1200)],
+            0,
+        )
+        .unwrap();
+        let mut buffers = RecvBuffers::new(4, size).unwrap();
+        let mut meta = vec![RecvMeta::default(); 4];
+        let n = rx.recv_batch_into(&mut buffers, &mut meta).unwrap();
+        assert!(n >= 1);
+        if whole {
+            assert!(!meta[0].truncated, "a 65,535-byte buffer holds the run");
+            let got: usize = meta[..n].iter().map(|m| m.len).sum();
+            assert!(got > 1500, "coalesced: {got} bytes in the first receive");
+        } else {
+            assert!(meta[0].truncated, "a 1,500-byte buffer cuts the run");
+            assert_eq!(meta[0].len, 1500);
+            // The rest of the run is gone: nothing more is waiting.
+            rx.set_blocking(false).unwrap();
+            let mut lost = 0;
+            while let Ok(k) = rx.recv_batch_into(&mut buffers, &mut meta) {
+                lost += meta[..k].iter().map(|m| m.len).sum::<usize>();
+            }
+            assert!(1500 + lost < payload.len(), "nothing was cut: {lost}");
+        }
+    }
+}
