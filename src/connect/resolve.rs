@@ -1,0 +1,247 @@
+//! Name resolution for `connect_host`: a numeric host without a lookup, a
+//! name through `getaddrinfo`, and, under a deadline, `getaddrinfo` on a
+//! helper thread that the caller can leave behind.
+//!
+//! `getaddrinfo` cannot be cancelled, and a resolver that does not answer
+//! holds it for the resolver's own timeouts (`options timeout:` and
+//! `attempts:` in resolv.conf: 10 s by default on glibc, far more when
+//! configured so). A caller with a deadline therefore waits for a helper
+//! thread's answer only until the deadline, and the thread finishes on its
+//! own. The threads left behind are counted: past [`MAX_ABANDONED`] still
+//! running, a new call waits (until its own deadline) for one of them to
+//! end rather than start another, so that a resolver that never answers
+//! and a caller that keeps retrying cannot pile up threads without bound.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, SocketAddrV6};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::Instant;
+
+use crate::addrinfo::get_addr_info;
+use crate::error::{invalid_input, not_found};
+use crate::ip_text::parse_ip_text;
+use crate::types::{Domain, Port, Protocol, SockType};
+
+/// How many lookups given up at their deadline may still be running.
+const MAX_ABANDONED: usize = 32;
+
+/// Lookups given up at their deadline whose thread has not ended yet.
+static ABANDONED: Mutex<usize> = Mutex::new(0);
+/// Signalled each time one of them ends.
+static ONE_ENDED: Condvar = Condvar::new();
+
+/// What resolution gives: the addresses to try, or why there are none.
+pub(crate) enum Resolved {
+    Addrs(Vec<SocketAddr>),
+    /// The deadline passed first.
+    TimedOut,
+}
+
+/// The host as an address, when it is numeric text (every form
+/// [`parse_ip_text`] reads, scopes included); `Ok(None)` for a name.
+pub(crate) fn numeric(host: &str, port: Port, domain: Domain) -> io::Result<Option<SocketAddr>> {
+    let (ip, scope) = match parse_ip_text(host) {
+        Ok(parsed) => parsed,
+        // A scope that names no interface is the caller's mistake, not a
+        // host name to look up.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(e),
+        Err(_) => return Ok(None),
+    };
+    let addr = match ip {
+        IpAddr::V4(v4) => SocketAddr::from((v4, port.0)),
+        IpAddr::V6(v6) => SocketAddr::V6(SocketAddrV6::new(v6, port.0, 0, scope)),
+    };
+    let wanted = match domain {
+        Domain::Inet => addr.is_ipv4(),
+        Domain::Inet6 => addr.is_ipv6(),
+        _ => true,
+    };
+    if !wanted {
+        return Err(invalid_input(
+            "host",
+            host,
+            &format!("is an address of the other family than the {domain:?} asked for"),
+        ));
+    }
+    Ok(Some(addr))
+}
+
+/// Looks `host` up, giving up at `deadline` if there is one.
+pub(crate) fn resolve(
+    host: &str,
+    port: Port,
+    domain: Domain,
+    sock_type: SockType,
+    deadline: Option<Instant>,
+) -> io::Result<Resolved> {
+    let Some(deadline) = deadline else {
+        return lookup(host, port, domain, sock_type).map(Resolved::Addrs);
+    };
+    if !wait_for_room(deadline) {
+        return Ok(Resolved::TimedOut);
+    }
+    let slot = Arc::new(Slot {
+        state: Mutex::new(State {
+            answer: None,
+            abandoned: false,
+        }),
+        answered: Condvar::new(),
+    });
+    let theirs = Arc::clone(&slot);
+    let name = host.to_owned();
+    thread::Builder::new()
+        .name("nativesockets-resolve".into())
+        .spawn(move || {
+            let answer = lookup(&name, port, domain, sock_type);
+            let mut state = lock(&theirs.state);
+            if state.abandoned {
+                drop(answer);
+                *lock(&ABANDONED) -= 1;
+                ONE_ENDED.notify_one();
+            } else {
+                state.answer = Some(answer);
+                theirs.answered.notify_one();
+            }
+        })
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot start a thread to resolve host {host:?}: {e}"),
+            )
+        })?;
+    let mut state = lock(&slot.state);
+    loop {
+        if let Some(answer) = state.answer.take() {
+            return answer.map(Resolved::Addrs);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            // Under the slot's lock, so the thread sees the flag when it
+            // ends and counts itself out.
+            state.abandoned = true;
+            *lock(&ABANDONED) += 1;
+            return Ok(Resolved::TimedOut);
+        }
+        state = slot
+            .answered
+            .wait_timeout(state, deadline - now)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+}
+
+/// A lookup's answer, handed from its thread to the caller.
+struct Slot {
+    state: Mutex<State>,
+    answered: Condvar,
+}
+
+struct State {
+    answer: Option<io::Result<Vec<SocketAddr>>>,
+    /// Set by the caller when it stops waiting.
+    abandoned: bool,
+}
+
+/// Nothing in these locks can be left half-done by a panic, so a poisoned
+/// lock is used as it is.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Waits until fewer than [`MAX_ABANDONED`] abandoned lookups run, or
+/// `deadline`; `false` when the deadline came first.
+fn wait_for_room(deadline: Instant) -> bool {
+    let mut abandoned = lock(&ABANDONED);
+    while *abandoned >= MAX_ABANDONED {
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        abandoned = ONE_ENDED
+            .wait_timeout(abandoned, deadline - now)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+    true
+}
+
+/// How many abandoned lookups are still running (for the tests).
+#[cfg(test)]
+pub(crate) fn abandoned() -> usize {
+    *lock(&ABANDONED)
+}
+
+/// `getaddrinfo` for one type's addresses, as a list without repeats. For
+/// [`Domain::Inet6`] the v4-mapped addresses `get_addr_info` adds for a
+/// name with only IPv4 ones are dropped: IPv6 only means IPv6 only.
+fn lookup(
+    host: &str,
+    port: Port,
+    domain: Domain,
+    sock_type: SockType,
+) -> io::Result<Vec<SocketAddr>> {
+    let protocol = match sock_type {
+        SockType::Dgram => Protocol::Udp,
+        _ => Protocol::Tcp,
+    };
+    let list = get_addr_info(host, port, domain, sock_type, protocol)?;
+    let mut addrs: Vec<SocketAddr> = Vec::with_capacity(4);
+    for addr in list.iter().filter_map(|ai| ai.socket_addr()) {
+        let mapped = match addr {
+            SocketAddr::V6(v6) => v6.ip().to_ipv4_mapped().is_some(),
+            SocketAddr::V4(_) => false,
+        };
+        if domain == Domain::Inet6 && mapped {
+            continue;
+        }
+        if !addrs.contains(&addr) {
+            addrs.push(addr);
+        }
+    }
+    if addrs.is_empty() {
+        return Err(not_found(
+            "host",
+            host,
+            "has no IPv6 address (only IPv4 ones, which Domain::Inet6 does not try)",
+        ));
+    }
+    Ok(addrs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_hosts_need_no_lookup() {
+        let a = numeric("127.1", Port(80), Domain::Unspec).unwrap().unwrap();
+        assert_eq!(a, "127.0.0.1:80".parse().unwrap());
+        let a = numeric("::1", Port(80), Domain::Inet6).unwrap().unwrap();
+        assert_eq!(a, "[::1]:80".parse().unwrap());
+        assert!(numeric("localhost", Port(80), Domain::Unspec)
+            .unwrap()
+            .is_none());
+        let e = numeric("127.0.0.1", Port(80), Domain::Inet6).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn an_answered_lookup_leaves_nothing_behind() {
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        let before = abandoned();
+        match resolve(
+            "localhost",
+            Port(80),
+            Domain::Unspec,
+            SockType::Stream,
+            Some(deadline),
+        )
+        .unwrap()
+        {
+            Resolved::Addrs(a) => assert!(a.iter().all(|a| a.ip().is_loopback())),
+            Resolved::TimedOut => panic!("localhost not resolved in 30 s"),
+        }
+        assert_eq!(abandoned(), before);
+    }
+}
