@@ -358,7 +358,7 @@ fn check(host: &str, port: Port, options: &ConnectOptions) -> io::Result<()> {
     if port.0 == 0 {
         return Err(invalid_input(
             "port",
-            port,
+            port.0,
             &format!("cannot be connected to (connecting to host {host:?})"),
         ));
     }

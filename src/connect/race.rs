@@ -69,7 +69,7 @@ fn open(addr: &SocketAddr, options: &ConnectOptions) -> io::Result<SocketHandle>
     if let Some(local) = &options.bind {
         // Attempts run side by side: with a fixed source port, each needs
         // SO_REUSEADDR to bind it while another attempt holds it.
-        if local.port().map_or(false, |p| p.0 != 0) {
+        if local.port().is_some_and(|p| p.0 != 0) {
             socket.set_reuse_address(true)?;
         }
         socket.bind_addr(local)?;
@@ -141,7 +141,7 @@ impl Attempts<'_> {
                     addr: &addr,
                     error: &e,
                 });
-                let past_deadline = self.deadline.map_or(false, |d| Instant::now() >= d);
+                let past_deadline = self.deadline.is_some_and(|d| Instant::now() >= d);
                 if past_deadline && e.kind() == io::ErrorKind::TimedOut {
                     Err(self.timed_out(vec![(addr, e)], &[]))
                 } else {
@@ -156,7 +156,7 @@ impl Attempts<'_> {
     pub(crate) fn in_turn(&self, addrs: &[SocketAddr]) -> io::Result<SocketHandle> {
         let mut errors = Vec::new();
         for (i, addr) in addrs.iter().enumerate() {
-            if self.deadline.map_or(false, |d| Instant::now() >= d) {
+            if self.deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(self.timed_out(errors, &addrs[i..]));
             }
             self.event(ConnectEvent::Trying { addr });
@@ -186,7 +186,7 @@ impl Attempts<'_> {
         let mut next_start = Instant::now();
         loop {
             let now = Instant::now();
-            if self.deadline.map_or(false, |d| now >= d) {
+            if self.deadline.is_some_and(|d| now >= d) {
                 drop(pending);
                 return Err(self.race_timed_out(outcomes, &addrs[next..]));
             }
@@ -237,7 +237,7 @@ impl Attempts<'_> {
                 let p = &pending[i];
                 let outcome = if ready.contains(&p.socket.as_raw()) {
                     Some(connect_outcome(&p.socket, &outcomes[p.index].0))
-                } else if p.give_up.map_or(false, |g| now >= g) {
+                } else if p.give_up.is_some_and(|g| now >= g) {
                     Some(Err(timed_out_attempt(
                         self.options.attempt_timeout.unwrap_or_default(),
                     )))
@@ -285,11 +285,9 @@ impl Attempts<'_> {
             .into_iter()
             .map(|(addr, e)| {
                 let e = e.unwrap_or_else(|| {
-                    with_kind(
+                    io::Error::new(
                         io::ErrorKind::TimedOut,
-                        "connect to",
-                        format_args!("{addr}"),
-                        &format!("no answer within the {waited:?} deadline"),
+                        format!("no answer within the {waited:?} deadline"),
                     )
                 });
                 (addr, e)
