@@ -13,14 +13,14 @@
 //! and a caller that keeps retrying cannot pile up threads without bound.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr, SocketAddrV6};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::Instant;
 
 use crate::addrinfo::get_addr_info;
 use crate::error::{invalid_input, not_found};
-use crate::ip_text::parse_ip_text;
+use crate::ip_text::{parse_ip_text, parse_ipv4_aton};
 use crate::types::{Domain, Port, Protocol, SockType};
 
 /// How many lookups given up at their deadline may still be running.
@@ -41,12 +41,22 @@ pub(crate) enum Resolved {
 /// The host as an address, when it is numeric text (every form
 /// [`parse_ip_text`] reads, scopes included); `Ok(None)` for a name.
 pub(crate) fn numeric(host: &str, port: Port, domain: Domain) -> io::Result<Option<SocketAddr>> {
-    let (ip, scope) = match parse_ip_text(host) {
-        Ok(parsed) => parsed,
-        // A scope that names no interface is the caller's mistake, not a
-        // host name to look up.
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(e),
-        Err(_) => return Ok(None),
+    // The common cases without `parse_ip_text`, whose error for a name
+    // (built, then dropped) would cost more than the rest of this check.
+    let (ip, scope) = if let Some(v4) = parse_ipv4_aton(host) {
+        (IpAddr::V4(v4), 0)
+    } else {
+        let (text, scope) = match host.split_once('%') {
+            Some((text, _)) => (text, true),
+            None => (host, false),
+        };
+        match text.parse::<Ipv6Addr>() {
+            Err(_) => return Ok(None),
+            Ok(v6) if !scope => (IpAddr::V6(v6), 0),
+            // A bad scope (empty, no such interface) is the caller's
+            // mistake, not a host name to look up.
+            Ok(_) => parse_ip_text(host)?,
+        }
     };
     let addr = match ip {
         IpAddr::V4(v4) => SocketAddr::from((v4, port.0)),
@@ -222,6 +232,11 @@ mod tests {
         assert!(numeric("localhost", Port(80), Domain::Unspec)
             .unwrap()
             .is_none());
+        assert!(numeric("fe80::1%", Port(80), Domain::Unspec).is_err());
+        let a = numeric("fe80::1%7", Port(80), Domain::Unspec)
+            .unwrap()
+            .unwrap();
+        assert_eq!(a, "[fe80::1%7]:80".parse().unwrap());
         let e = numeric("127.0.0.1", Port(80), Domain::Inet6).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
     }
