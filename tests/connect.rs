@@ -598,6 +598,17 @@ mod namespace {
             }
         };
         let p = Port(l.local_addr().unwrap().port());
+        // The kernel may take a moment to route the new address (the first
+        // connects are unreachable): wait for std to reach it.
+        let ready = Instant::now();
+        while let Err(e) = std::net::TcpStream::connect(l.local_addr().unwrap()) {
+            assert!(
+                ready.elapsed() < Duration::from_secs(3),
+                "fe80::1%lo unreachable: {e}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(l.accept().unwrap());
         let s = connect_host("fe80::1%lo", p, &ConnectOptions::new()).unwrap();
         let peer = s.peer_addr().unwrap().as_socket_addr().unwrap();
         assert_eq!(peer, l.local_addr().unwrap());
@@ -643,11 +654,11 @@ mod namespace {
         }
         let now = running_threads();
         assert!(
-            now <= threads_before + 32,
+            now <= threads_before + 33,
             "{now} threads, {threads_before} before: the abandoned lookups are not bounded"
         );
         println!(
-            "40 lookups abandoned in {:?}: {} resolver threads still running (at most 32)",
+            "40 lookups abandoned in {:?}: {} resolver threads running (at most 32 abandoned, and an idle one)",
             start.elapsed(),
             now - threads_before
         );

@@ -5,18 +5,24 @@
 //! `getaddrinfo` cannot be cancelled, and a resolver that does not answer
 //! holds it for the resolver's own timeouts (`options timeout:` and
 //! `attempts:` in resolv.conf: 10 s by default on glibc, far more when
-//! configured so). A caller with a deadline therefore waits for a helper
-//! thread's answer only until the deadline, and the thread finishes on its
-//! own. The threads left behind are counted: past [`MAX_ABANDONED`] still
-//! running, a new call waits (until its own deadline) for one of them to
-//! end rather than start another, so that a resolver that never answers
-//! and a caller that keeps retrying cannot pile up threads without bound.
+//! configured so). A caller with a deadline therefore hands the lookup to a
+//! helper thread and waits for its answer only until the deadline; the
+//! thread finishes on its own.
+//!
+//! The helpers are a small pool: a thread that has answered waits
+//! [`KEEP_ALIVE`] for the next lookup before it ends, since starting a
+//! thread costs more than a lookup in the hosts file. The lookups left
+//! behind at their deadline are counted: with [`MAX_ABANDONED`] of them
+//! still running, a new call waits (until its own deadline) for one to end
+//! rather than start another, so that a resolver that never answers and a
+//! caller that keeps retrying cannot pile up threads without bound.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::addrinfo::get_addr_info;
 use crate::error::{invalid_input, not_found};
@@ -26,10 +32,38 @@ use crate::types::{Domain, Port, Protocol, SockType};
 /// How many lookups given up at their deadline may still be running.
 const MAX_ABANDONED: usize = 32;
 
-/// Lookups given up at their deadline whose thread has not ended yet.
-static ABANDONED: Mutex<usize> = Mutex::new(0);
-/// Signalled each time one of them ends.
+/// How long an idle helper thread waits for another lookup.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// The helpers' shared state.
+struct Pool {
+    /// Lookups handed over and not yet taken by a helper.
+    jobs: VecDeque<Job>,
+    /// Helpers waiting for a lookup.
+    idle: usize,
+    /// Lookups given up at their deadline whose helper is still in
+    /// `getaddrinfo`.
+    abandoned: usize,
+}
+
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    jobs: VecDeque::new(),
+    idle: 0,
+    abandoned: 0,
+});
+/// Signalled when a lookup is handed over.
+static WORK: Condvar = Condvar::new();
+/// Signalled each time an abandoned lookup ends.
 static ONE_ENDED: Condvar = Condvar::new();
+
+/// One lookup: the query and where its answer goes.
+struct Job {
+    host: String,
+    port: Port,
+    domain: Domain,
+    sock_type: SockType,
+    slot: Arc<Slot>,
+}
 
 /// What resolution gives: the addresses to try, or why there are none.
 pub(crate) enum Resolved {
@@ -88,9 +122,6 @@ pub(crate) fn resolve(
     let Some(deadline) = deadline else {
         return lookup(host, port, domain, sock_type).map(Resolved::Addrs);
     };
-    if !wait_for_room(deadline) {
-        return Ok(Resolved::TimedOut);
-    }
     let slot = Arc::new(Slot {
         state: Mutex::new(State {
             answer: None,
@@ -98,28 +129,16 @@ pub(crate) fn resolve(
         }),
         answered: Condvar::new(),
     });
-    let theirs = Arc::clone(&slot);
-    let name = host.to_owned();
-    thread::Builder::new()
-        .name("nativesockets-resolve".into())
-        .spawn(move || {
-            let answer = lookup(&name, port, domain, sock_type);
-            let mut state = lock(&theirs.state);
-            if state.abandoned {
-                drop(answer);
-                *lock(&ABANDONED) -= 1;
-                ONE_ENDED.notify_one();
-            } else {
-                state.answer = Some(answer);
-                theirs.answered.notify_one();
-            }
-        })
-        .map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot start a thread to resolve host {host:?}: {e}"),
-            )
-        })?;
+    let job = Job {
+        host: host.to_owned(),
+        port,
+        domain,
+        sock_type,
+        slot: Arc::clone(&slot),
+    };
+    if !hand_over(job, deadline)? {
+        return Ok(Resolved::TimedOut);
+    }
     let mut state = lock(&slot.state);
     loop {
         if let Some(answer) = state.answer.take() {
@@ -127,10 +146,10 @@ pub(crate) fn resolve(
         }
         let now = Instant::now();
         if now >= deadline {
-            // Under the slot's lock, so the thread sees the flag when it
-            // ends and counts itself out.
+            // Under the slot's lock, so the helper sees the flag when it
+            // answers and counts the lookup out.
             state.abandoned = true;
-            *lock(&ABANDONED) += 1;
+            lock(&POOL).abandoned += 1;
             return Ok(Resolved::TimedOut);
         }
         state = slot
@@ -138,6 +157,79 @@ pub(crate) fn resolve(
             .wait_timeout(state, deadline - now)
             .unwrap_or_else(PoisonError::into_inner)
             .0;
+    }
+}
+
+/// Gives `job` to an idle helper, or to a new one; `false` when the
+/// deadline passed while too many abandoned lookups were running.
+fn hand_over(job: Job, deadline: Instant) -> io::Result<bool> {
+    let mut pool = lock(&POOL);
+    while pool.abandoned >= MAX_ABANDONED {
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(false);
+        }
+        pool = ONE_ENDED
+            .wait_timeout(pool, deadline - now)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+    pool.jobs.push_back(job);
+    if pool.idle >= pool.jobs.len() {
+        WORK.notify_one();
+        return Ok(true);
+    }
+    match thread::Builder::new()
+        .name("nativesockets-resolve".into())
+        .spawn(helper)
+    {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let job = pool.jobs.pop_back();
+            drop(pool);
+            let host = job.map(|j| j.host).unwrap_or_default();
+            Err(io::Error::new(
+                e.kind(),
+                format!("cannot start a thread to resolve host {host:?}: {e}"),
+            ))
+        }
+    }
+}
+
+/// A helper thread: takes lookups until none comes for [`KEEP_ALIVE`].
+fn helper() {
+    let mut pool = lock(&POOL);
+    loop {
+        if let Some(job) = pool.jobs.pop_front() {
+            drop(pool);
+            answer(job);
+            pool = lock(&POOL);
+            continue;
+        }
+        pool.idle += 1;
+        let (guard, waited) = WORK
+            .wait_timeout(pool, KEEP_ALIVE)
+            .unwrap_or_else(PoisonError::into_inner);
+        pool = guard;
+        pool.idle -= 1;
+        if waited.timed_out() && pool.jobs.is_empty() {
+            return;
+        }
+    }
+}
+
+/// Runs one lookup and hands its answer over, or, when the caller has
+/// given up, drops it and counts the lookup out.
+fn answer(job: Job) {
+    let answer = lookup(&job.host, job.port, job.domain, job.sock_type);
+    let mut state = lock(&job.slot.state);
+    if state.abandoned {
+        drop(answer);
+        lock(&POOL).abandoned -= 1;
+        ONE_ENDED.notify_all();
+    } else {
+        state.answer = Some(answer);
+        job.slot.answered.notify_one();
     }
 }
 
@@ -159,27 +251,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Waits until fewer than [`MAX_ABANDONED`] abandoned lookups run, or
-/// `deadline`; `false` when the deadline came first.
-fn wait_for_room(deadline: Instant) -> bool {
-    let mut abandoned = lock(&ABANDONED);
-    while *abandoned >= MAX_ABANDONED {
-        let now = Instant::now();
-        if now >= deadline {
-            return false;
-        }
-        abandoned = ONE_ENDED
-            .wait_timeout(abandoned, deadline - now)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0;
-    }
-    true
-}
-
 /// How many abandoned lookups are still running (for the tests).
 #[cfg(test)]
 pub(crate) fn abandoned() -> usize {
-    *lock(&ABANDONED)
+    lock(&POOL).abandoned
 }
 
 /// `getaddrinfo` for one type's addresses, as a list without repeats. For
@@ -243,7 +318,7 @@ mod tests {
 
     #[test]
     fn an_answered_lookup_leaves_nothing_behind() {
-        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(30);
         let before = abandoned();
         match resolve(
             "localhost",
