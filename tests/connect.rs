@@ -334,6 +334,53 @@ fn no_descriptor_is_left_open_on_any_path() {
     drop(held);
 }
 
+/// A child made by `fork` has the parent's idle lookup helper in its
+/// memory but not its thread: its own lookups must still be answered. Run
+/// alone in a child of this binary, so that no other test's thread is
+/// inside `malloc` when it forks.
+#[cfg(target_os = "linux")]
+#[test]
+fn lookups_under_a_deadline_work_after_fork() {
+    const ALONE: &str = "NATIVESOCKETS_CONNECT_FORK";
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = Port(listener.local_addr().unwrap().port());
+    let options = ConnectOptions::new().timeout(Duration::from_secs(3));
+    if std::env::var_os(ALONE).is_none() {
+        let _g = alone();
+        let out = nativesockets_testutil::process::this_test_alone(
+            "lookups_under_a_deadline_work_after_fork",
+        )
+        .env(ALONE, "1")
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    // Leaves an idle helper thread behind.
+    drop(connect_host("localhost", port, &options).unwrap());
+    // SAFETY: this process runs this test alone; the child only connects
+    // and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork: {}", io::Error::last_os_error());
+    if pid == 0 {
+        let ok = connect_host("localhost", port, &options).is_ok();
+        // SAFETY: ends the child without running the parent's destructors.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: `status` is a live int for waitpid to write.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the forked child's lookup failed (status {status:#x})"
+    );
+}
+
 /// The namespace test: the body runs in a child of this binary started
 /// inside `unshare --net --mount`, where it sets up its own loopback, hosts
 /// file, resolver and firewall.

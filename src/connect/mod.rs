@@ -306,9 +306,7 @@ pub fn connect_host(host: &str, port: Port, options: &ConnectOptions) -> io::Res
     };
     let addrs = match numeric(host, port, domain)? {
         Some(addr) => {
-            if options.observer.is_some() {
-                attempts.event_resolved(&[addr]);
-            }
+            attempts.event_resolved(&[addr]);
             return match options.sock_type {
                 SockType::Dgram => attempts.in_turn(&[addr]),
                 _ => attempts.one(addr),

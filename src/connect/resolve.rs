@@ -37,6 +37,9 @@ const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 /// The helpers' shared state.
 struct Pool {
+    /// The process it belongs to: a child made by `fork` inherits the
+    /// state but not the threads, and starts afresh.
+    pid: u32,
     /// Lookups handed over and not yet taken by a helper.
     jobs: VecDeque<Job>,
     /// Helpers waiting for a lookup.
@@ -47,6 +50,7 @@ struct Pool {
 }
 
 static POOL: Mutex<Pool> = Mutex::new(Pool {
+    pid: 0,
     jobs: VecDeque::new(),
     idle: 0,
     abandoned: 0,
@@ -164,6 +168,13 @@ pub(crate) fn resolve(
 /// deadline passed while too many abandoned lookups were running.
 fn hand_over(job: Job, deadline: Instant) -> io::Result<bool> {
     let mut pool = lock(&POOL);
+    let pid = std::process::id();
+    if pool.pid != pid {
+        pool.pid = pid;
+        pool.jobs.clear();
+        pool.idle = 0;
+        pool.abandoned = 0;
+    }
     while pool.abandoned >= MAX_ABANDONED {
         let now = Instant::now();
         if now >= deadline {
