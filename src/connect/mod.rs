@@ -229,9 +229,11 @@ pub enum ConnectEvent<'a> {
 /// - **The deadline** ([`timeout`](ConnectOptions::timeout)) covers
 ///   resolution too: a lookup under a deadline runs on a helper thread that
 ///   the call stops waiting for at the deadline (`getaddrinfo` cannot be
-///   cancelled; the thread ends when the resolver answers, and the number
-///   of such threads still running is bounded: past 32, a new call waits
-///   for one to end, within its own deadline).
+///   cancelled; the lookup goes on until the resolver answers). Lookups
+///   left behind this way are bounded: while 32 still run, a new call
+///   waits for one to end, within its own deadline. A helper that has
+///   answered waits 5 s for the next lookup before its thread ends.
+///   Without a deadline the lookup runs on the calling thread.
 ///
 /// Corresponds to `getaddrinfo(3)`, then `socket(2)`, `bind(2)` (with
 /// [`bind`](ConnectOptions::bind)) and `connect(2)` per attempt, with the
