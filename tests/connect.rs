@@ -204,6 +204,31 @@ fn a_source_address_is_bound_before_connecting() {
     assert_eq!(peer, me);
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn every_attempt_binds_the_device_asked_for() {
+    let _g = alone();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = Port(listener.local_addr().unwrap().port());
+    let s = connect_host("127.0.0.1", port, &ConnectOptions::new().bind_device(b"lo")).unwrap();
+    assert_eq!(s.device().unwrap().as_deref(), Some(&b"lo"[..]));
+    let err = connect_host(
+        "127.0.0.1",
+        port,
+        &ConnectOptions::new().bind_device(b"nosuchdev0"),
+    )
+    .unwrap_err();
+    let all = inner(&err);
+    assert_eq!(all.attempts().len(), 1, "{err}");
+    assert!(err.to_string().contains("127.0.0.1"), "{err}");
+    for bad in [&b""[..], b"a-name-of-16-byt", b"l\0o"] {
+        let err =
+            connect_host("127.0.0.1", port, &ConnectOptions::new().bind_device(bad)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        assert!(err.to_string().contains("interface name"), "{err}");
+    }
+}
+
 #[test]
 fn bad_input_is_refused_before_anything_is_sent() {
     let _g = alone();

@@ -138,7 +138,9 @@ impl ConnectOptions {
     /// Binds every attempt to the network interface `interface` (`b"eth0"`)
     /// with `SO_BINDTODEVICE`, as
     /// [`SocketHandle::bind_device`](crate::SocketHandle::bind_device)
-    /// does (Linux only).
+    /// does (Linux only). `connect_host` refuses a name that is empty,
+    /// 16 bytes or longer, or holds a NUL (`InvalidInput`); an interface
+    /// that does not exist fails each attempt (`ENODEV`).
     #[cfg(linux_like)]
     pub fn bind_device(mut self, interface: &[u8]) -> ConnectOptions {
         self.device = Some(interface.to_vec());
@@ -384,6 +386,16 @@ fn check(host: &str, port: Port, options: &ConnectOptions) -> io::Result<()> {
     }
     if options.attempt_timeout == Some(Duration::ZERO) {
         return Err(invalid_input("attempt timeout", Duration::ZERO, "is zero"));
+    }
+    #[cfg(linux_like)]
+    if let Some(device) = &options.device {
+        if device.is_empty() || device.len() >= 16 || device.contains(&0) {
+            return Err(invalid_input(
+                "interface name",
+                String::from_utf8_lossy(device),
+                "is not a name of 1 to 15 bytes without NUL",
+            ));
+        }
     }
     if let Some(local) = &options.bind {
         match local.domain() {
