@@ -367,9 +367,6 @@ fn no_descriptor_is_left_open_on_any_path() {
 #[test]
 fn lookups_under_a_deadline_work_after_fork() {
     const ALONE: &str = "NATIVESOCKETS_CONNECT_FORK";
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = Port(listener.local_addr().unwrap().port());
-    let options = ConnectOptions::new().timeout(Duration::from_secs(3));
     if std::env::var_os(ALONE).is_none() {
         let _g = alone();
         let out = nativesockets_testutil::process::this_test_alone(
@@ -386,6 +383,9 @@ fn lookups_under_a_deadline_work_after_fork() {
         );
         return;
     }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = Port(listener.local_addr().unwrap().port());
+    let options = ConnectOptions::new().timeout(Duration::from_secs(3));
     // Leaves an idle helper thread behind.
     drop(connect_host("localhost", port, &options).unwrap());
     // SAFETY: this process runs this test alone; the child only connects

@@ -116,8 +116,12 @@ impl Attempts<'_> {
     /// One address, no race: the same calls as connecting by hand (a
     /// blocking socket, `connect`), or `connect_timeout` under a deadline.
     pub(crate) fn one(&self, addr: SocketAddr) -> io::Result<SocketHandle> {
-        self.event(ConnectEvent::Trying { addr: &addr });
         let limit = self.time_left(Instant::now(), None);
+        if limit.is_some_and(|l| l.is_zero()) {
+            // The lookup took the whole deadline.
+            return Err(self.timed_out(Vec::new(), &[addr]));
+        }
+        self.event(ConnectEvent::Trying { addr: &addr });
         let limit = match (limit, self.options.attempt_timeout) {
             (Some(l), Some(a)) => Some(l.min(a)),
             (l, a) => l.or(a),
@@ -126,7 +130,6 @@ impl Attempts<'_> {
             let target = SockAddr::from(addr);
             match limit {
                 None => socket.connect(&target),
-                Some(l) if l.is_zero() => Err(timed_out_attempt(Duration::ZERO)),
                 Some(l) => socket.connect_timeout(&target, l),
             }
             .map(|()| socket)
