@@ -585,6 +585,33 @@ mod namespace {
         assert!(s.peer_addr().unwrap().as_socket_addr().unwrap().is_ipv4());
         assert!(took < Duration::from_millis(50) + MARGIN, "took {took:?}");
         drop(v4.accept().unwrap());
+        // An attempt's own limit hands over to the next address even when
+        // the fallback delay is longer, and the failure is reported.
+        let failed = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&failed);
+        let options = ConnectOptions::new()
+            .fallback_delay(Duration::from_secs(5))
+            .attempt_timeout(Duration::from_millis(100))
+            .on_attempt(move |e| {
+                if let ConnectEvent::Failed { addr, error } = e {
+                    seen.lock().unwrap().push((**addr, error.kind()));
+                }
+            });
+        let start = Instant::now();
+        let s = connect_host(NAME, port, &options).unwrap();
+        let took = start.elapsed();
+        assert!(s.peer_addr().unwrap().as_socket_addr().unwrap().is_ipv4());
+        assert!(
+            took >= Duration::from_millis(100) && took < Duration::from_millis(100) + MARGIN,
+            "took {took:?}"
+        );
+        let failed = failed.lock().unwrap().clone();
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        assert!(
+            failed[0].0.is_ipv6() && failed[0].1 == ErrorKind::TimedOut,
+            "{failed:?}"
+        );
+        drop(v4.accept().unwrap());
     }
 
     fn deadline_before_the_fallback_names_both_addresses(port: Port) {
