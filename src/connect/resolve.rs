@@ -100,19 +100,18 @@ pub(crate) fn numeric(host: &str, port: Port, domain: Domain) -> io::Result<Opti
         IpAddr::V4(v4) => SocketAddr::from((v4, port.0)),
         IpAddr::V6(v6) => SocketAddr::V6(SocketAddrV6::new(v6, port.0, 0, scope)),
     };
-    let wanted = match domain {
-        Domain::Inet => addr.is_ipv4(),
-        Domain::Inet6 => addr.is_ipv6(),
-        _ => true,
+    let refused = match (domain, addr) {
+        (Domain::Inet, SocketAddr::V6(_)) => Some("is an IPv6 address, and the domain is Inet"),
+        (Domain::Inet6, SocketAddr::V4(_)) => Some("is an IPv4 address, and the domain is Inet6"),
+        (Domain::Inet6, SocketAddr::V6(v6)) if v6.ip().to_ipv4_mapped().is_some() => {
+            Some("is a v4-mapped (IPv4) address, and the domain is Inet6 (IPv6 only)")
+        }
+        _ => None,
     };
-    if !wanted {
-        return Err(invalid_input(
-            "host",
-            host,
-            &format!("is an address of the other family than the {domain:?} asked for"),
-        ));
+    match refused {
+        Some(why) => Err(invalid_input("host", host, why)),
+        None => Ok(Some(addr)),
     }
-    Ok(Some(addr))
 }
 
 /// Looks `host` up, giving up at `deadline` if there is one.
@@ -323,8 +322,15 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(a, "[fe80::1%7]:80".parse().unwrap());
-        let e = numeric("127.0.0.1", Port(80), Domain::Inet6).unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        for (host, domain) in [
+            ("127.0.0.1", Domain::Inet6),
+            ("::ffff:127.0.0.1", Domain::Inet6),
+            ("::1", Domain::Inet),
+        ] {
+            let e = numeric(host, Port(80), domain).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+            assert!(e.to_string().contains(host), "{e}");
+        }
     }
 
     #[test]
