@@ -266,9 +266,11 @@ pub enum ConnectEvent<'a> {
 /// - `InvalidInput`, naming the input, before anything is sent: an empty
 ///   host, one longer than 1 KiB or holding a NUL byte; port 0; a domain
 ///   other than `Inet`, `Inet6`, `Unspec`; a socket type other than
-///   `Stream` and `Dgram`; a zero timeout; a source address that is not
-///   IPv4 or IPv6 or not of the domain's family; a numeric host of the
-///   other family than the domain.
+///   `Stream` and `Dgram`; a zero timeout or attempt timeout; a source
+///   address that is not IPv4 or IPv6 or not of the domain's family; a
+///   numeric host of the other family than the domain (or source address),
+///   or a v4-mapped one under `Domain::Inet6`; a bad interface name for
+///   `bind_device` (Linux).
 /// - `NotFound` and the other errors of [`get_addr_info`](crate::get_addr_info)
 ///   when the name does not resolve (`NotFound` too for `Domain::Inet6`
 ///   and a name with IPv4 addresses only).
