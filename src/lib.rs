@@ -15,7 +15,8 @@
 //! messages with typed control data ([`SocketHandle::send_msg`],
 //! [`SocketHandle::recv_msg`], [`ControlMessage`], [`ReceivedControl`]) and
 //! batches with UDP GSO / GRO ([`SocketHandle::send_batch`],
-//! [`SocketHandle::recv_batch`]).
+//! [`SocketHandle::recv_batch`]); connecting by name with Happy Eyeballs
+//! and one deadline ([`connect_host`], [`ConnectOptions`], [`ConnectError`]).
 //!
 //! | Nim | Rust |
 //! |---|---|
@@ -72,6 +73,7 @@ mod sys;
 mod addr;
 mod addrinfo;
 mod batch;
+mod connect;
 mod conversions;
 mod cstr;
 mod hosts;
@@ -93,6 +95,7 @@ pub mod windows;
 pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
 pub use batch::{segmentation_offload, set_segmentation_offload, RecvBuffers, RecvMeta, Transmit};
+pub use connect::{connect_host, ConnectError, ConnectEvent, ConnectOptions};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use hosts::{get_protoent_by_name, get_protoent_by_number, Protoent};
 pub use ip_text::{if_indextoname, if_nametoindex, parse_ip_text};
