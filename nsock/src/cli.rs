@@ -210,7 +210,8 @@ pub struct ListenArgs {
     #[arg(long, value_name = "[ADDR:]PORT", value_parser = address::listen_address,
           conflicts_with_all = ["address", "unix", "keep", "udp", "idle", "port"])]
     broker: Option<String>,
-    /// Listen on a Unix-domain socket at PATH instead (the file is removed on exit).
+    /// Listen on a Unix-domain socket at PATH instead (the file is removed on exit, Ctrl-C and
+    /// SIGTERM included; on Windows, Ctrl-C leaves it).
     #[arg(long, value_name = "PATH", conflicts_with = "address")]
     unix: Option<PathBuf>,
     /// After a connection ends, wait for the next one (TCP and Unix streams).

@@ -14,7 +14,8 @@ use nativesockets::{
 use super::datagram::datagrams;
 use super::pump::Relay;
 use super::stream::stream_session;
-use super::{Options, RemoveOnDrop};
+use super::socket_file::SocketFile;
+use super::Options;
 use crate::address::{parse_port_list, resolve_port, split_host_port, wire_addrs};
 use crate::output::{context, Failure};
 
@@ -56,7 +57,7 @@ pub fn connect(o: &Options) -> Result<(), Failure> {
                 let own = temp_socket_path();
                 sock.bind_addr(&SockAddr::unix(&own)?)
                     .map_err(|e| context(e, format_args!("bind {}", own.display())))?;
-                _client_path = Some(RemoveOnDrop(own));
+                _client_path = Some(SocketFile::new(own));
             }
             connect_one(&sock, &addr, o)
                 .map_err(|e| context(e, format_args!("connect to {}", path.display())))?;
