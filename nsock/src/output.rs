@@ -37,6 +37,12 @@ impl Failure {
         self.code == 0
     }
 
+    /// The message of a usage error (exit code 2), which `main` prints in
+    /// clap's shape; `None` for any other failure.
+    pub fn usage_message(&self) -> Option<&str> {
+        self.message.as_deref().filter(|_| self.code == 2)
+    }
+
     /// Reports the message, if there is one, with `warn`.
     pub fn report(&self) {
         if let Some(message) = &self.message {
