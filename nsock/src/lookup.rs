@@ -12,7 +12,7 @@ use nativesockets::{
 
 use crate::address;
 use crate::json::Json;
-use crate::output::{emit, Failure};
+use crate::output::{emit, or_empty, Failure};
 
 pub const SERV_JSON: &str = "\
 JSON (--json): an array with one object per entry found:
@@ -67,7 +67,16 @@ pub fn serv(keys: &[String], proto: Option<&str>, json: bool) -> Result<(), Fail
     let db = ServicesFile::system().db();
     let mut found: Vec<Servent> = Vec::new();
     let mut failure = None;
-    if keys.is_empty() {
+    if let (Some(p), true) = (proto, keys.is_empty()) {
+        // A protocol no service uses and the protocols database does not
+        // know is a mistake, not an empty list.
+        if !db.iter().any(|s| s.proto == p) {
+            if let Err(e) = get_protoent_by_name(p) {
+                failure = Some(Failure::from(e));
+            }
+        }
+    }
+    if keys.is_empty() && failure.is_none() {
         // The whole database, as `getent services` lists it.
         found.extend(
             db.iter()
@@ -83,7 +92,8 @@ pub fn serv(keys: &[String], proto: Option<&str>, json: bool) -> Result<(), Fail
             }
         }
     }
-    if !found.is_empty() || failure.is_none() {
+    // With --json, the array even when nothing was found: `[]`.
+    if !found.is_empty() || failure.is_none() || json_anyway(json, &failure) {
         if json {
             emit(format_args!(
                 "{}\n",
@@ -172,7 +182,7 @@ pub fn host(keys: &[String], json: bool) -> Result<(), Failure> {
         return list_hosts(json);
     }
     let (found, failure) = look_up_each(keys, host_entry);
-    if !found.is_empty() {
+    if !found.is_empty() || json_anyway(json, &failure) {
         if json {
             emit(format_args!(
                 "{}\n",
@@ -265,6 +275,41 @@ pub struct AddrinfoQuery<'a> {
 
 /// `nsock addrinfo HOST [PORT] [-4|-6] [--tcp|--udp|--raw]`.
 pub fn addrinfo(q: &AddrinfoQuery<'_>) -> Result<(), Failure> {
+    let rows = or_empty(q.json, Json::Arr(Vec::new()), addrinfo_rows(q))?;
+    if q.json {
+        let entries = rows
+            .iter()
+            .map(|[family, ty, proto, address, port, canon]| {
+                Json::Obj(vec![
+                    ("family", Json::str(family)),
+                    ("type", Json::str(ty)),
+                    ("protocol", Json::str(proto)),
+                    ("address", Json::str(address)),
+                    ("port", port.parse::<u16>().map_or(Json::Null, Json::from)),
+                    (
+                        "canonical_name",
+                        Json::opt_str(Some(canon).filter(|c| !c.is_empty())),
+                    ),
+                ])
+            })
+            .collect();
+        return emit(format_args!("{}\n", Json::Arr(entries)));
+    }
+    let header = [
+        "FAMILY",
+        "TYPE",
+        "PROTOCOL",
+        "ADDRESS",
+        "PORT",
+        "CANONICAL NAME",
+    ]
+    .map(String::from);
+    emit(table(std::iter::once(&header).chain(&rows)))
+}
+
+/// The rows of `nsock addrinfo`: family, type, protocol, address, port and
+/// canonical name, as text.
+fn addrinfo_rows(q: &AddrinfoQuery<'_>) -> Result<Vec<[String; 6]>, Failure> {
     const STREAM: (SockType, Protocol, &str) = (SockType::Stream, Protocol::Tcp, "tcp");
     const DGRAM: (SockType, Protocol, &str) = (SockType::Dgram, Protocol::Udp, "udp");
     // Protocol 0: any raw protocol; the resolver fills in none.
@@ -335,35 +380,7 @@ pub fn addrinfo(q: &AddrinfoQuery<'_>) -> Result<(), Failure> {
             ]
         })
         .collect();
-    if q.json {
-        let entries = rows
-            .iter()
-            .map(|[family, ty, proto, address, port, canon]| {
-                Json::Obj(vec![
-                    ("family", Json::str(family)),
-                    ("type", Json::str(ty)),
-                    ("protocol", Json::str(proto)),
-                    ("address", Json::str(address)),
-                    ("port", port.parse::<u16>().map_or(Json::Null, Json::from)),
-                    (
-                        "canonical_name",
-                        Json::opt_str(Some(canon).filter(|c| !c.is_empty())),
-                    ),
-                ])
-            })
-            .collect();
-        return emit(format_args!("{}\n", Json::Arr(entries)));
-    }
-    let header = [
-        "FAMILY",
-        "TYPE",
-        "PROTOCOL",
-        "ADDRESS",
-        "PORT",
-        "CANONICAL NAME",
-    ]
-    .map(String::from);
-    emit(table(std::iter::once(&header).chain(&rows)))
+    Ok(rows)
 }
 
 /// Left-aligned columns two spaces apart, trailing spaces trimmed.
@@ -393,7 +410,7 @@ pub fn proto(keys: &[String], json: bool) -> Result<(), Failure> {
     } else {
         look_up_each(keys, protoent_entry)
     };
-    if !found.is_empty() {
+    if !found.is_empty() || json_anyway(json, &failure) {
         if json {
             emit(format_args!(
                 "{}\n",
@@ -440,6 +457,12 @@ fn protoent_json(p: &Protoent) -> Json {
     ])
 }
 
+/// Whether --json prints its document though nothing was found: after a
+/// failed lookup (`[]` or `null`), not after a usage error.
+fn json_anyway(json: bool, failure: &Option<Failure>) -> bool {
+    json && failure.as_ref().map_or(true, |f| f.usage_message().is_none())
+}
+
 /// Looks each key up: the entries found, and the failure of the first key
 /// that was not (the others are still shown).
 fn look_up_each<T>(
@@ -460,17 +483,19 @@ fn look_up_each<T>(
 }
 
 /// The JSON of what `keys` found: for one key, its one object (as before
-/// several keys were taken); for several keys or none, an array.
+/// several keys were taken), or `null` when it was not found; for several
+/// keys or none, an array.
 fn one_or_array<T>(found: &[T], keys: &[String], to_json: fn(&T) -> Json) -> Json {
     match found {
         [one] if keys.len() == 1 => to_json(one),
+        [] if keys.len() == 1 => Json::Null,
         _ => Json::Arr(found.iter().map(to_json).collect()),
     }
 }
 
 /// `nsock hostname`.
 pub fn hostname(json: bool) -> Result<(), Failure> {
-    let name = get_hostname()?;
+    let name = or_empty(json, Json::Null, get_hostname().map_err(Failure::from))?;
     if json {
         return emit(format_args!(
             "{}\n",

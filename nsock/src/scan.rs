@@ -15,7 +15,7 @@ use nativesockets::{
 
 use crate::address::{self, PortList};
 use crate::json::Json;
-use crate::output::{context, emit, warn, Failure};
+use crate::output::{context, emit, or_empty, warn, Failure};
 
 pub const SCAN_HELP: &str = "\
 Every address of HOST is scanned (-4 or -6 to keep one family). A port is \
@@ -95,7 +95,12 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
         Some(list) => list.0.clone(),
         None => default_ports(),
     };
-    let addrs = resolve(&o.host, o.domain)?;
+    // With --json, a host that does not resolve still prints a document.
+    let addrs = or_empty(
+        o.json,
+        Json::Null,
+        resolve(&o.host, o.domain).map_err(Failure::from),
+    )?;
     let targets: Vec<SocketAddr> = addrs
         .iter()
         .flat_map(|&ip| ports.iter().map(move |&p| SocketAddr::new(ip, p)))
