@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, IsTerminal, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -103,7 +103,13 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
     )?;
     let targets: Vec<SocketAddr> = addrs
         .iter()
-        .flat_map(|&ip| ports.iter().map(move |&p| SocketAddr::new(ip, p)))
+        .flat_map(|&a| {
+            ports.iter().map(move |&p| {
+                let mut t = a;
+                t.set_port(p);
+                t
+            })
+        })
         .collect();
 
     let started = Instant::now();
@@ -115,7 +121,7 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
     for ((addr_index, message), count) in &tally.errors {
         warn(format_args!(
             "{}: {count} connect{} failed: {message}",
-            addrs[*addr_index],
+            ip_text(&addrs[*addr_index]),
             if *count == 1 { "" } else { "s" }
         ));
     }
@@ -127,7 +133,7 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
     if o.json {
         let doc = Json::Obj(vec![
             ("host", Json::str(&o.host)),
-            ("addresses", Json::strs(addrs.iter().map(|a| a.to_string()))),
+            ("addresses", Json::strs(addrs.iter().map(ip_text))),
             ("ports", Json::from(ports.len())),
             ("tried", Json::from(targets.len())),
             (
@@ -136,7 +142,7 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
                     open.iter()
                         .map(|&t| {
                             Json::Obj(vec![
-                                ("address", Json::str(targets[t].ip().to_string())),
+                                ("address", Json::str(ip_text(&targets[t]))),
                                 ("port", Json::from(targets[t].port())),
                                 ("service", Json::opt_str(service(targets[t].port()))),
                             ])
@@ -155,7 +161,7 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
         if !open.is_empty() {
             let width = open
                 .iter()
-                .map(|&t| targets[t].ip().to_string().len())
+                .map(|&t| ip_text(&targets[t]).len())
                 .max()
                 .unwrap_or(0)
                 .max("ADDRESS".len());
@@ -165,12 +171,12 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
                 text.push_str(&format!(
                     "{:<9}  {:<width$}  {}\n",
                     format!("{port}/tcp"),
-                    targets[t].ip().to_string(),
+                    ip_text(&targets[t]),
                     service(port).as_deref().unwrap_or("unknown"),
                 ));
             }
         }
-        let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        let list: Vec<String> = addrs.iter().map(ip_text).collect();
         // `localhost (127.0.0.1, ::1)`, but `127.0.0.1` alone.
         let shown = if list.len() == 1 && list[0] == o.host {
             o.host.clone()
@@ -216,15 +222,19 @@ fn default_ports() -> Vec<u16> {
 }
 
 /// Every address of `host` of the family asked, once each, in the
-/// resolver's order.
-fn resolve(host: &str, domain: Domain) -> io::Result<Vec<IpAddr>> {
-    let mut addrs: Vec<IpAddr> = Vec::new();
-    for sa in address::wire_addrs(host, Port(0), domain, SockType::Stream, Protocol::Tcp)? {
-        if !addrs.contains(&sa.ip()) {
-            addrs.push(sa.ip());
-        }
+/// resolver's order, on port 0: an IPv6 one keeps its scope, without which
+/// a link-local address cannot be connected to.
+fn resolve(host: &str, domain: Domain) -> io::Result<Vec<SocketAddr>> {
+    address::wire_addrs(host, Port(0), domain, SockType::Stream, Protocol::Tcp)
+}
+
+/// The address of `a` as the tool prints addresses: an IPv6 scope as its
+/// number (`fe80::1%1`), as `SocketAddr` shows it.
+fn ip_text(a: &SocketAddr) -> String {
+    match a {
+        SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
+        _ => a.ip().to_string(),
     }
-    Ok(addrs)
 }
 
 /// Runs the connects, at most `o.parallel` at a time, split over one
