@@ -540,3 +540,30 @@ fn the_readme_shows_how_addrinfo_prints_a_scope() {
         assert_eq!(readme_output(args), real, "the README shows `nsock {args}`");
     }
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_readme_shows_the_real_errors() {
+    for (args, argv) in [
+        ("serv 70000", &["serv", "70000"][..]),
+        ("scan localhost 10-5", &["scan", "localhost", "10-5"]),
+        ("connect localhost", &["connect", "localhost"]),
+        ("listen -s 127.0.0.1 -w 1", &["listen", "-s", "127.0.0.1", "-w", "1"]),
+        ("addrinfo localhost 80-90", &["addrinfo", "localhost", "80-90"]),
+        ("serv nosuch --json", &["serv", "nosuch", "--json"]),
+        ("serv -p xyz", &["serv", "-p", "xyz"]),
+        ("scan 'bad host!' 80", &["scan", "bad host!", "80"]),
+        (
+            "addrinfo 'bad host!' 80 --udp",
+            &["addrinfo", "bad host!", "80", "--udp"],
+        ),
+        ("host 'bad host!' --json", &["host", "bad host!", "--json"]),
+    ] {
+        let o = run(argv);
+        let real: Vec<String> = format!("{}{}", stdout(&o), stderr(&o))
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(readme_output(args), real, "the README shows `nsock {args}`");
+    }
+}
