@@ -21,8 +21,9 @@ JSON (--json): an array with one object per entry found:
 A key is NAME, PORT, NAME/PROTO or PORT/PROTO (getent's syntax). Without \
 a protocol, every protocol's entry is shown (tcp, udp, sctp, ...: getent \
 shows the first one only). Without a key, the whole services database is \
-listed (only -p's protocol, with -p). Exit code 1 when a key is not found \
-(the others are still shown).";
+listed (only -p's protocol, with -p; a protocol neither the services nor \
+the protocols database knows is an error). Exit code 1 when a key is not \
+found (the others are still shown; with --json, [] when none is).";
 
 pub const HOST_JSON: &str = "\
 JSON (--json): for one key, one object:
@@ -35,7 +36,7 @@ A name gives the addresses of one family (IPv4 if it has any); `nsock addrinfo` 
 shows every family. Numeric text in any form (127.1, fe80::1%lo) is looked up \
 by address. Without a key, the hosts file is listed, a line an entry, as \
 `getent hosts` lists it. Exit code 1 when a host is not found (the others \
-are still shown).";
+are still shown; with --json and one key, null).";
 
 pub const ADDRINFO_JSON: &str = "\
 JSON (--json): an array with one object per getaddrinfo entry, in its order:
@@ -48,7 +49,9 @@ stream, dgram, raw or seqpacket and protocol tcp, udp, ip, ipv6, raw, icmp or ic
 Without --tcp, --udp or --raw, the stream, datagram and raw entries of each \
 address are shown, as `getent ahosts` shows them. With -6, IPv4-mapped \
 addresses (::ffff:a.b.c.d) are left out: -6 means IPv6 addresses only (getent \
-ahostsv6 shows them). An IPv6 address keeps its scope (fe80::1%2).";
+ahostsv6 shows them). An IPv6 address keeps its scope, as a number in \
+ADDRESS (fe80::1%1) and as given in CANONICAL NAME (fe80::1%lo). With \
+--json, a lookup that fails prints [] (and the error on stderr).";
 
 pub const PROTO_JSON: &str = "\
 JSON (--json): for one key, one object:
@@ -57,10 +60,11 @@ for several keys or none, an array of such objects.
 
 The text is getent's: canonical name, number, aliases. A key is a name, an \
 alias or a number; without a key, the protocols file is listed. Exit code 1 \
-when a key is not found (the others are still shown).";
+when a key is not found (the others are still shown; with --json and one \
+key, null).";
 
 pub const HOSTNAME_JSON: &str = "\
-JSON (--json): one object: {\"hostname\": \"myhost\"}";
+JSON (--json): one object: {\"hostname\": \"myhost\"} (null if it cannot be read)";
 
 /// `nsock serv [NAME|PORT[/PROTO]...] [-p PROTO]`.
 pub fn serv(keys: &[String], proto: Option<&str>, json: bool) -> Result<(), Failure> {
@@ -460,7 +464,9 @@ fn protoent_json(p: &Protoent) -> Json {
 /// Whether --json prints its document though nothing was found: after a
 /// failed lookup (`[]` or `null`), not after a usage error.
 fn json_anyway(json: bool, failure: &Option<Failure>) -> bool {
-    json && failure.as_ref().map_or(true, |f| f.usage_message().is_none())
+    json && failure
+        .as_ref()
+        .map_or(true, |f| f.usage_message().is_none())
 }
 
 /// Looks each key up: the entries found, and the failure of the first key

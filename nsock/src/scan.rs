@@ -31,7 +31,8 @@ JSON (--json): one object:
    \"closed\": 2, \"timed_out\": 0, \"failed\": 0, \"elapsed_ms\": 1.234}
 ports is the number of ports per address, tried the number of connects \
 (ports x addresses); open is sorted by port, then address; service is \
-null when the services database has no name for the port.
+null when the services database has no name for the port (the text says \
+unknown). A host that is not found prints null.
 
 Exit code 1 when the host is not found or every connect failed.";
 

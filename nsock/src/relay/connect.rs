@@ -13,8 +13,8 @@ use nativesockets::{
 
 use super::datagram::datagrams;
 use super::pump::Relay;
-use super::stream::stream_session;
 use super::socket_file::SocketFile;
+use super::stream::stream_session;
 use super::Options;
 use crate::address::{no_address, parse_port_list, resolve_port, split_host_port, wire_addrs};
 use crate::output::{context, Failure};

@@ -10,8 +10,8 @@ use nativesockets::{
 
 use super::datagram::datagrams;
 use super::pump::Relay;
-use super::stream::stream_session;
 use super::socket_file::SocketFile;
+use super::stream::stream_session;
 use super::{transient, Options};
 use crate::bind::bind_all;
 use crate::output::{context, Failure};

@@ -123,4 +123,3 @@ fn stdio_file(stream: &impl std::os::windows::io::AsHandle) -> Option<std::fs::F
     let owned = stream.as_handle().try_clone_to_owned().ok()?;
     Some(std::fs::File::from(owned))
 }
-
