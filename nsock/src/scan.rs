@@ -96,6 +96,14 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
         Some(list) => list.0.clone(),
         None => default_ports(),
     };
+    // `HOST:PORT`, as connect takes it: the resolver would only say that
+    // no host has that name.
+    if let Ok((Some(host), port)) = address::split_host_port(&o.host) {
+        return Err(Failure::usage(format!(
+            "{:?}: scan takes the host and the ports apart: write {host} {port}",
+            o.host
+        )));
+    }
     // With --json, a host that does not resolve still prints a document.
     let addrs = or_empty(
         o.json,

@@ -283,6 +283,11 @@ fn a_lone_host_is_missing_its_port_in_every_command_that_splits_host_port() {
             );
         }
     }
+    // scan takes them apart, and says so rather than failing to resolve.
+    assert_eq!(
+        assert_usage_error(&["scan", "localhost:80"]),
+        "error: \"localhost:80\": scan takes the host and the ports apart: write localhost 80"
+    );
     assert_eq!(
         assert_usage_error(&["connect", "[::1]"]),
         "error: \"[::1]\": missing port: write [::1]:PORT"

@@ -59,8 +59,12 @@ pub fn connect(o: &Options) -> Result<(), Failure> {
                     .map_err(|e| context(e, format_args!("bind {}", own.display())))?;
                 _client_path = Some(SocketFile::new(own));
             }
-            connect_one(&sock, &addr, o)
-                .map_err(|e| context(e, format_args!("connect to {:?}", path_text(path))))?;
+            connect_one(&sock, &addr, o).map_err(|e| {
+                context(
+                    e,
+                    format_args!("connect to {:?}", path.display().to_string()),
+                )
+            })?;
             (sock, path.display().to_string())
         }
         None => connect_inet(o)?,
@@ -226,8 +230,12 @@ fn check(o: &Options) -> Result<(), Failure> {
     }
     if let Some(path) = &o.unix {
         let sock = new_native_socket(Domain::Unix, SockType::Stream, Protocol::Ip)?;
-        connect_one(&sock, &SockAddr::unix(path)?, o)
-            .map_err(|e| context(e, format_args!("connect to {:?}", path_text(path))))?;
+        connect_one(&sock, &SockAddr::unix(path)?, o).map_err(|e| {
+            context(
+                e,
+                format_args!("connect to {:?}", path.display().to_string()),
+            )
+        })?;
         o.info(format_args!("Connection to {} succeeded!", path.display()));
         return Ok(());
     }
@@ -288,9 +296,4 @@ fn connect_one(sock: &SocketHandle, addr: &SockAddr, o: &Options) -> io::Result<
 /// A path for a datagram client's own socket, unique to this process.
 fn temp_socket_path() -> PathBuf {
     std::env::temp_dir().join(format!("nsock-{}.sock", std::process::id()))
-}
-
-/// A path as connect's errors quote it, as they quote `HOST:PORT`.
-fn path_text(path: &std::path::Path) -> String {
-    path.display().to_string()
 }
