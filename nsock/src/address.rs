@@ -29,12 +29,12 @@ pub fn parse_port_list(text: &str) -> Result<PortList, String> {
                 let (start, end) = (start.trim(), end.trim());
                 if start.is_empty() || end.is_empty() {
                     let missing = if start.is_empty() { "start" } else { "end" };
-                    return Err(format!("range {item:?} has no {missing}"));
+                    return Err(format!("range {item:?}: no {missing}"));
                 }
                 let (start, end) = (scan_port(start)?, scan_port(end)?);
                 if start > end {
                     return Err(format!(
-                        "range {item:?} is backwards: {start} is above {end}"
+                        "range {item:?}: backwards ({start} is above {end})"
                     ));
                 }
                 ports.extend(start..=end);
@@ -50,11 +50,11 @@ pub fn parse_port_list(text: &str) -> Result<PortList, String> {
 /// A port a connect scan can try: 1 to 65535 (port 0 cannot be connected to).
 fn scan_port(text: &str) -> Result<u16, String> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{text:?} is not a port number"));
+        return Err(format!("port {text:?}: not a number"));
     }
     match text.parse::<u32>() {
         Ok(n @ 1..=65535) => Ok(n as u16),
-        _ => Err(format!("port {text} is out of range (1-65535)")),
+        _ => Err(format!("port {text:?}: out of range (1-65535)")),
     }
 }
 
@@ -153,15 +153,15 @@ pub fn split_host_port(text: &str) -> Result<(Option<&str>, &str), String> {
     if let Some(rest) = text.strip_prefix('[') {
         let (host, after) = rest
             .split_once(']')
-            .ok_or_else(|| format!("{text:?} has a '[' without its ']'"))?;
+            .ok_or_else(|| format!("{text:?}: '[' without its ']'"))?;
         let port = after
             .strip_prefix(':')
-            .ok_or_else(|| format!("{text:?} has no port: write [{host}]:PORT"))?;
+            .ok_or_else(|| format!("{text:?}: missing port: write [{host}]:PORT"))?;
         return non_empty(text, Some(host), port);
     }
     match text.rsplit_once(':') {
         Some((host, _)) if host.contains(':') => Err(format!(
-            "{text:?} is ambiguous: write an IPv6 address in brackets, as in [::1]:80"
+            "{text:?}: ambiguous: write an IPv6 address in brackets, as in [::1]:80"
         )),
         Some(("", port)) => non_empty(text, None, port),
         Some((host, port)) => non_empty(text, Some(host), port),
@@ -180,10 +180,10 @@ fn non_empty<'a>(
     port: &'a str,
 ) -> Result<(Option<&'a str>, &'a str), String> {
     if port.is_empty() {
-        return Err(format!("{text:?} has no port"));
+        return Err(format!("{text:?}: missing port"));
     }
     if host == Some("") {
-        return Err(format!("{text:?} has an empty host"));
+        return Err(format!("{text:?}: empty host"));
     }
     Ok((host, port))
 }
@@ -204,18 +204,18 @@ mod tests {
     #[test]
     fn bad_port_lists_name_the_bad_item() {
         for (text, needle) in [
-            ("90000", "90000 is out of range"),
-            ("0", "0 is out of range"),
-            ("10-5", "\"10-5\" is backwards"),
-            ("http", "\"http\" is not a port number"),
+            ("90000", "port \"90000\": out of range (1-65535)"),
+            ("0", "port \"0\": out of range"),
+            ("10-5", "range \"10-5\": backwards"),
+            ("http", "port \"http\": not a number"),
             ("22,,80", "empty item"),
             ("22,", "empty item"),
-            ("-5", "range \"-5\" has no start"),
-            ("5-", "range \"5-\" has no end"),
-            ("-", "range \"-\" has no start"),
-            ("1-2-3", "\"2-3\" is not a port number"),
+            ("-5", "range \"-5\": no start"),
+            ("5-", "range \"5-\": no end"),
+            ("-", "range \"-\": no start"),
+            ("1-2-3", "port \"2-3\": not a number"),
             ("99999999999999999999", "out of range"),
-            ("+80", "not a port number"),
+            ("+80", "port \"+80\": not a number"),
         ] {
             let err = parse_port_list(text).unwrap_err();
             assert!(err.contains(needle), "{text}: {err}");
@@ -232,9 +232,14 @@ mod tests {
         assert_eq!(split_host_port(":8080"), Ok((None, "8080")));
         assert_eq!(split_host_port("8080"), Ok((None, "8080")));
         assert!(split_host_port("::1:80").unwrap_err().contains("brackets"));
-        assert!(split_host_port("[::1]").unwrap_err().contains("no port"));
+        assert_eq!(
+            split_host_port("[::1]").unwrap_err(),
+            "\"[::1]\": missing port: write [::1]:PORT"
+        );
         assert!(split_host_port("[::1:80").unwrap_err().contains("']'"));
-        assert!(split_host_port("host:").unwrap_err().contains("no port"));
+        assert!(split_host_port("host:")
+            .unwrap_err()
+            .contains("missing port"));
         assert!(split_host_port("[]:80").unwrap_err().contains("empty host"));
     }
 

@@ -23,7 +23,14 @@ pub fn bind_all(
 ) -> Result<Vec<SocketHandle>, Failure> {
     let (host, port) = split_host_port(address).map_err(Failure::usage)?;
     let (sock_type, protocol, proto_name) = ip_transport(udp);
-    let port = resolve_port(port, proto_name)?;
+    let port = resolve_port(port, proto_name).map_err(|e| match host {
+        // A lone word that is no service is a host without its port
+        // (`listen localhost`), as connect says of its lone word.
+        None if e.kind() == io::ErrorKind::NotFound => Failure::usage(format!(
+            "{address:?}: missing port: write [ADDR:]PORT (no service is named {port:?})"
+        )),
+        _ => Failure::from(e),
+    })?;
     let addrs = match host {
         Some(host) => wire_addrs(host, port, domain, sock_type, protocol)?,
         None => {

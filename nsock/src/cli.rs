@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::address::{self, PortList};
 use crate::{broker, lookup, relay, scan};
@@ -191,16 +191,20 @@ impl RelayFlags {
 }
 
 #[derive(Args, Debug)]
+// Where to listen: exactly one of these (so that a missing one is reported
+// as "one of", not as each being required).
+#[group(id = "where", required = true, multiple = false,
+        args = ["address", "port", "unix", "broker"])]
 pub struct ListenArgs {
     /// Where to listen: `PORT`, `:PORT` (every interface), `ADDR:PORT` or `[IPV6]:PORT`; port 0 picks a free one.
-    #[arg(value_name = "[ADDR:]PORT", required_unless_present_any = ["unix", "port", "broker"],
-          value_parser = address::listen_address)]
+    #[arg(value_name = "[ADDR:]PORT", value_parser = address::listen_address)]
     address: Option<String>,
     /// nc's -p: the port to listen on, instead of the `[ADDR:]PORT` argument.
     #[arg(short = 'p', value_name = "PORT", conflicts_with_all = ["address", "unix"])]
     port: Option<String>,
     /// nc's -s: the address to listen on, with -p (default: every interface).
-    #[arg(short = 's', value_name = "ADDR", requires = "port")]
+    #[arg(short = 's', value_name = "ADDR", requires = "port",
+          conflicts_with_all = ["address", "unix", "broker"])]
     source: Option<String>,
     /// Accepted for nc's habit (`nc -l`); listen always listens.
     #[arg(short = 'l')]
@@ -210,7 +214,8 @@ pub struct ListenArgs {
     #[arg(long, value_name = "[ADDR:]PORT", value_parser = address::listen_address,
           conflicts_with_all = ["address", "unix", "keep", "udp", "idle", "port"])]
     broker: Option<String>,
-    /// Listen on a Unix-domain socket at PATH instead (the file is removed on exit).
+    /// Listen on a Unix-domain socket at PATH instead (the file is removed on exit, Ctrl-C and
+    /// SIGTERM included; on Windows, Ctrl-C leaves it).
     #[arg(long, value_name = "PATH", conflicts_with = "address")]
     unix: Option<PathBuf>,
     /// After a connection ends, wait for the next one (TCP and Unix streams).
@@ -256,6 +261,18 @@ pub struct ConnectArgs {
     timeout: Option<u32>,
     #[command(flatten)]
     flags: RelayFlags,
+}
+
+/// A usage error found after clap's checks, in clap's own shape: `error:
+/// MESSAGE`, the usage of `subcommand`, and the line pointing to `--help`.
+pub fn usage_error(subcommand: &str, message: &str) -> clap::Error {
+    let mut cli = Cli::command();
+    // Built, so that the subcommand's usage line starts with `nsock`.
+    cli.build();
+    match cli.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(clap::error::ErrorKind::ValueValidation, message),
+        None => cli.error(clap::error::ErrorKind::ValueValidation, message),
+    }
 }
 
 impl AddrinfoArgs {

@@ -12,7 +12,7 @@ use nativesockets::{
 
 use crate::address;
 use crate::json::Json;
-use crate::output::{emit, Failure};
+use crate::output::{emit, or_empty, Failure};
 
 pub const SERV_JSON: &str = "\
 JSON (--json): an array with one object per entry found:
@@ -21,8 +21,9 @@ JSON (--json): an array with one object per entry found:
 A key is NAME, PORT, NAME/PROTO or PORT/PROTO (getent's syntax). Without \
 a protocol, every protocol's entry is shown (tcp, udp, sctp, ...: getent \
 shows the first one only). Without a key, the whole services database is \
-listed (only -p's protocol, with -p). Exit code 1 when a key is not found \
-(the others are still shown).";
+listed (only -p's protocol, with -p; a protocol neither the services nor \
+the protocols database knows is an error). Exit code 1 when a key is not \
+found (the others are still shown; with --json, [] when none is).";
 
 pub const HOST_JSON: &str = "\
 JSON (--json): for one key, one object:
@@ -35,7 +36,7 @@ A name gives the addresses of one family (IPv4 if it has any); `nsock addrinfo` 
 shows every family. Numeric text in any form (127.1, fe80::1%lo) is looked up \
 by address. Without a key, the hosts file is listed, a line an entry, as \
 `getent hosts` lists it. Exit code 1 when a host is not found (the others \
-are still shown).";
+are still shown; with --json and one key, null).";
 
 pub const ADDRINFO_JSON: &str = "\
 JSON (--json): an array with one object per getaddrinfo entry, in its order:
@@ -48,7 +49,9 @@ stream, dgram, raw or seqpacket and protocol tcp, udp, ip, ipv6, raw, icmp or ic
 Without --tcp, --udp or --raw, the stream, datagram and raw entries of each \
 address are shown, as `getent ahosts` shows them. With -6, IPv4-mapped \
 addresses (::ffff:a.b.c.d) are left out: -6 means IPv6 addresses only (getent \
-ahostsv6 shows them). An IPv6 address keeps its scope (fe80::1%2).";
+ahostsv6 shows them). An IPv6 address keeps its scope, as a number in \
+ADDRESS (fe80::1%1) and as given in CANONICAL NAME (fe80::1%lo). With \
+--json, a lookup that fails prints [] (and the error on stderr).";
 
 pub const PROTO_JSON: &str = "\
 JSON (--json): for one key, one object:
@@ -57,17 +60,27 @@ for several keys or none, an array of such objects.
 
 The text is getent's: canonical name, number, aliases. A key is a name, an \
 alias or a number; without a key, the protocols file is listed. Exit code 1 \
-when a key is not found (the others are still shown).";
+when a key is not found (the others are still shown; with --json and one \
+key, null).";
 
 pub const HOSTNAME_JSON: &str = "\
-JSON (--json): one object: {\"hostname\": \"myhost\"}";
+JSON (--json): one object: {\"hostname\": \"myhost\"} (null if it cannot be read)";
 
 /// `nsock serv [NAME|PORT[/PROTO]...] [-p PROTO]`.
 pub fn serv(keys: &[String], proto: Option<&str>, json: bool) -> Result<(), Failure> {
     let db = ServicesFile::system().db();
     let mut found: Vec<Servent> = Vec::new();
     let mut failure = None;
-    if keys.is_empty() {
+    if let (Some(p), true) = (proto, keys.is_empty()) {
+        // A protocol no service uses and the protocols database does not
+        // know is a mistake, not an empty list.
+        if !db.iter().any(|s| s.proto == p) {
+            if let Err(e) = get_protoent_by_name(p) {
+                failure = Some(Failure::from(e));
+            }
+        }
+    }
+    if keys.is_empty() && failure.is_none() {
         // The whole database, as `getent services` lists it.
         found.extend(
             db.iter()
@@ -83,7 +96,8 @@ pub fn serv(keys: &[String], proto: Option<&str>, json: bool) -> Result<(), Fail
             }
         }
     }
-    if !found.is_empty() || failure.is_none() {
+    // With --json, the array even when nothing was found: `[]`.
+    if !found.is_empty() || failure.is_none() || json_anyway(json, &failure) {
         if json {
             emit(format_args!(
                 "{}\n",
@@ -172,7 +186,7 @@ pub fn host(keys: &[String], json: bool) -> Result<(), Failure> {
         return list_hosts(json);
     }
     let (found, failure) = look_up_each(keys, host_entry);
-    if !found.is_empty() {
+    if !found.is_empty() || json_anyway(json, &failure) {
         if json {
             emit(format_args!(
                 "{}\n",
@@ -265,6 +279,41 @@ pub struct AddrinfoQuery<'a> {
 
 /// `nsock addrinfo HOST [PORT] [-4|-6] [--tcp|--udp|--raw]`.
 pub fn addrinfo(q: &AddrinfoQuery<'_>) -> Result<(), Failure> {
+    let rows = or_empty(q.json, Json::Arr(Vec::new()), addrinfo_rows(q))?;
+    if q.json {
+        let entries = rows
+            .iter()
+            .map(|[family, ty, proto, address, port, canon]| {
+                Json::Obj(vec![
+                    ("family", Json::str(family)),
+                    ("type", Json::str(ty)),
+                    ("protocol", Json::str(proto)),
+                    ("address", Json::str(address)),
+                    ("port", port.parse::<u16>().map_or(Json::Null, Json::from)),
+                    (
+                        "canonical_name",
+                        Json::opt_str(Some(canon).filter(|c| !c.is_empty())),
+                    ),
+                ])
+            })
+            .collect();
+        return emit(format_args!("{}\n", Json::Arr(entries)));
+    }
+    let header = [
+        "FAMILY",
+        "TYPE",
+        "PROTOCOL",
+        "ADDRESS",
+        "PORT",
+        "CANONICAL NAME",
+    ]
+    .map(String::from);
+    emit(table(std::iter::once(&header).chain(&rows)))
+}
+
+/// The rows of `nsock addrinfo`: family, type, protocol, address, port and
+/// canonical name, as text.
+fn addrinfo_rows(q: &AddrinfoQuery<'_>) -> Result<Vec<[String; 6]>, Failure> {
     const STREAM: (SockType, Protocol, &str) = (SockType::Stream, Protocol::Tcp, "tcp");
     const DGRAM: (SockType, Protocol, &str) = (SockType::Dgram, Protocol::Udp, "udp");
     // Protocol 0: any raw protocol; the resolver fills in none.
@@ -335,35 +384,7 @@ pub fn addrinfo(q: &AddrinfoQuery<'_>) -> Result<(), Failure> {
             ]
         })
         .collect();
-    if q.json {
-        let entries = rows
-            .iter()
-            .map(|[family, ty, proto, address, port, canon]| {
-                Json::Obj(vec![
-                    ("family", Json::str(family)),
-                    ("type", Json::str(ty)),
-                    ("protocol", Json::str(proto)),
-                    ("address", Json::str(address)),
-                    ("port", port.parse::<u16>().map_or(Json::Null, Json::from)),
-                    (
-                        "canonical_name",
-                        Json::opt_str(Some(canon).filter(|c| !c.is_empty())),
-                    ),
-                ])
-            })
-            .collect();
-        return emit(format_args!("{}\n", Json::Arr(entries)));
-    }
-    let header = [
-        "FAMILY",
-        "TYPE",
-        "PROTOCOL",
-        "ADDRESS",
-        "PORT",
-        "CANONICAL NAME",
-    ]
-    .map(String::from);
-    emit(table(std::iter::once(&header).chain(&rows)))
+    Ok(rows)
 }
 
 /// Left-aligned columns two spaces apart, trailing spaces trimmed.
@@ -393,7 +414,7 @@ pub fn proto(keys: &[String], json: bool) -> Result<(), Failure> {
     } else {
         look_up_each(keys, protoent_entry)
     };
-    if !found.is_empty() {
+    if !found.is_empty() || json_anyway(json, &failure) {
         if json {
             emit(format_args!(
                 "{}\n",
@@ -440,6 +461,14 @@ fn protoent_json(p: &Protoent) -> Json {
     ])
 }
 
+/// Whether --json prints its document though nothing was found: after a
+/// failed lookup (`[]` or `null`), not after a usage error.
+fn json_anyway(json: bool, failure: &Option<Failure>) -> bool {
+    json && failure
+        .as_ref()
+        .map_or(true, |f| f.usage_message().is_none())
+}
+
 /// Looks each key up: the entries found, and the failure of the first key
 /// that was not (the others are still shown).
 fn look_up_each<T>(
@@ -460,17 +489,19 @@ fn look_up_each<T>(
 }
 
 /// The JSON of what `keys` found: for one key, its one object (as before
-/// several keys were taken); for several keys or none, an array.
+/// several keys were taken), or `null` when it was not found; for several
+/// keys or none, an array.
 fn one_or_array<T>(found: &[T], keys: &[String], to_json: fn(&T) -> Json) -> Json {
     match found {
         [one] if keys.len() == 1 => to_json(one),
+        [] if keys.len() == 1 => Json::Null,
         _ => Json::Arr(found.iter().map(to_json).collect()),
     }
 }
 
 /// `nsock hostname`.
 pub fn hostname(json: bool) -> Result<(), Failure> {
-    let name = get_hostname()?;
+    let name = or_empty(json, Json::Null, get_hostname().map_err(Failure::from))?;
     if json {
         return emit(format_args!(
             "{}\n",

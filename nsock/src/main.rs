@@ -20,7 +20,7 @@ mod scan;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use cli::{Cli, Command};
 use output::Failure;
@@ -43,11 +43,20 @@ fn run(command: Command) -> Result<(), Failure> {
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with code 2.
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let name = matches.subcommand_name().unwrap_or_default().to_string();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            failure.report();
+            match failure.usage_message() {
+                // The usage errors found after clap's checks are printed
+                // in clap's shape, so that every one ends the same way.
+                Some(message) => {
+                    let _ = cli::usage_error(&name, message).print();
+                }
+                None => failure.report(),
+            }
             failure.exit_code()
         }
     }

@@ -1,10 +1,13 @@
 //! What the tool writes and how it fails: stdout that ends quietly when
 //! its reader goes away, messages on stderr, and the `Failure` that
-//! carries a command's exit code and message up to `main`.
+//! carries a command's exit code and message up to `main`, and the
+//! empty JSON document a failed lookup still prints under --json.
 
 use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
+
+use crate::json::Json;
 
 /// Why the tool stops with a non-zero code (or, for a closed stdout, a
 /// quiet zero).
@@ -35,6 +38,12 @@ impl Failure {
     /// reader of stdout went away: nothing to report, exit code 0.
     pub fn stdout_gone(&self) -> bool {
         self.code == 0
+    }
+
+    /// The message of a usage error (exit code 2), which `main` prints in
+    /// clap's shape; `None` for any other failure.
+    pub fn usage_message(&self) -> Option<&str> {
+        self.message.as_deref().filter(|_| self.code == 2)
     }
 
     /// Reports the message, if there is one, with `warn`.
@@ -101,5 +110,18 @@ pub fn stdout_failure(err: io::Error) -> Failure {
         }
     } else {
         Failure::new(format!("writing to stdout: {err}"))
+    }
+}
+
+/// With --json, prints `empty` (the shape's "nothing": `[]` or `null`)
+/// when `result` is a failure of the lookup itself, so that stdout is
+/// still one JSON document; a usage error (exit code 2) prints nothing.
+pub fn or_empty<T>(json: bool, empty: Json, result: Result<T, Failure>) -> Result<T, Failure> {
+    match result {
+        Err(f) if json && f.usage_message().is_none() && !f.stdout_gone() => {
+            emit(format_args!("{empty}\n"))?;
+            Err(f)
+        }
+        r => r,
     }
 }

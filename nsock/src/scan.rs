@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, IsTerminal, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use nativesockets::{
 
 use crate::address::{self, PortList};
 use crate::json::Json;
-use crate::output::{context, emit, warn, Failure};
+use crate::output::{context, emit, or_empty, warn, Failure};
 
 pub const SCAN_HELP: &str = "\
 Every address of HOST is scanned (-4 or -6 to keep one family). A port is \
@@ -31,7 +31,8 @@ JSON (--json): one object:
    \"closed\": 2, \"timed_out\": 0, \"failed\": 0, \"elapsed_ms\": 1.234}
 ports is the number of ports per address, tried the number of connects \
 (ports x addresses); open is sorted by port, then address; service is \
-null when the services database has no name for the port.
+null when the services database has no name for the port (the text says \
+unknown). A host that is not found prints null.
 
 Exit code 1 when the host is not found or every connect failed.";
 
@@ -95,10 +96,29 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
         Some(list) => list.0.clone(),
         None => default_ports(),
     };
-    let addrs = resolve(&o.host, o.domain)?;
+    // `HOST:PORT`, as connect takes it: the resolver would only say that
+    // no host has that name.
+    if let Ok((Some(host), port)) = address::split_host_port(&o.host) {
+        return Err(Failure::usage(format!(
+            "{:?}: scan takes the host and the ports apart: write {host} {port}",
+            o.host
+        )));
+    }
+    // With --json, a host that does not resolve still prints a document.
+    let addrs = or_empty(
+        o.json,
+        Json::Null,
+        resolve(&o.host, o.domain).map_err(Failure::from),
+    )?;
     let targets: Vec<SocketAddr> = addrs
         .iter()
-        .flat_map(|&ip| ports.iter().map(move |&p| SocketAddr::new(ip, p)))
+        .flat_map(|&a| {
+            ports.iter().map(move |&p| {
+                let mut t = a;
+                t.set_port(p);
+                t
+            })
+        })
         .collect();
 
     let started = Instant::now();
@@ -110,7 +130,7 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
     for ((addr_index, message), count) in &tally.errors {
         warn(format_args!(
             "{}: {count} connect{} failed: {message}",
-            addrs[*addr_index],
+            ip_text(&addrs[*addr_index]),
             if *count == 1 { "" } else { "s" }
         ));
     }
@@ -122,7 +142,7 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
     if o.json {
         let doc = Json::Obj(vec![
             ("host", Json::str(&o.host)),
-            ("addresses", Json::strs(addrs.iter().map(|a| a.to_string()))),
+            ("addresses", Json::strs(addrs.iter().map(ip_text))),
             ("ports", Json::from(ports.len())),
             ("tried", Json::from(targets.len())),
             (
@@ -131,7 +151,7 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
                     open.iter()
                         .map(|&t| {
                             Json::Obj(vec![
-                                ("address", Json::str(targets[t].ip().to_string())),
+                                ("address", Json::str(ip_text(&targets[t]))),
                                 ("port", Json::from(targets[t].port())),
                                 ("service", Json::opt_str(service(targets[t].port()))),
                             ])
@@ -150,7 +170,7 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
         if !open.is_empty() {
             let width = open
                 .iter()
-                .map(|&t| targets[t].ip().to_string().len())
+                .map(|&t| ip_text(&targets[t]).len())
                 .max()
                 .unwrap_or(0)
                 .max("ADDRESS".len());
@@ -160,12 +180,12 @@ pub fn run(o: &ScanOptions) -> Result<(), Failure> {
                 text.push_str(&format!(
                     "{:<9}  {:<width$}  {}\n",
                     format!("{port}/tcp"),
-                    targets[t].ip().to_string(),
+                    ip_text(&targets[t]),
                     service(port).as_deref().unwrap_or("unknown"),
                 ));
             }
         }
-        let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        let list: Vec<String> = addrs.iter().map(ip_text).collect();
         // `localhost (127.0.0.1, ::1)`, but `127.0.0.1` alone.
         let shown = if list.len() == 1 && list[0] == o.host {
             o.host.clone()
@@ -211,15 +231,19 @@ fn default_ports() -> Vec<u16> {
 }
 
 /// Every address of `host` of the family asked, once each, in the
-/// resolver's order.
-fn resolve(host: &str, domain: Domain) -> io::Result<Vec<IpAddr>> {
-    let mut addrs: Vec<IpAddr> = Vec::new();
-    for sa in address::wire_addrs(host, Port(0), domain, SockType::Stream, Protocol::Tcp)? {
-        if !addrs.contains(&sa.ip()) {
-            addrs.push(sa.ip());
-        }
+/// resolver's order, on port 0: an IPv6 one keeps its scope, without which
+/// a link-local address cannot be connected to.
+fn resolve(host: &str, domain: Domain) -> io::Result<Vec<SocketAddr>> {
+    address::wire_addrs(host, Port(0), domain, SockType::Stream, Protocol::Tcp)
+}
+
+/// The address of `a` as the tool prints addresses: an IPv6 scope as its
+/// number (`fe80::1%1`), as `SocketAddr` shows it.
+fn ip_text(a: &SocketAddr) -> String {
+    match a {
+        SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
+        _ => a.ip().to_string(),
     }
-    Ok(addrs)
 }
 
 /// Runs the connects, at most `o.parallel` at a time, split over one

@@ -13,9 +13,10 @@ use nativesockets::{
 
 use super::datagram::datagrams;
 use super::pump::Relay;
+use super::socket_file::SocketFile;
 use super::stream::stream_session;
-use super::{Options, RemoveOnDrop};
-use crate::address::{parse_port_list, resolve_port, split_host_port, wire_addrs};
+use super::Options;
+use crate::address::{no_address, parse_port_list, resolve_port, split_host_port, wire_addrs};
 use crate::output::{context, Failure};
 
 pub const CONNECT_HELP: &str = "\
@@ -56,10 +57,14 @@ pub fn connect(o: &Options) -> Result<(), Failure> {
                 let own = temp_socket_path();
                 sock.bind_addr(&SockAddr::unix(&own)?)
                     .map_err(|e| context(e, format_args!("bind {}", own.display())))?;
-                _client_path = Some(RemoveOnDrop(own));
+                _client_path = Some(SocketFile::new(own));
             }
-            connect_one(&sock, &addr, o)
-                .map_err(|e| context(e, format_args!("connect to {}", path.display())))?;
+            connect_one(&sock, &addr, o).map_err(|e| {
+                context(
+                    e,
+                    format_args!("connect to {:?}", path.display().to_string()),
+                )
+            })?;
             (sock, path.display().to_string())
         }
         None => connect_inet(o)?,
@@ -87,9 +92,10 @@ fn target(o: &Options) -> Result<(String, Vec<String>), Failure> {
     let text = o.address.as_deref().unwrap_or_default();
     if o.ports.is_empty() {
         let (host, port) = split_host_port(text).map_err(Failure::usage)?;
+        // A lone word is the host (as nc's first argument), not a port.
         let host = host.ok_or_else(|| {
             Failure::usage(format!(
-                "{text:?} has no host: write HOST:PORT or HOST PORT"
+                "{text:?}: missing port: write HOST PORT or HOST:PORT"
             ))
         })?;
         return Ok((host.to_string(), vec![port.to_string()]));
@@ -101,13 +107,13 @@ fn target(o: &Options) -> Result<(String, Vec<String>), Failure> {
         // already names its port.
         None if text.matches(':').count() == 1 || text.starts_with('[') => {
             return Err(Failure::usage(format!(
-                "{text:?} already has a port: write HOST:PORT or HOST PORT, not both"
+                "{text:?}: already has a port: write HOST:PORT or HOST PORT, not both"
             )))
         }
         None => text,
     };
     if host.is_empty() {
-        return Err(Failure::usage("the host is empty"));
+        return Err(Failure::usage(format!("{text:?}: empty host")));
     }
     if o.ports.len() > 1 && !o.check {
         return Err(Failure::usage(format!(
@@ -129,20 +135,28 @@ fn resolve(host: &str, port: Port, o: &Options) -> Result<Vec<SockAddr>, Failure
 /// Resolves the target and connects to the first address that answers.
 fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
     let (host, ports) = target(o)?;
-    let text = o.address.as_deref().unwrap_or_default();
+    // One shape whether HOST:PORT or HOST PORT was typed: `connect to
+    // "HOST:PORT": ...`, with the address tried when it is not that text.
+    let shown = if host.contains(':') {
+        format!("[{host}]:{}", ports[0])
+    } else {
+        format!("{host}:{}", ports[0])
+    };
     let (_, proto_name) = o.ip_protocol();
     let port = resolve_port(&ports[0], proto_name)?;
+    let targets = resolve(&host, port, o)?;
+    let sources = sources(o)?;
     let mut last_err = None;
-    for addr in resolve(&host, port, o)? {
+    for addr in targets {
         o.detail(format_args!("trying {addr}"));
-        match connect_from(&addr, o) {
+        match connect_from(&addr, sources.as_deref(), o) {
             Ok(sock) => return Ok((sock, addr.to_string())),
             Err(e) => {
                 o.detail(format_args!("{addr}: {e}"));
-                last_err = Some(if addr.to_string() == text {
-                    context(e, format_args!("connect to {text:?}"))
+                last_err = Some(if addr.to_string() == shown {
+                    context(e, format_args!("connect to {shown:?}"))
                 } else {
-                    context(e, format_args!("connect to {text:?} ({addr})"))
+                    context(e, format_args!("connect to {shown:?} ({addr})"))
                 });
             }
         }
@@ -151,32 +165,53 @@ fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
         .unwrap_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
-                format!("connect to {text:?}: no address to connect to"),
+                format!("connect to {shown:?}: no address to connect to"),
             )
         })
         .into())
 }
 
-/// A socket for `addr`, bound to -s/-p's source when given, connected.
-fn connect_from(addr: &SockAddr, o: &Options) -> io::Result<SocketHandle> {
-    let domain = addr.domain().unwrap_or(Domain::Inet);
+/// The local addresses -s/-p name (every family: each target takes the
+/// first of its own), or `None` without -s and -p. Looked up once, before
+/// any connect, so that a source that does not resolve fails as itself.
+fn sources(o: &Options) -> Result<Option<Vec<SockAddr>>, Failure> {
+    if o.source.is_none() && o.source_port.is_none() {
+        return Ok(None);
+    }
     let (protocol, proto_name) = o.ip_protocol();
+    let port = match &o.source_port {
+        Some(p) => resolve_port(p, proto_name)?,
+        None => Port(0),
+    };
+    let addrs = match &o.source {
+        Some(host) => wire_addrs(host, port, o.domain, o.sock_type(), protocol)?,
+        None => vec![
+            SocketAddr::from(([0u16; 8], port.0)),
+            SocketAddr::from(([0u8; 4], port.0)),
+        ],
+    };
+    Ok(Some(addrs.into_iter().map(SockAddr::from).collect()))
+}
+
+/// A socket for `addr`, bound to the first of `sources` of its family when
+/// -s/-p gave some, connected.
+fn connect_from(
+    addr: &SockAddr,
+    sources: Option<&[SockAddr]>,
+    o: &Options,
+) -> io::Result<SocketHandle> {
+    let domain = addr.domain().unwrap_or(Domain::Inet);
+    let (protocol, _) = o.ip_protocol();
     let sock = new_native_socket(domain, o.sock_type(), protocol)?;
-    if o.source.is_some() || o.source_port.is_some() {
-        let port = match &o.source_port {
-            Some(p) => resolve_port(p, proto_name)?,
-            None => Port(0),
-        };
-        let local = match &o.source {
-            Some(host) => {
-                SockAddr::from(wire_addrs(host, port, domain, o.sock_type(), protocol)?[0])
-            }
-            None if domain == Domain::Inet6 => {
-                SockAddr::from(SocketAddr::from(([0u16; 8], port.0)))
-            }
-            None => SockAddr::from(SocketAddr::from(([0u8; 4], port.0))),
-        };
-        sock.bind_addr(&local)
+    if let Some(sources) = sources {
+        let local = sources
+            .iter()
+            .find(|s| s.domain() == Some(domain))
+            .ok_or_else(|| {
+                let source = o.source.as_deref().unwrap_or_default();
+                no_address(source, domain)
+            })?;
+        sock.bind_addr(local)
             .map_err(|e| context(e, format_args!("bind to source {local}")))?;
         o.detail(format_args!("bound to {}", sock.local_addr()?));
     }
@@ -195,8 +230,12 @@ fn check(o: &Options) -> Result<(), Failure> {
     }
     if let Some(path) = &o.unix {
         let sock = new_native_socket(Domain::Unix, SockType::Stream, Protocol::Ip)?;
-        connect_one(&sock, &SockAddr::unix(path)?, o)
-            .map_err(|e| context(e, format_args!("connect to {}", path.display())))?;
+        connect_one(&sock, &SockAddr::unix(path)?, o).map_err(|e| {
+            context(
+                e,
+                format_args!("connect to {:?}", path.display().to_string()),
+            )
+        })?;
         o.info(format_args!("Connection to {} succeeded!", path.display()));
         return Ok(());
     }
@@ -213,13 +252,14 @@ fn check(o: &Options) -> Result<(), Failure> {
             ports.push(resolve_port(text, "tcp")?);
         }
     }
+    let sources = sources(o)?;
     let mut open = 0usize;
     for port in &ports {
         let addrs = resolve(&host, *port, o)?;
         let mut result = Err(io::Error::from(io::ErrorKind::NotFound));
         for addr in &addrs {
             o.detail(format_args!("trying {addr}"));
-            result = connect_from(addr, o).map(drop);
+            result = connect_from(addr, sources.as_deref(), o).map(drop);
             if result.is_ok() {
                 break;
             }

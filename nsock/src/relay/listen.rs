@@ -10,8 +10,9 @@ use nativesockets::{
 
 use super::datagram::datagrams;
 use super::pump::Relay;
+use super::socket_file::SocketFile;
 use super::stream::stream_session;
-use super::{transient, Options, RemoveOnDrop};
+use super::{transient, Options};
 use crate::bind::bind_all;
 use crate::output::{context, Failure};
 
@@ -31,9 +32,10 @@ With --udp, datagrams from anyone are printed, and stdin goes to the \
 latest sender; there is no end-of-stream, so the tool runs until \
 interrupted or --idle passes. --idle (or -w) counts from the start: a \
 listener nobody connects to ends too. --unix PATH listens on a Unix-domain \
-socket, stream or (with --udp) datagram; the file is removed on exit, and \
-one that is already there (a directory, a socket, a file) is named, never \
-replaced.
+socket, stream or (with --udp) datagram; the file is removed when the tool \
+ends, by Ctrl-C (SIGINT), SIGTERM or SIGHUP too (on Windows, Ctrl-C leaves \
+it: remove it by hand), and one that is already there (a directory, a \
+socket, a file) is named, never replaced.
 
 nc's habits: -l is accepted (listen always listens), -p PORT [-s ADDR] is \
 [ADDR:]PORT, -u, -w SECS, -v, -k, -4 and -6 mean what they mean to nc.
@@ -51,7 +53,7 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
             sock.bind_addr(&addr)
                 .map_err(|e| unix_bind_error(e, path))?;
             // Bound: the file is ours now, and goes when the tool does.
-            _socket_file = Some(RemoveOnDrop(path.clone()));
+            _socket_file = Some(SocketFile::new(path.clone()));
             if !o.udp {
                 sock.listen(SOMAXCONN)
                     .map_err(|e| context(e, format_args!("listen on {}", path.display())))?;

@@ -15,9 +15,10 @@
 //! that input ended or a send failed, and copies what arrives to stdout.
 //!
 //! `connect` and `listen` set a relay up, `stream` and `datagram` run
-//! the main thread's side of it, and `pump` the stdin thread's; this
-//! module holds what they share: the `Options`, and the files behind
-//! stdio and socket paths.
+//! the main thread's side of it, and `pump` the stdin thread's;
+//! `socket_file` removes the socket files they create, on a signal too.
+//! This module holds what they share: the `Options`, and the files behind
+//! stdio.
 
 use std::fmt;
 use std::io;
@@ -32,6 +33,7 @@ mod connect;
 mod datagram;
 mod listen;
 mod pump;
+mod socket_file;
 mod stream;
 
 pub use connect::{connect, CONNECT_HELP};
@@ -120,13 +122,4 @@ fn stdio_file(stream: &impl std::os::fd::AsFd) -> Option<std::fs::File> {
 fn stdio_file(stream: &impl std::os::windows::io::AsHandle) -> Option<std::fs::File> {
     let owned = stream.as_handle().try_clone_to_owned().ok()?;
     Some(std::fs::File::from(owned))
-}
-
-/// Removes a socket file this process created when the tool ends.
-struct RemoveOnDrop(PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
