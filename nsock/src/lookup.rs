@@ -464,9 +464,7 @@ fn protoent_json(p: &Protoent) -> Json {
 /// Whether --json prints its document though nothing was found: after a
 /// failed lookup (`[]` or `null`), not after a usage error.
 fn json_anyway(json: bool, failure: &Option<Failure>) -> bool {
-    json && failure
-        .as_ref()
-        .map_or(true, |f| f.usage_message().is_none())
+    json && failure.as_ref().is_none_or(|f| f.usage_message().is_none())
 }
 
 /// Looks each key up: the entries found, and the failure of the first key

@@ -348,4 +348,5 @@ mod relay;
 mod scan;
 #[cfg(unix)]
 mod unix;
+mod usability;
 mod usage;

@@ -1,116 +1,10 @@
 //! What a user meets first: socket files removed however the tool ends,
 //! one wording and one shape per error, usage errors that all end the same
 //! way, `--json` output that stays valid JSON when a lookup fails, and the
-//! README's examples.
-//!
-//! Like tests/cli.rs, every test runs the nsock binary as a child process
-//! with a deadline; names that must not resolve are ones the resolver
+//! README's examples. Names that must not resolve are ones the resolver
 //! refuses without asking the network (`bad host!`).
 
-// Every test runs nsock as a child process, which Miri cannot spawn.
-#![cfg(not(miri))]
-
-use std::io::Read;
-use std::ops::{Deref, DerefMut};
-use std::process::{Child, Command, Output, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
-
-/// Far more than any command here needs; reached only by a hung child.
-const DEADLINE: Duration = Duration::from_secs(120);
-
-/// The nsock binary, started through the target's runner when one is set.
-fn nsock() -> Command {
-    nativesockets_testutil::process::through_runner(env!("CARGO_BIN_EXE_nsock"))
-}
-
-/// A running nsock, killed and reaped when dropped.
-struct Proc(Child);
-
-impl Deref for Proc {
-    type Target = Child;
-
-    fn deref(&self) -> &Child {
-        &self.0
-    }
-}
-
-impl DerefMut for Proc {
-    fn deref_mut(&mut self) -> &mut Child {
-        &mut self.0
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        // An error means the child had already exited: nothing to do.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `nsock args` with stdout and stderr piped.
-fn spawn(args: &[&str], stdin: Stdio) -> Proc {
-    Proc(
-        nsock()
-            .args(args)
-            .stdin(stdin)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn nsock"),
-    )
-}
-
-/// Runs `nsock args` with empty stdin and returns its output.
-fn run(args: &[&str]) -> Output {
-    finish(spawn(args, Stdio::null()), &format!("nsock {args:?}"))
-}
-
-/// Waits for `child` with a deadline, collecting its output.
-fn finish(mut child: Proc, what: &str) -> Output {
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let out = thread::spawn(move || read_all(stdout.as_mut()));
-    let err = thread::spawn(move || read_all(stderr.as_mut()));
-    let status = wait(&mut child, what);
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
-
-fn read_all(r: Option<&mut impl Read>) -> Vec<u8> {
-    let mut buf = Vec::new();
-    if let Some(r) = r {
-        r.read_to_end(&mut buf).unwrap();
-    }
-    buf
-}
-
-fn wait(child: &mut Child, what: &str) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not finish within {DEADLINE:?}");
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use super::*;
 
 // ---- listen --unix: the socket file goes however the tool ends ----
 
@@ -328,20 +222,6 @@ fn a_port_out_of_range_reads_the_same_everywhere() {
         line.ends_with("port \"0\": out of range (1-65535)"),
         "{line}"
     );
-}
-
-/// A port on 127.0.0.1 that refuses connections: a TCP socket bound to it,
-/// never listening.
-fn closed_port() -> (nativesockets::SocketHandle, u16) {
-    use nativesockets::{new_native_socket, Domain, Protocol, SockAddr, SockType};
-    let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
-    s.bind_addr(&SockAddr::from(std::net::SocketAddr::from((
-        [127, 0, 0, 1],
-        0,
-    ))))
-    .unwrap();
-    let port = s.local_addr().unwrap().port().unwrap().0;
-    (s, port)
 }
 
 #[test]
