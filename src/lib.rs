@@ -35,7 +35,7 @@
 //! | `getHostname`, `getProtoByName` | [`get_hostname`], [`get_proto_by_name`] |
 //! | `select`, `selectRead`, `selectWrite` | [`select`], [`select_read`], [`select_write`] over any [`AsSocketHandle`]; also [`SocketHandle::connect_timeout`] |
 //! | Nim's `selectors` module (`newSelector`, `registerHandle`, `select`) | [`Poller`] with [`Interest`], [`PollMode`], [`Events`]: epoll, kqueue, IOCP with AFD |
-//! | `IOCPARM_MASK`, `IOC_IN`, `FIONBIO`, `ioctlsocket` | `nativesockets::windows::*` (Windows only) |
+//! | `IOCPARM_MASK`, `IOC_IN`, `FIONBIO`, [`ioctlsocket`] | `nativesockets::windows::*` (Windows only) |
 //! | (beyond Nim) every socket option | typed methods of [`SocketHandle`], [`TcpInfo`], [`TcpKeepalive`], the generic [`SocketHandle::get_sock_opt`]; the table of all of them is the [`options`] module's page |
 //!
 //! # Example
@@ -55,6 +55,8 @@
 //! assert_eq!(get_peer_addr(&conn)?, get_local_addr(&SocketRef::from(&client))?);
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs, missing_debug_implementations)]

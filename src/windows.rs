@@ -1,4 +1,4 @@
-//! Windows only: the `ioctlsocket` constants and call of Nim's
+//! Windows only: the [`ioctlsocket`] constants and call of Nim's
 //! `nativesockets` on Windows (`IOCPARM_MASK`, `IOC_IN`, `FIONBIO`,
 //! `ioctlsocket`), with the values the seed gives, plus the two other
 //! commands `ioctlsocket` accepts.
@@ -20,18 +20,24 @@
 //! assert_eq!(pending, 0);
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 
 use std::io;
 use std::os::raw::{c_long, c_ulong};
 
 use crate::socket::SocketHandle;
 
-/// Mask of the parameter-length field of an `ioctlsocket` command (the
+/// Mask of the parameter-length field of an [`ioctlsocket`] command (the
 /// seed's `IOCPARM_MASK`, `0x7f`): lengths are at most 127 bytes.
+///
+/// [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 pub const IOCPARM_MASK: c_long = 127;
 
-/// The "copies a parameter in" direction bit of an `ioctlsocket` command
+/// The "copies a parameter in" direction bit of an [`ioctlsocket`] command
 /// (the seed's `IOC_IN`, `0x80000000` as a signed 32-bit `long`).
+///
+/// [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 pub const IOC_IN: c_long = -2147483648;
 
 /// The "copies a parameter out" direction bit (`0x40000000`), for
@@ -59,7 +65,7 @@ pub const FIONREAD: c_long = ioc(IOC_OUT, b'f', 127);
 /// non-zero meaning none is pending (`_IOR('s', 7, u_long)`).
 pub const SIOCATMARK: c_long = ioc(IOC_OUT, b's', 7);
 
-/// Issues the `ioctlsocket` command `cmd` on `socket` with the in/out
+/// Issues the [`ioctlsocket`] command `cmd` on `socket` with the in/out
 /// argument `arg` (the seed's `ioctlsocket(s, cmd, argptr)`; the seed's
 /// `cint` result becomes an `io::Result`).
 ///
@@ -76,6 +82,8 @@ pub const SIOCATMARK: c_long = ioc(IOC_OUT, b's', 7);
 /// # Errors
 /// The Winsock error: `WSAENOTSOCK` (not a socket), `WSAEINVAL` (a command
 /// `ioctlsocket` does not know), ...
+///
+/// [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 pub fn ioctlsocket(socket: &SocketHandle, cmd: c_long, arg: &mut c_ulong) -> io::Result<()> {
     crate::sys::ioctlsocket(socket.sys(), cmd, arg)
 }

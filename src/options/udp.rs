@@ -19,6 +19,7 @@ impl SocketHandle {
         /// Lets the kernel coalesce received UDP datagrams of one flow
         /// into one buffer, reported with
         /// [`ReceivedControl::UdpGroSegment`](crate::ReceivedControl::UdpGroSegment) (`UDP_GRO`, Linux 5.0+).
+        #[doc = option_links!(udp: linux, windows)]
         set_udp_gro, udp_gro, UDP_GRO, "UDP_GRO"
     );
 
@@ -27,6 +28,7 @@ impl SocketHandle {
     /// (`UDP_SEND_MSG_SIZE` on Windows).
     /// [`ControlMessage::UdpSegment`](crate::ControlMessage::UdpSegment)
     /// sets it for one send instead.
+    #[doc = option_links!(udp: linux, windows)]
     ///
     /// # Errors
     /// `Unsupported`, naming the option and the platform, on macOS and
@@ -37,6 +39,7 @@ impl SocketHandle {
 
     /// The GSO segment size set with
     /// [`set_udp_segment`](Self::set_udp_segment) (0 when off).
+    #[doc = option_links!(udp: linux, windows)]
     pub fn udp_segment(&self) -> io::Result<u16> {
         let v = super::get_switch(self, sys::UDP_SEGMENT, "UDP_SEGMENT")?;
         Ok(u16::try_from(v).unwrap_or(0))
