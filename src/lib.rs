@@ -59,6 +59,35 @@
 //! [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// build.rs's names for sets of platforms mean nothing to a reader: rustdoc
+// shows the platforms each stands for, written out on the items it gates.
+#![cfg_attr(
+    docsrs,
+    doc(auto_cfg(hide(
+        linux_like,
+        sa_len,
+        hostent_r,
+        protoent_r,
+        no_ai_v4mapped,
+        apple,
+        keepalive_knobs,
+        mreqn,
+        ssm,
+        tcp_info,
+        fastopen,
+        pmtud,
+        dontfrag_v4,
+        bind_index,
+        tcp_congestion,
+        original_dst,
+        mmsg,
+        in_pktinfo,
+        epoll,
+        kqueue,
+        poll_backend,
+        kqueue_user
+    )))
+)]
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(unsafe_op_in_unsafe_fn)]
 

@@ -69,7 +69,7 @@ impl<'c> RecvMsg<'c> {
 
     /// `MSG_CTRUNC`: the control messages did not all fit in the control
     /// area; some are missing or cut (descriptors that did not fit were
-    /// closed by the kernel; those that fitted are in [`fds`](Self::fds)).
+    /// closed by the kernel; those that fitted are in `fds`, on Unix).
     pub fn is_control_truncated(&self) -> bool {
         self.flags & sys::MSG_CTRUNC != 0
     }

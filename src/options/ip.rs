@@ -16,6 +16,17 @@ use crate::sys::SockAddr;
 /// The local interface of an IPv4 multicast membership: by address (as
 /// `ip_mreq` names it) or by index (as `ip_mreqn` does).
 #[cfg(mreqn)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        windows
+    )))
+)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InterfaceIndexOrAddress {
     /// The interface's index (`if_nametoindex`); 0 lets the system choose.
@@ -29,6 +40,10 @@ pub enum InterfaceIndexOrAddress {
 /// whether outgoing packets carry don't-fragment and what a too-large
 /// send does.
 #[cfg(pmtud)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MtuDiscover {
     /// Windows' default: the system's setting applies (`IP_PMTUDISC_NOT_SET`).
@@ -53,6 +68,10 @@ pub enum MtuDiscover {
 }
 
 #[cfg(pmtud)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+)]
 impl MtuDiscover {
     const ALL: [MtuDiscover; 7] = [
         MtuDiscover::NotSet,
@@ -158,6 +177,7 @@ impl SocketHandle {
     /// for addresses that are not local (transparent proxies).
     #[doc = option_links!(ip: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn ip_transparent_v4(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_IP, sys::IP_TRANSPARENT)
     }
@@ -169,6 +189,7 @@ impl SocketHandle {
     /// `PermissionDenied` (`EPERM`) without `CAP_NET_ADMIN` or
     /// `CAP_NET_RAW`, unchanged from the kernel.
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_ip_transparent_v4(&self, transparent: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_IP, sys::IP_TRANSPARENT, transparent)
     }
@@ -177,6 +198,7 @@ impl SocketHandle {
     /// (yet) on any interface.
     #[doc = option_links!(ip: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn freebind_v4(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_IP, sys::IP_FREEBIND)
     }
@@ -184,6 +206,7 @@ impl SocketHandle {
     /// Sets `IP_FREEBIND` (Linux).
     #[doc = option_links!(ip: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_freebind_v4(&self, freebind: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_IP, sys::IP_FREEBIND, freebind)
     }
@@ -195,6 +218,7 @@ impl SocketHandle {
     /// method.
     #[doc = option_links!(ip: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn ip_bind_address_no_port(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_IP, sys::IP_BIND_ADDRESS_NO_PORT)
     }
@@ -202,6 +226,7 @@ impl SocketHandle {
     /// Sets `IP_BIND_ADDRESS_NO_PORT` (Linux), before `bind`.
     #[doc = option_links!(ip: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_ip_bind_address_no_port(&self, on: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_IP, sys::IP_BIND_ADDRESS_NO_PORT, on)
     }
@@ -237,6 +262,17 @@ impl SocketHandle {
     /// Windows an index travels in `ip_mreq` as `0.0.0.index`).
     #[doc = option_links!(ip: linux, bsd, windows)]
     #[cfg(mreqn)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub fn join_multicast_v4_n(
         &self,
         multiaddr: &Ipv4Addr,
@@ -248,6 +284,17 @@ impl SocketHandle {
     /// Leaves a group joined with [`join_multicast_v4_n`](Self::join_multicast_v4_n).
     #[doc = option_links!(ip: linux, bsd, windows)]
     #[cfg(mreqn)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub fn leave_multicast_v4_n(
         &self,
         multiaddr: &Ipv4Addr,
@@ -275,6 +322,16 @@ impl SocketHandle {
     /// (`IP_ADD_SOURCE_MEMBERSHIP`).
     #[doc = option_links!(ip: linux, bsd, windows)]
     #[cfg(ssm)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            windows
+        )))
+    )]
     pub fn join_ssm_v4(
         &self,
         source: &Ipv4Addr,
@@ -294,6 +351,16 @@ impl SocketHandle {
     /// (`IP_DROP_SOURCE_MEMBERSHIP`).
     #[doc = option_links!(ip: linux, bsd, windows)]
     #[cfg(ssm)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            windows
+        )))
+    )]
     pub fn leave_ssm_v4(
         &self,
         source: &Ipv4Addr,
@@ -375,6 +442,10 @@ impl SocketHandle {
     /// # Errors
     /// `ENOENT` (Linux) for a connection that was not redirected.
     #[cfg(original_dst)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn original_dst_v4(&self) -> io::Result<SockAddr> {
         sys::original_dst_v4(self.sys())
     }
@@ -382,6 +453,10 @@ impl SocketHandle {
     /// `IP_MTU_DISCOVER` (Linux, Windows 10+): the path-MTU discovery mode.
     #[doc = option_links!(ip: linux, windows)]
     #[cfg(pmtud)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn mtu_discover_v4(&self) -> io::Result<MtuDiscover> {
         let raw = sys::getsockopt::<c_int>(self.sys(), sys::IPPROTO_IP, sys::IP_MTU_DISCOVER)?;
         MtuDiscover::from_raw("IP_MTU_DISCOVER", raw)
@@ -396,6 +471,10 @@ impl SocketHandle {
     /// `Interface`, `Omit` on Windows; `NotSet` on Linux), with no system
     /// call made.
     #[cfg(pmtud)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn set_mtu_discover_v4(&self, mode: MtuDiscover) -> io::Result<()> {
         let raw = mode.to_raw("IP_MTU_DISCOVER mode")?;
         sys::setsockopt::<c_int>(self.sys(), sys::IPPROTO_IP, sys::IP_MTU_DISCOVER, raw)
@@ -408,6 +487,10 @@ impl SocketHandle {
     /// # Errors
     /// `ENOTCONN` on a socket that is not connected.
     #[cfg(pmtud)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn mtu_v4(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_IP, sys::IP_MTU)
     }
@@ -417,6 +500,10 @@ impl SocketHandle {
     /// switch: `set_mtu_discover_v4(MtuDiscover::Do)` is its equivalent.
     #[doc = option_links!(ip: bsd, windows)]
     #[cfg(dontfrag_v4)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_vendor = "apple", target_os = "freebsd", windows)))
+    )]
     pub fn dontfrag_v4(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_IP, sys::IP_DONTFRAG)
     }
@@ -424,6 +511,10 @@ impl SocketHandle {
     /// Sets `IP_DONTFRAG` (FreeBSD, macOS, Windows).
     #[doc = option_links!(ip: bsd, windows)]
     #[cfg(dontfrag_v4)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_vendor = "apple", target_os = "freebsd", windows)))
+    )]
     pub fn set_dontfrag_v4(&self, dontfrag: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_IP, sys::IP_DONTFRAG, dontfrag)
     }
@@ -457,7 +548,7 @@ impl SocketHandle {
     switch!(
         /// Queues ICMP errors for IPv4 (read with `MSG_ERRQUEUE`):
         /// `IP_RECVERR`, Linux.
-        #[doc = option_links!(ip: linux, bsd, windows)]
+        #[doc = option_links!(ip: linux)]
         set_recv_err_v4, recv_err_v4, RECV_ERR_V4, "IP_RECVERR"
     );
 }

@@ -152,6 +152,10 @@ impl SocketHandle {
     /// IPv6 header itself (raw sockets).
     #[doc = option_links!(ipv6: linux, windows)]
     #[cfg(original_dst)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn header_included_v6(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_IPV6, sys::IPV6_HDRINCL)
     }
@@ -159,6 +163,10 @@ impl SocketHandle {
     /// Sets `IPV6_HDRINCL` (raw sockets, which need privileges to create).
     #[doc = option_links!(ipv6: linux, windows)]
     #[cfg(original_dst)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn set_header_included_v6(&self, included: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_IPV6, sys::IPV6_HDRINCL, included)
     }
@@ -167,6 +175,7 @@ impl SocketHandle {
     /// [`ip_transparent_v4`](Self::ip_transparent_v4).
     #[doc = option_links!(ipv6: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn ip_transparent_v6(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_IPV6, sys::IPV6_TRANSPARENT)
     }
@@ -177,6 +186,7 @@ impl SocketHandle {
     /// # Errors
     /// `PermissionDenied` without `CAP_NET_ADMIN` or `CAP_NET_RAW`.
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_ip_transparent_v6(&self, transparent: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_IPV6, sys::IPV6_TRANSPARENT, transparent)
     }
@@ -184,6 +194,7 @@ impl SocketHandle {
     /// `IPV6_FREEBIND` (Linux 4.15+): see [`freebind_v4`](Self::freebind_v4).
     #[doc = option_links!(ipv6: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn freebind_v6(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_IPV6, sys::IPV6_FREEBIND)
     }
@@ -191,6 +202,7 @@ impl SocketHandle {
     /// Sets `IPV6_FREEBIND` (Linux).
     #[doc = option_links!(ipv6: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_freebind_v6(&self, freebind: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_IPV6, sys::IPV6_FREEBIND, freebind)
     }
@@ -199,6 +211,10 @@ impl SocketHandle {
     /// [`original_dst_v4`](Self::original_dst_v4), for IPv6 connections.
     #[doc = option_links!(ipv6: linux, windows)]
     #[cfg(original_dst)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn original_dst_v6(&self) -> io::Result<SockAddr> {
         sys::original_dst_v6(self.sys())
     }
@@ -207,6 +223,10 @@ impl SocketHandle {
     /// [`mtu_discover_v4`](Self::mtu_discover_v4).
     #[doc = option_links!(ipv6: linux, windows)]
     #[cfg(pmtud)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn mtu_discover_v6(&self) -> io::Result<MtuDiscover> {
         let raw = sys::getsockopt::<c_int>(self.sys(), sys::IPPROTO_IPV6, sys::IPV6_MTU_DISCOVER)?;
         MtuDiscover::from_raw("IPV6_MTU_DISCOVER", raw)
@@ -218,6 +238,10 @@ impl SocketHandle {
     /// # Errors
     /// `Unsupported`, naming the mode, for one the platform lacks.
     #[cfg(pmtud)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn set_mtu_discover_v6(&self, mode: MtuDiscover) -> io::Result<()> {
         let raw = mode.to_raw("IPV6_MTU_DISCOVER mode")?;
         sys::setsockopt::<c_int>(self.sys(), sys::IPPROTO_IPV6, sys::IPV6_MTU_DISCOVER, raw)
@@ -227,6 +251,10 @@ impl SocketHandle {
     /// socket's route.
     #[doc = option_links!(ipv6: linux, windows)]
     #[cfg(pmtud)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+    )]
     pub fn mtu_v6(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_IPV6, sys::IPV6_MTU)
     }
@@ -273,7 +301,7 @@ impl SocketHandle {
     switch!(
         /// Queues ICMPv6 errors (read with `MSG_ERRQUEUE`): `IPV6_RECVERR`,
         /// Linux.
-        #[doc = option_links!(ipv6: linux, bsd, windows)]
+        #[doc = option_links!(ipv6: linux)]
         set_recv_err_v6, recv_err_v6, RECV_ERR_V6, "IPV6_RECVERR"
     );
 }

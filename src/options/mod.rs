@@ -114,14 +114,31 @@ pub use self::constants::*;
 // Nim's integer-option functions are defined with the other Nim-named
 // functions; their path under `options` stays as it always was.
 #[cfg(mreqn)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        windows
+    )))
+)]
 pub use self::ip::InterfaceIndexOrAddress;
 #[cfg(pmtud)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+)]
 pub use self::ip::MtuDiscover;
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub use self::socket::PeerCred;
 pub use self::tcp::TcpKeepalive;
 pub use crate::nim::{get_sock_opt_int, set_sock_opt_int};
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub use crate::sys::SockFilter;
 pub use crate::sys::{TcpInfo, TcpState};
 

@@ -230,6 +230,7 @@ impl SocketHandle {
     /// socket's packets.
     #[doc = option_links!(socket: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn mark(&self) -> io::Result<u32> {
         self.get_u32(sys::SOL_SOCKET, sys::SO_MARK)
     }
@@ -241,6 +242,7 @@ impl SocketHandle {
     /// `PermissionDenied` (`EPERM`) without `CAP_NET_ADMIN` (or
     /// `CAP_NET_RAW`), unchanged from the kernel.
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_mark(&self, mark: u32) -> io::Result<()> {
         sys::setsockopt::<u32>(self.sys(), sys::SOL_SOCKET, sys::SO_MARK, mark)
     }
@@ -248,6 +250,7 @@ impl SocketHandle {
     /// `SO_PRIORITY` (Linux): the queueing priority of this socket's packets.
     #[doc = option_links!(socket: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn priority(&self) -> io::Result<u32> {
         self.get_u32(sys::SOL_SOCKET, sys::SO_PRIORITY)
     }
@@ -256,6 +259,7 @@ impl SocketHandle {
     /// need `CAP_NET_ADMIN` and otherwise fail with `PermissionDenied`.
     #[doc = option_links!(socket: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_priority(&self, priority: u32) -> io::Result<()> {
         self.set_u32(sys::SOL_SOCKET, sys::SO_PRIORITY, priority)
     }
@@ -264,6 +268,7 @@ impl SocketHandle {
     /// bound to, `None` when it is not.
     #[doc = option_links!(socket: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
         // IFNAMSIZ (16) bytes hold any interface name and its NUL.
         let mut buf = [0u8; 16];
@@ -283,6 +288,7 @@ impl SocketHandle {
     /// `PermissionDenied` without `CAP_NET_RAW` (kernels before 5.7);
     /// `ENODEV` for an unknown interface.
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
         let name = interface.unwrap_or_default();
         if name.len() >= 16 || name.contains(&0) {
@@ -300,6 +306,10 @@ impl SocketHandle {
     /// unbinds.
     #[doc = option_links!(socket: linux)]
     #[cfg(bind_index)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple")))
+    )]
     pub fn bind_device_by_index_v4(&self, interface: Option<NonZeroU32>) -> io::Result<()> {
         let index = interface.map_or(0, NonZeroU32::get);
         #[cfg(linux_like)]
@@ -312,6 +322,10 @@ impl SocketHandle {
     /// (`SO_BINDTOIFINDEX` on Linux, `IPV6_BOUND_IF` on Apple).
     #[doc = option_links!(socket: linux)]
     #[cfg(bind_index)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple")))
+    )]
     pub fn bind_device_by_index_v6(&self, interface: Option<NonZeroU32>) -> io::Result<()> {
         let index = interface.map_or(0, NonZeroU32::get);
         #[cfg(linux_like)]
@@ -324,6 +338,10 @@ impl SocketHandle {
     /// it is not; see [`bind_device_by_index_v4`](Self::bind_device_by_index_v4).
     #[doc = option_links!(socket: linux)]
     #[cfg(bind_index)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple")))
+    )]
     pub fn device_index_v4(&self) -> io::Result<Option<NonZeroU32>> {
         #[cfg(linux_like)]
         let index = sys::getsockopt::<u32>(self.sys(), sys::SOL_SOCKET, sys::SO_BINDTOIFINDEX)?;
@@ -335,6 +353,10 @@ impl SocketHandle {
     /// The index of the interface an IPv6 socket is bound to.
     #[doc = option_links!(socket: linux)]
     #[cfg(bind_index)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple")))
+    )]
     pub fn device_index_v6(&self) -> io::Result<Option<NonZeroU32>> {
         #[cfg(linux_like)]
         let index = sys::getsockopt::<u32>(self.sys(), sys::SOL_SOCKET, sys::SO_BINDTOIFINDEX)?;
@@ -395,6 +417,7 @@ impl SocketHandle {
     /// `InvalidInput` for more than 65535 instructions; `EINVAL` from the
     /// kernel for a program it rejects.
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn attach_filter(&self, filters: &[sys::SockFilter]) -> io::Result<()> {
         sys::attach_filter(self.sys(), filters)
     }
@@ -405,6 +428,7 @@ impl SocketHandle {
     /// # Errors
     /// `ENOENT` when none is attached.
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn detach_filter(&self) -> io::Result<()> {
         sys::setsockopt::<c_int>(self.sys(), sys::SOL_SOCKET, sys::SO_DETACH_FILTER, 0)
     }
@@ -413,12 +437,14 @@ impl SocketHandle {
     /// `EPIPE` instead of raising `SIGPIPE`. The crate turns it on for
     /// every socket it creates or accepts.
     #[cfg(apple)]
+    #[cfg_attr(docsrs, doc(cfg(target_vendor = "apple")))]
     pub fn nosigpipe(&self) -> io::Result<bool> {
         self.get_bool(sys::SOL_SOCKET, sys::SO_NOSIGPIPE)
     }
 
     /// Sets `SO_NOSIGPIPE` (Apple).
     #[cfg(apple)]
+    #[cfg_attr(docsrs, doc(cfg(target_vendor = "apple")))]
     pub fn set_nosigpipe(&self, nosigpipe: bool) -> io::Result<()> {
         self.set_bool(sys::SOL_SOCKET, sys::SO_NOSIGPIPE, nosigpipe)
     }
@@ -466,6 +492,7 @@ impl SocketHandle {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn peer_cred(&self) -> io::Result<PeerCred> {
         let (pid, uid, gid) = sys::peer_cred(self.sys())?;
         Ok(PeerCred { pid, uid, gid })
@@ -475,6 +502,7 @@ impl SocketHandle {
 /// The credentials [`SocketHandle::peer_cred`] reports (Linux's `struct
 /// ucred`).
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PeerCred {
     /// The peer's process id.
@@ -494,14 +522,14 @@ impl SocketHandle {
         /// arrived ([`ReceivedControl::Timestamp`](crate::ReceivedControl::Timestamp)): `SO_TIMESTAMPNS`
         /// (nanoseconds) on Linux, `SO_TIMESTAMP` (microseconds) on macOS
         /// and FreeBSD; Windows has no such option.
-        #[doc = option_links!(socket: linux, bsd, windows)]
+        #[doc = option_links!(socket: linux, bsd)]
         set_recv_timestamp, recv_timestamp, RECV_TIMESTAMP, "SO_TIMESTAMPNS"
     );
     switch!(
         /// Makes a Unix-domain socket receive the sender's credentials
-        /// with every message ([`ReceivedControl::Credentials`](crate::ReceivedControl::Credentials)):
-        /// `SO_PASSCRED`, Linux.
-        #[doc = option_links!(socket: linux, bsd, windows)]
+        /// with every message (`ReceivedControl::Credentials`, a variant
+        /// that exists on Unix only): `SO_PASSCRED`, Linux.
+        #[doc = option_links!(socket: linux)]
         set_passcred, passcred, PASSCRED, "SO_PASSCRED"
     );
 }

@@ -67,6 +67,18 @@ impl TcpKeepalive {
     /// Time between probes (`TCP_KEEPINTVL`; Windows' `keepaliveinterval`),
     /// in whole seconds, rounded up.
     #[cfg(any(keepalive_knobs, windows))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub const fn with_interval(self, interval: Duration) -> TcpKeepalive {
         TcpKeepalive {
             interval: Some(interval),
@@ -77,6 +89,18 @@ impl TcpKeepalive {
     /// Unanswered probes before the connection drops (`TCP_KEEPCNT`;
     /// Windows 10 1703+).
     #[cfg(any(keepalive_knobs, windows))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub const fn with_retries(self, retries: u32) -> TcpKeepalive {
         TcpKeepalive {
             retries: Some(retries),
@@ -165,6 +189,18 @@ impl SocketHandle {
     /// probes.
     #[doc = option_links!(tcp: linux, bsd, windows)]
     #[cfg(any(keepalive_knobs, windows))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub fn tcp_keepalive_interval(&self) -> io::Result<Duration> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_KEEPINTVL)
             .map(|s| Duration::from_secs(u64::from(s)))
@@ -173,6 +209,18 @@ impl SocketHandle {
     /// `TCP_KEEPCNT`: how many unanswered probes drop the connection.
     #[doc = option_links!(tcp: linux, bsd, windows)]
     #[cfg(any(keepalive_knobs, windows))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub fn tcp_keepalive_retries(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_KEEPCNT)
     }
@@ -181,6 +229,7 @@ impl SocketHandle {
     /// 200 ms pass), to send headers and body in full segments.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_cork(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_TCP, sys::TCP_CORK)
     }
@@ -188,6 +237,7 @@ impl SocketHandle {
     /// Sets `TCP_CORK` (Linux); turning it off sends what is held.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_cork(&self, cork: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_TCP, sys::TCP_CORK, cork)
     }
@@ -196,6 +246,7 @@ impl SocketHandle {
     /// rather than delayed. The kernel may turn it off by itself.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_quickack(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_TCP, sys::TCP_QUICKACK)
     }
@@ -203,6 +254,7 @@ impl SocketHandle {
     /// Sets `TCP_QUICKACK` (Linux).
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_quickack(&self, quickack: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_TCP, sys::TCP_QUICKACK, quickack)
     }
@@ -211,6 +263,7 @@ impl SocketHandle {
     /// back-off for thin streams.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_thin_linear_timeouts(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_TCP, sys::TCP_THIN_LINEAR_TIMEOUTS)
     }
@@ -218,6 +271,7 @@ impl SocketHandle {
     /// Sets `TCP_THIN_LINEAR_TIMEOUTS` (Linux).
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_thin_linear_timeouts(&self, on: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_TCP, sys::TCP_THIN_LINEAR_TIMEOUTS, on)
     }
@@ -226,6 +280,7 @@ impl SocketHandle {
     /// send buffer before the socket stops reporting writable.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_notsent_lowat(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_NOTSENT_LOWAT)
     }
@@ -233,6 +288,7 @@ impl SocketHandle {
     /// Sets `TCP_NOTSENT_LOWAT` (Linux).
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_notsent_lowat(&self, bytes: u32) -> io::Result<()> {
         sys::setsockopt::<u32>(self.sys(), sys::IPPROTO_TCP, sys::TCP_NOTSENT_LOWAT, bytes)
     }
@@ -241,6 +297,7 @@ impl SocketHandle {
     /// makes before it gives up (socket2 has no such method).
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_syncnt(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_SYNCNT)
     }
@@ -252,6 +309,7 @@ impl SocketHandle {
     /// `InvalidInput`, naming the count, for 0 or above 255 (the kernel
     /// takes 1 to 255).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_syncnt(&self, count: u32) -> io::Result<()> {
         if count == 0 {
             return Err(crate::error::invalid_input(
@@ -268,6 +326,7 @@ impl SocketHandle {
     /// in bytes (0: no clamp). socket2 has no such method.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_window_clamp(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_WINDOW_CLAMP)
     }
@@ -276,6 +335,7 @@ impl SocketHandle {
     /// half its minimum receive buffer to that half.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_window_clamp(&self, bytes: u32) -> io::Result<()> {
         self.set_u32(sys::IPPROTO_TCP, sys::TCP_WINDOW_CLAMP, bytes)
     }
@@ -285,6 +345,7 @@ impl SocketHandle {
     /// system's default.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_user_timeout(&self) -> io::Result<Option<Duration>> {
         let ms = self.get_u32(sys::IPPROTO_TCP, sys::TCP_USER_TIMEOUT)?;
         Ok((ms != 0).then(|| Duration::from_millis(u64::from(ms))))
@@ -296,6 +357,7 @@ impl SocketHandle {
     /// # Errors
     /// `InvalidInput`, naming the duration, beyond `i32::MAX` ms (24 days).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_user_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         let ms = match timeout {
             None => 0,
@@ -313,6 +375,10 @@ impl SocketHandle {
     /// name (`b"cubic"`, `b"reno"`, `b"bbr"`).
     #[doc = option_links!(tcp: linux, bsd)]
     #[cfg(tcp_congestion)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd")))
+    )]
     pub fn tcp_congestion(&self) -> io::Result<Vec<u8>> {
         // TCP_CA_NAME_MAX (Linux) and TCP_CA_NAME_MAX (FreeBSD) are 16.
         let mut buf = [0u8; 16];
@@ -330,6 +396,10 @@ impl SocketHandle {
     /// `PermissionDenied` for one not in
     /// `net.ipv4.tcp_allowed_congestion_control` without `CAP_NET_ADMIN`.
     #[cfg(tcp_congestion)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd")))
+    )]
     pub fn set_tcp_congestion(&self, name: &[u8]) -> io::Result<()> {
         sys::setsockopt_bytes(self.sys(), sys::IPPROTO_TCP, sys::TCP_CONGESTION, name)
     }
@@ -364,6 +434,16 @@ impl SocketHandle {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[cfg(tcp_info)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            windows
+        )))
+    )]
     pub fn tcp_info(&self) -> io::Result<TcpInfo> {
         sys::tcp_info(self.sys())
     }
@@ -378,6 +458,16 @@ impl SocketHandle {
     /// `net.inet.tcp.fastopen.server_enable`).
     #[doc = option_links!(tcp: linux, bsd, windows)]
     #[cfg(fastopen)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            windows
+        )))
+    )]
     pub fn set_tcp_fastopen(&self, queue_len: u32) -> io::Result<()> {
         self.set_u32(sys::IPPROTO_TCP, sys::TCP_FASTOPEN, queue_len)
     }
@@ -386,6 +476,16 @@ impl SocketHandle {
     /// 0 or 1 elsewhere).
     #[doc = option_links!(tcp: linux, bsd, windows)]
     #[cfg(fastopen)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            windows
+        )))
+    )]
     pub fn tcp_fastopen(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_FASTOPEN)
     }
@@ -395,6 +495,7 @@ impl SocketHandle {
     /// in the SYN when the kernel has the server's cookie.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_fastopen_connect(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_TCP, sys::TCP_FASTOPEN_CONNECT)
     }
@@ -402,6 +503,7 @@ impl SocketHandle {
     /// Sets `TCP_FASTOPEN_CONNECT` (Linux), before `connect`.
     #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_fastopen_connect(&self, on: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_TCP, sys::TCP_FASTOPEN_CONNECT, on)
     }
@@ -428,6 +530,15 @@ impl SocketHandle {
     /// [`ConnectEx`]: https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex
     #[doc = option_links!(tcp: linux, bsd)]
     #[cfg(any(linux_like, apple, target_os = "freebsd"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd"
+        )))
+    )]
     pub fn connect_fastopen(&self, addr: &SockAddr, data: &[u8]) -> io::Result<usize> {
         sys::connect_fastopen(self.sys(), addr, data)
     }

@@ -19,7 +19,7 @@ impl SocketHandle {
         /// Lets the kernel coalesce received UDP datagrams of one flow
         /// into one buffer, reported with
         /// [`ReceivedControl::UdpGroSegment`](crate::ReceivedControl::UdpGroSegment) (`UDP_GRO`, Linux 5.0+).
-        #[doc = option_links!(udp: linux, windows)]
+        #[doc = option_links!(udp: linux)]
         set_udp_gro, udp_gro, UDP_GRO, "UDP_GRO"
     );
 
