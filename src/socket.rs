@@ -32,7 +32,7 @@ pub const SOMAXCONN: i32 = sys::SOMAXCONN;
 /// a vanished peer fails with `BrokenPipe` (on Windows, which has no
 /// signals, `ConnectionReset` or `ConnectionAborted`).
 ///
-/// Every method of the seed's free functions exists as a method too:
+/// Every one of Nim's free functions exists as a method too:
 /// `bind_addr(&s, &a)` and `s.bind_addr(&a)` are the same call.
 ///
 /// # Examples

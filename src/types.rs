@@ -1,4 +1,4 @@
-//! The seed's small types: `Port`, `Domain`, `SockType`, `Protocol`, the raw
+//! The small types of Nim's `nativesockets`: `Port`, `Domain`, `SockType`, `Protocol`, the raw
 //! handle type and its invalid value, and byte-order conversion.
 
 use std::fmt;

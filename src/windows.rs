@@ -1,6 +1,6 @@
 //! Windows only: the [`ioctlsocket`] constants and call of Nim's
 //! `nativesockets` on Windows (`IOCPARM_MASK`, `IOC_IN`, `FIONBIO`,
-//! `ioctlsocket`), with the values the seed gives, plus the two other
+//! `ioctlsocket`), with the values Nim gives, plus the two other
 //! commands `ioctlsocket` accepts.
 //!
 //! Most programs never need this module: [`set_blocking`](crate::set_blocking)
@@ -29,13 +29,13 @@ use std::os::raw::{c_long, c_ulong};
 use crate::socket::SocketHandle;
 
 /// Mask of the parameter-length field of an [`ioctlsocket`] command (the
-/// seed's `IOCPARM_MASK`, `0x7f`): lengths are at most 127 bytes.
+/// `IOCPARM_MASK` of Nim's `nativesockets`, `0x7f`): lengths are at most 127 bytes.
 ///
 /// [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 pub const IOCPARM_MASK: c_long = 127;
 
 /// The "copies a parameter in" direction bit of an [`ioctlsocket`] command
-/// (the seed's `IOC_IN`, `0x80000000` as a signed 32-bit `long`).
+/// (Nim's `IOC_IN`, `0x80000000` as a signed 32-bit `long`).
 ///
 /// [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 pub const IOC_IN: c_long = -2147483648;
@@ -53,7 +53,7 @@ const fn ioc(direction: c_long, group: u8, number: u8) -> c_long {
         | number as c_long
 }
 
-/// Sets (argument non-zero) or clears (zero) non-blocking mode (the seed's
+/// Sets (argument non-zero) or clears (zero) non-blocking mode (Nim's
 /// `FIONBIO`, `_IOW('f', 126, u_long)` = `-2147195266`).
 pub const FIONBIO: c_long = ioc(IOC_IN, b'f', 126);
 
@@ -66,7 +66,7 @@ pub const FIONREAD: c_long = ioc(IOC_OUT, b'f', 127);
 pub const SIOCATMARK: c_long = ioc(IOC_OUT, b's', 7);
 
 /// Issues the [`ioctlsocket`] command `cmd` on `socket` with the in/out
-/// argument `arg` (the seed's `ioctlsocket(s, cmd, argptr)`; the seed's
+/// argument `arg` (Nim's `ioctlsocket(s, cmd, argptr)`; Nim's
 /// `cint` result becomes an `io::Result`).
 ///
 /// `ioctlsocket` accepts [`FIONBIO`], [`FIONREAD`] and [`SIOCATMARK`], all

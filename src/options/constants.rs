@@ -85,8 +85,8 @@ pub const MSG_OOB: i32 = sys::MSG_OOB;
 /// `MSG_WAITALL`: a receive waits until the whole buffer is filled.
 pub const MSG_WAITALL: i32 = sys::MSG_WAITALL;
 
-// Beyond the seed: every option the typed methods use, for the generic
-// calls (`get_sock_opt`, `get_sock_opt_bytes`, ...).
+// Beyond Nim's `nativesockets`: every option the typed methods use, for
+// the generic calls (`get_sock_opt`, `get_sock_opt_bytes`, ...).
 /// `SO_MARK` (Linux): the packet mark; see [`SocketHandle::mark`](crate::SocketHandle::mark).
 #[cfg(linux_like)]
 #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]

@@ -165,7 +165,7 @@ plain_old_data!(i8, u8, i16, u16, i32, u32, i64, u64, i128, u128, isize, usize);
 // no invalid bit pattern.
 unsafe impl<T: PlainOldData, const N: usize> PlainOldData for [T; N] {}
 
-/// The seed's integer options, and typed getters and setters: each is one
+/// Nim's integer options, and typed getters and setters: each is one
 /// `getsockopt` / `setsockopt` call with the option named in its doc.
 impl SocketHandle {
     /// Reads an integer socket option (Nim's `getSockOptInt`, which
