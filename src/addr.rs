@@ -511,8 +511,11 @@ impl FromStr for SockAddr {
 /// Unix address as `""`.
 ///
 /// Formatting is done in Rust, with no OS call and no allocation beyond
-/// the returned `String` (the C way is `inet_ntop`, and on Windows
-/// `InetNtopW`).
+/// the returned `String` (the C way is [`inet_ntop(3)`], and on Windows
+/// [`InetNtopW`]).
+///
+/// [`inet_ntop(3)`]: https://man7.org/linux/man-pages/man3/inet_ntop.3.html
+/// [`InetNtopW`]: https://learn.microsoft.com/en-us/windows/win32/api/ws2tcpip/nf-ws2tcpip-inetntopw
 ///
 /// # Errors
 /// `InvalidInput` for an address whose family is none of these, or whose

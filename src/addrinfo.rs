@@ -1,5 +1,7 @@
-//! `get_addr_info`: `getaddrinfo(3)` with an owned result list that frees
+//! `get_addr_info`: [`getaddrinfo(3)`] with an owned result list that frees
 //! itself.
+//!
+//! [`getaddrinfo(3)`]: https://man7.org/linux/man-pages/man3/getaddrinfo.3.html
 
 use std::ffi::CStr;
 use std::fmt;
@@ -60,7 +62,7 @@ pub type RawAddrInfo = sys::addrinfo;
 /// IPv6 `sendto` whose address has a port other than the socket's
 /// protocol, so a port filled in would break them.
 ///
-/// Corresponds to `getaddrinfo(3)` on Unix and `getaddrinfo` on Windows.
+/// Corresponds to [`getaddrinfo(3)`] on Unix and [`getaddrinfo`] on Windows.
 ///
 /// # Errors
 /// - `InvalidInput`, before any lookup, when `address` is empty (ask for
@@ -99,6 +101,9 @@ pub type RawAddrInfo = sys::addrinfo;
 /// assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 80));
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`getaddrinfo(3)`]: https://man7.org/linux/man-pages/man3/getaddrinfo.3.html
+/// [`getaddrinfo`]: https://learn.microsoft.com/en-us/windows/win32/api/ws2tcpip/nf-ws2tcpip-getaddrinfo
 pub fn get_addr_info(
     address: &str,
     port: Port,

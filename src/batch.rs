@@ -1,5 +1,5 @@
 //! Batches of datagrams: [`SocketHandle::send_batch`] and
-//! [`SocketHandle::recv_batch`] (`sendmmsg(2)` / `recvmmsg(2)` on Linux
+//! [`SocketHandle::recv_batch`] ([`sendmmsg(2)`] / [`recvmmsg(2)`] on Linux
 //! and FreeBSD, a loop of `sendmsg` / `recvmsg` elsewhere), with UDP
 //! segmentation offload (GSO) on send and coalescing (GRO) on receive
 //! where the kernel has them, detected at run time, and a per-segment
@@ -8,6 +8,9 @@
 //! Nothing here allocates: the message headers, address pointers and
 //! control areas of a call live on the stack, [`sys::BATCH_MAX`] at a
 //! time.
+//!
+//! [`sendmmsg(2)`]: https://man7.org/linux/man-pages/man2/sendmmsg.2.html
+//! [`recvmmsg(2)`]: https://man7.org/linux/man-pages/man2/recvmmsg.2.html
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
@@ -292,8 +295,8 @@ impl SocketHandle {
     /// of 0 or larger than the contents is `InvalidInput` naming the
     /// numbers.
     ///
-    /// Corresponds to `sendmmsg(2)` on Linux and FreeBSD (up to 32
-    /// datagrams a call) and a loop of `sendmsg(2)` (`WSASendMsg` on
+    /// Corresponds to [`sendmmsg(2)`] on Linux and FreeBSD (up to 32
+    /// datagrams a call) and a loop of [`sendmsg(2)`] ([`WSASendMsg`] on
     /// Windows) elsewhere.
     ///
     /// # Errors
@@ -329,6 +332,10 @@ impl SocketHandle {
     /// # }
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`sendmmsg(2)`]: https://man7.org/linux/man-pages/man2/sendmmsg.2.html
+    /// [`sendmsg(2)`]: https://man7.org/linux/man-pages/man2/send.2.html
+    /// [`WSASendMsg`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasendmsg
     pub fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
         let mut at = 0;
         self.send_transmits(transmits, &mut at)
@@ -589,10 +596,10 @@ impl SocketHandle {
     /// Allocates nothing: headers and control areas (128 bytes a
     /// datagram) are on the stack.
     ///
-    /// Corresponds to `recvmmsg(2)` with `MSG_WAITFORONE` on Linux and
+    /// Corresponds to [`recvmmsg(2)`] with `MSG_WAITFORONE` on Linux and
     /// FreeBSD (32 datagrams a call, further calls with `MSG_DONTWAIT`
     /// while every buffer of the last one was filled), a loop of
-    /// `recvmsg(2)` (`WSARecvMsg` on Windows) elsewhere.
+    /// [`recvmsg(2)`] ([`WSARecvMsg`] on Windows) elsewhere.
     ///
     /// # Errors
     /// `InvalidInput` when `meta` is shorter than `bufs`; the OS error
@@ -627,6 +634,10 @@ impl SocketHandle {
     /// assert_eq!(meta[0].addr.as_socket_addr(), Some(tx.local_addr()?));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`recvmmsg(2)`]: https://man7.org/linux/man-pages/man2/recvmmsg.2.html
+    /// [`recvmsg(2)`]: https://man7.org/linux/man-pages/man2/recv.2.html
+    /// [`WSARecvMsg`]: https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nc-mswsock-lpfn_wsarecvmsg
     pub fn recv_batch(
         &self,
         bufs: &mut [IoSliceMut<'_>],

@@ -49,7 +49,7 @@ pub struct Hostent {
 /// place for a scope (a deliberate difference from glibc, whose
 /// `gethostbyname` does not take scoped text at all).
 ///
-/// Thread-safe: `gethostbyname2_r(3)` on Linux (glibc, musl) and FreeBSD,
+/// Thread-safe: [`gethostbyname2_r(3)`] on Linux (glibc, musl) and FreeBSD,
 /// first for `AF_INET` and then, if that finds nothing, `AF_INET6`;
 /// `getaddrinfo` with `AI_CANONNAME` where there is no `_r` call (macOS:
 /// no aliases there); on Windows Winsock's `gethostbyname`, whose result
@@ -79,6 +79,8 @@ pub struct Hostent {
 /// assert_eq!((v6.addrtype, v6.length), (Domain::Inet6, 16));
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`gethostbyname2_r(3)`]: https://man7.org/linux/man-pages/man3/gethostbyname.3.html
 pub fn get_host_by_name(name: &str) -> io::Result<Hostent> {
     sys::init();
     if name.contains('%') {
@@ -140,9 +142,9 @@ pub fn get_host_by_name(name: &str) -> io::Result<Hostent> {
 /// as the IPv4 address it maps, as glibc's DNS backend does anyway, so
 /// that /etc/hosts answers for it too; the answer is then IPv4.
 ///
-/// Thread-safe: `gethostbyaddr_r(3)` on Linux and FreeBSD, `getnameinfo`
+/// Thread-safe: [`gethostbyaddr_r(3)`] on Linux and FreeBSD, `getnameinfo`
 /// with `NI_NAMEREQD` where there is no `_r` call (macOS: no aliases
-/// there), Winsock's per-thread `gethostbyaddr` on Windows.
+/// there), Winsock's per-thread [`gethostbyaddr`] on Windows.
 ///
 /// # Errors
 /// - `InvalidInput`, before any lookup, when `ip` is not IPv4 or IPv6 text
@@ -162,6 +164,9 @@ pub fn get_host_by_name(name: &str) -> io::Result<Hostent> {
 /// assert!(get_host_by_addr("localhost").is_err()); // a name, not an address
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`gethostbyaddr_r(3)`]: https://man7.org/linux/man-pages/man3/gethostbyname.3.html
+/// [`gethostbyaddr`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-gethostbyaddr
 pub fn get_host_by_addr(ip: &str) -> io::Result<Hostent> {
     let (addr, _scope) = parse_ip_text(ip)?;
     // glibc's DNS backend unmaps these too; doing it first lets every
@@ -222,7 +227,7 @@ fn hostent(entry: HostEntry) -> Result<Hostent, LookupError> {
 
 /// Returns this machine's host name (newer Nim's `getHostname`).
 ///
-/// Corresponds to `gethostname(2)` on Unix and `GetHostNameW` on Windows.
+/// Corresponds to [`gethostname(2)`] on Unix and [`GetHostNameW`] on Windows.
 /// A name that is not valid text is converted lossily.
 ///
 /// # Errors
@@ -235,6 +240,9 @@ fn hostent(entry: HostEntry) -> Result<Hostent, LookupError> {
 /// assert!(!name.is_empty());
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`gethostname(2)`]: https://man7.org/linux/man-pages/man2/gethostname.2.html
+/// [`GetHostNameW`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-gethostnamew
 pub fn get_hostname() -> io::Result<String> {
     sys::init();
     sys::hostname()
@@ -245,7 +253,7 @@ pub fn get_hostname() -> io::Result<String> {
 /// system's protocols database (/etc/protocols through nsswitch) (newer
 /// Nim's `getProtoByName`).
 ///
-/// Thread-safe: `getprotobyname_r(3)` on glibc and FreeBSD; elsewhere
+/// Thread-safe: [`getprotobyname_r(3)`] on glibc and FreeBSD; elsewhere
 /// `getprotobyname`, whose static result is read under a process-wide
 /// lock (macOS's and Windows's are per-thread anyway).
 ///
@@ -262,6 +270,8 @@ pub fn get_hostname() -> io::Result<String> {
 /// assert_eq!(get_proto_by_name("udp")?, 17);
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`getprotobyname_r(3)`]: https://man7.org/linux/man-pages/man3/getprotoent_r.3.html
 pub fn get_proto_by_name(name: &str) -> io::Result<i32> {
     get_protoent_by_name(name).map(|p| p.number)
 }
@@ -284,9 +294,9 @@ pub struct Protoent {
 /// canonical name, the aliases and the number (`getent protocols NAME`).
 ///
 /// Thread-safe, through the same calls as [`get_proto_by_name`]:
-/// `getprotobyname_r(3)` on glibc and FreeBSD, `getprotobyname` under a
+/// [`getprotobyname_r(3)`] on glibc and FreeBSD, `getprotobyname` under a
 /// process-wide lock elsewhere on Unix, Winsock's per-thread
-/// `getprotobyname` on Windows.
+/// [`getprotobyname`] on Windows.
 ///
 /// # Errors
 /// As [`get_proto_by_name`].
@@ -297,6 +307,9 @@ pub struct Protoent {
 /// assert_eq!((tcp.name.as_str(), tcp.number), ("tcp", 6));
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`getprotobyname_r(3)`]: https://man7.org/linux/man-pages/man3/getprotoent_r.3.html
+/// [`getprotobyname`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getprotobyname
 pub fn get_protoent_by_name(name: &str) -> io::Result<Protoent> {
     sys::init();
     with_c_name("protocol name", name, |c_name| {
@@ -315,9 +328,9 @@ pub fn get_protoent_by_name(name: &str) -> io::Result<Protoent> {
 /// Looks up the protocol numbered `number` in the system's protocols
 /// database (`getent protocols 6`).
 ///
-/// Thread-safe: `getprotobynumber_r(3)` on glibc and FreeBSD,
+/// Thread-safe: [`getprotobynumber_r(3)`] on glibc and FreeBSD,
 /// `getprotobynumber` under a process-wide lock elsewhere on Unix,
-/// Winsock's per-thread `getprotobynumber` on Windows.
+/// Winsock's per-thread [`getprotobynumber`] on Windows.
 ///
 /// # Errors
 /// `NotFound`, naming the number, when the database has no such protocol.
@@ -328,6 +341,9 @@ pub fn get_protoent_by_name(name: &str) -> io::Result<Protoent> {
 /// assert_eq!(udp.name, "udp");
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`getprotobynumber_r(3)`]: https://man7.org/linux/man-pages/man3/getprotoent_r.3.html
+/// [`getprotobynumber`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getprotobynumber
 pub fn get_protoent_by_number(number: i32) -> io::Result<Protoent> {
     sys::init();
     match sys::proto_by_number(number) {

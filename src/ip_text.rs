@@ -1,8 +1,10 @@
 //! Numeric host text, read the way the C library's resolver reads it:
-//! every IPv4 form `inet_aton(3)` takes (`127.1`, `0x7f.1`, `2130706433`),
+//! every IPv4 form [`inet_aton(3)`] takes (`127.1`, `0x7f.1`, `2130706433`),
 //! IPv6 text, and an IPv6 scope given by number or by interface name
 //! (`fe80::1%2`, `fe80::1%lo`); and the interface name and index
 //! conversions a scope needs.
+//!
+//! [`inet_aton(3)`]: https://man7.org/linux/man-pages/man3/inet.3.html
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -18,13 +20,13 @@ use crate::sys;
 /// [`get_host_by_addr`](crate::get_host_by_addr) take as an address rather
 /// than a name:
 ///
-/// - IPv4 in every form of `inet_aton(3)`: one to four parts separated by
+/// - IPv4 in every form of [`inet_aton(3)`]: one to four parts separated by
 ///   dots, each decimal, octal (leading `0`) or hexadecimal (leading
 ///   `0x`), the last part filling the bytes that remain: `127.1` is
 ///   `127.0.0.1`, `0x7f.1` too, `2130706433` too. Nothing may follow the
 ///   address (as glibc's `getaddrinfo`, which uses the exact form, and
 ///   unlike `inet_aton`, which stops at a space).
-/// - IPv6 text as `inet_pton(3)` reads it, optionally followed by `%` and
+/// - IPv6 text as [`inet_pton(3)`] reads it, optionally followed by `%` and
 ///   a scope: a decimal number (any IPv6 address), or the name of a
 ///   network interface (a link-local or multicast link- or node-local
 ///   address, as glibc's `getaddrinfo` allows), turned into its index
@@ -49,6 +51,9 @@ use crate::sys;
 /// assert!(parse_ip_text("localhost").is_err());
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`inet_aton(3)`]: https://man7.org/linux/man-pages/man3/inet.3.html
+/// [`inet_pton(3)`]: https://man7.org/linux/man-pages/man3/inet_pton.3.html
 pub fn parse_ip_text(text: &str) -> io::Result<(IpAddr, u32)> {
     if text.as_bytes().contains(&0) {
         return Err(invalid_input("IP address", text, "contains a NUL byte"));
@@ -201,7 +206,7 @@ pub(crate) fn scoped_ip_string(ip: IpAddr, scope_id: u32) -> String {
 /// `"eth0"`; on Windows the NDIS name, such as `"loopback_0"`), the number
 /// an IPv6 scope (`fe80::1%lo`) stands for.
 ///
-/// Corresponds to `if_nametoindex(3)` on Unix and `if_nametoindex` (IP
+/// Corresponds to [`if_nametoindex(3)`] on Unix and [`if_nametoindex`] (IP
 /// helper library) on Windows.
 ///
 /// # Errors
@@ -216,6 +221,9 @@ pub(crate) fn scoped_ip_string(ip: IpAddr, scope_id: u32) -> String {
 /// # }
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`if_nametoindex(3)`]: https://man7.org/linux/man-pages/man3/if_nametoindex.3.html
+/// [`if_nametoindex`]: https://learn.microsoft.com/en-us/windows/win32/api/netioapi/nf-netioapi-if_nametoindex
 pub fn if_nametoindex(name: &str) -> io::Result<u32> {
     sys::init();
     with_c_name("interface name", name, |c_name| {
@@ -231,11 +239,14 @@ pub fn if_nametoindex(name: &str) -> io::Result<u32> {
 /// Returns the name of the network interface with index `index`; see
 /// [`if_nametoindex`].
 ///
-/// Corresponds to `if_indextoname(3)` on Unix and `if_indextoname` (IP
+/// Corresponds to [`if_indextoname(3)`] on Unix and [`if_indextoname`] (IP
 /// helper library) on Windows.
 ///
 /// # Errors
 /// `NotFound`, naming the index, when no interface has it.
+///
+/// [`if_indextoname(3)`]: https://man7.org/linux/man-pages/man3/if_nametoindex.3.html
+/// [`if_indextoname`]: https://learn.microsoft.com/en-us/windows/win32/api/netioapi/nf-netioapi-if_indextoname
 pub fn if_indextoname(index: u32) -> io::Result<String> {
     sys::init();
     sys::if_indextoname(index).map_err(|e| match e.kind() {

@@ -36,7 +36,7 @@
 //! | `getHostname`, `getProtoByName` | [`get_hostname`], [`get_proto_by_name`] |
 //! | `select`, `selectRead`, `selectWrite` | [`select`], [`select_read`], [`select_write`] over any [`AsSocketHandle`]; also [`SocketHandle::connect_timeout`] |
 //! | Nim's `selectors` module (`newSelector`, `registerHandle`, `select`) | [`Poller`] with [`Interest`], [`PollMode`], [`Events`]: epoll, kqueue, IOCP with AFD |
-//! | `IOCPARM_MASK`, `IOC_IN`, `FIONBIO`, `ioctlsocket` | `nativesockets::windows::*` (Windows only) |
+//! | `IOCPARM_MASK`, `IOC_IN`, `FIONBIO`, [`ioctlsocket`] | `nativesockets::windows::*` (Windows only) |
 //! | (beyond Nim) every socket option | typed methods of [`SocketHandle`], [`TcpInfo`], [`TcpKeepalive`], the generic [`SocketHandle::get_sock_opt`]; the table of all of them is the [`options`] module's page |
 //!
 //! # Example
@@ -56,8 +56,39 @@
 //! assert_eq!(get_peer_addr(&conn)?, get_local_addr(&SocketRef::from(&client))?);
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// build.rs's names for sets of platforms mean nothing to a reader: rustdoc
+// shows the platforms each stands for, written out on the items it gates.
+#![cfg_attr(
+    docsrs,
+    doc(auto_cfg(hide(
+        linux_like,
+        sa_len,
+        hostent_r,
+        protoent_r,
+        no_ai_v4mapped,
+        apple,
+        keepalive_knobs,
+        mreqn,
+        ssm,
+        tcp_info,
+        fastopen,
+        pmtud,
+        dontfrag_v4,
+        bind_index,
+        tcp_congestion,
+        original_dst,
+        mmsg,
+        in_pktinfo,
+        epoll,
+        kqueue,
+        poll_backend,
+        kqueue_user
+    )))
+)]
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(unsafe_op_in_unsafe_fn)]
 

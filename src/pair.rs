@@ -1,7 +1,9 @@
 //! Socket pairs: two sockets connected to each other. Unix-domain pairs
-//! are the platform's `sys::socketpair` (`socketpair(2)`; on Windows, a
+//! are the platform's `sys::socketpair` ([`socketpair(2)`]; on Windows, a
 //! listener on a temporary path); IP pairs are built here the same way on
 //! every platform, since `socketpair(2)` has no IP families.
+//!
+//! [`socketpair(2)`]: https://man7.org/linux/man-pages/man2/socketpair.2.html
 
 use std::io;
 
@@ -13,12 +15,11 @@ use crate::types::{Domain, Protocol, SockType};
 impl SocketHandle {
     /// Creates two sockets connected to each other.
     ///
-    /// - `Domain::Unix`: [`socketpair(2)`](https://man7.org/linux/man-pages/man2/socketpair.2.html)
-    ///   (close-on-exec) on Unix, for every type the kernel pairs (stream,
-    ///   datagram, seqpacket). Windows has no `socketpair`: there the pair
-    ///   is a stream listener in the temporary directory (removed at
-    ///   once), a connect and an accept, where the system has `AF_UNIX`
-    ///   (Windows 10 1803+, stream only).
+    /// - `Domain::Unix`: [`socketpair(2)`] (close-on-exec) on Unix, for every
+    ///   type the kernel pairs (stream, datagram, seqpacket). Windows has no
+    ///   `socketpair`: there the pair is a stream listener in the temporary
+    ///   directory (removed at once), a connect and an accept, where the system
+    ///   has `AF_UNIX` (Windows 10 1803+, stream only).
     /// - Any other family: `socketpair(2)` where the kernel pairs it
     ///   (`AF_UNIX` is the one most do); Windows refuses it.
     /// - `Domain::Inet` / `Domain::Inet6`, on every platform
@@ -42,6 +43,8 @@ impl SocketHandle {
     /// assert_eq!(b.recv(&mut buf)?, 4);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`socketpair(2)`]: https://man7.org/linux/man-pages/man2/socketpair.2.html
     pub fn pair(
         domain: Domain,
         sock_type: SockType,

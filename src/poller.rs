@@ -23,11 +23,11 @@ use crate::types::RawSocketHandle;
 ///
 /// | Platform | Mechanism | `notify` |
 /// |---|---|---|
-/// | Linux, Android | epoll | an eventfd |
-/// | macOS, iOS, FreeBSD, DragonFly | kqueue | `EVFILT_USER` |
+/// | Linux, Android | [`epoll(7)`] | an [`eventfd(2)`] |
+/// | macOS, iOS, FreeBSD, DragonFly | [`kqueue(2)`] | `EVFILT_USER` |
 /// | OpenBSD, NetBSD | kqueue | a pipe |
-/// | Windows | an I/O completion port, `IOCTL_AFD_POLL` on `\Device\Afd` | `PostQueuedCompletionStatus` |
-/// | other Unix, or any Unix built with `--cfg nativesockets_poll_backend` | `poll(2)` over the registrations | a pipe |
+/// | Windows | an I/O completion port, `IOCTL_AFD_POLL` on `\Device\Afd` | [`PostQueuedCompletionStatus`] |
+/// | other Unix, or any Unix built with `--cfg nativesockets_poll_backend` | [`poll(2)`] over the registrations | a pipe |
 ///
 /// Use `select` for a handful of sockets waited on once (nothing to set
 /// up or tear down); use `Poller` for a set that lives across many waits,
@@ -105,6 +105,12 @@ use crate::types::RawSocketHandle;
 /// poller.delete(&listener)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`epoll(7)`]: https://man7.org/linux/man-pages/man7/epoll.7.html
+/// [`eventfd(2)`]: https://man7.org/linux/man-pages/man2/eventfd.2.html
+/// [`kqueue(2)`]: https://man.freebsd.org/cgi/man.cgi?query=kqueue&sektion=2
+/// [`poll(2)`]: https://man7.org/linux/man-pages/man2/poll.2.html
+/// [`PostQueuedCompletionStatus`]: https://learn.microsoft.com/en-us/windows/win32/api/ioapiset/nf-ioapiset-postqueuedcompletionstatus
 pub struct Poller {
     sys: sys::Selector,
 }
@@ -413,16 +419,22 @@ fn poller_failed(err: io::Error, call: &str) -> io::Error {
 impl Poller {
     /// Makes an empty poller.
     ///
-    /// Corresponds to `epoll_create1(EPOLL_CLOEXEC)` and `eventfd` on
-    /// Linux and Android, `kqueue()` (and a pipe where there is no
-    /// `EVFILT_USER`) on macOS and the BSDs, `pipe` on the poll(2)
-    /// backend, and `CreateIoCompletionPort` with a handle to
+    /// Corresponds to [`epoll_create1(2)`] with `EPOLL_CLOEXEC` and
+    /// [`eventfd(2)`] on Linux and Android, [`kqueue(2)`] (and a pipe where
+    /// there is no `EVFILT_USER`) on macOS and the BSDs, [`pipe(2)`] on the
+    /// poll(2) backend, and [`CreateIoCompletionPort`] with a handle to
     /// `\Device\Afd` on Windows.
     ///
     /// # Errors
     /// The OS error, for example `EMFILE` when the process is out of
     /// descriptors, in a message that starts `Poller::new: ` (see
     /// [Errors](#errors-of-every-call) for how to reach the OS code).
+    ///
+    /// [`epoll_create1(2)`]: https://man7.org/linux/man-pages/man2/epoll_create.2.html
+    /// [`eventfd(2)`]: https://man7.org/linux/man-pages/man2/eventfd.2.html
+    /// [`kqueue(2)`]: https://man.freebsd.org/cgi/man.cgi?query=kqueue&sektion=2
+    /// [`pipe(2)`]: https://man7.org/linux/man-pages/man2/pipe.2.html
+    /// [`CreateIoCompletionPort`]: https://learn.microsoft.com/en-us/windows/win32/api/ioapiset/nf-ioapiset-createiocompletionport
     pub fn new() -> io::Result<Poller> {
         sys::init();
         match sys::Selector::new() {
@@ -457,9 +469,9 @@ impl Poller {
 
     /// Registers `socket` under `key` with `interest` and `mode`.
     ///
-    /// Corresponds to `epoll_ctl(EPOLL_CTL_ADD)` on Linux (with
+    /// Corresponds to [`epoll_ctl(2)`] with `EPOLL_CTL_ADD` on Linux (and
     /// `EPOLLRDHUP` for read interest, so that a peer's close is seen),
-    /// `kevent` with `EV_ADD` for `EVFILT_READ`/`EVFILT_WRITE` on macOS
+    /// [`kevent(2)`] with `EV_ADD` for `EVFILT_READ`/`EVFILT_WRITE` on macOS
     /// and the BSDs, and an `IOCTL_AFD_POLL` on Windows.
     ///
     /// # Errors
@@ -470,6 +482,9 @@ impl Poller {
     ///   `EPERM` for a file epoll cannot watch) for other bad handles.
     /// - `Unsupported` for [`PollMode::Edge`] where
     ///   [`supports_edge`](Self::supports_edge) is false.
+    ///
+    /// [`epoll_ctl(2)`]: https://man7.org/linux/man-pages/man2/epoll_ctl.2.html
+    /// [`kevent(2)`]: https://man.freebsd.org/cgi/man.cgi?query=kevent&sektion=2
     #[inline(always)]
     pub fn add_with_mode<H: AsSocketHandle + ?Sized>(
         &self,
@@ -516,13 +531,17 @@ impl Poller {
     /// Changes the key and interest of a registered socket, keeping its
     /// mode; re-arms a [`PollMode::Oneshot`] registration.
     ///
-    /// Corresponds to `epoll_ctl(EPOLL_CTL_MOD)`, `kevent` with `EV_ADD`
-    /// (and `EV_DELETE` of a filter no longer wanted), or a new AFD poll.
+    /// Corresponds to [`epoll_ctl(2)`] with `EPOLL_CTL_MOD`, [`kevent(2)`]
+    /// with `EV_ADD` (and `EV_DELETE` of a filter no longer wanted), or a
+    /// new AFD poll.
     ///
     /// # Errors
     /// `NotFound` when `socket` is not registered (`ENOENT`), in a message
     /// `Poller::modify(socket N, key K): socket not registered`; otherwise
     /// as for [`add_with_mode`](Self::add_with_mode).
+    ///
+    /// [`epoll_ctl(2)`]: https://man7.org/linux/man-pages/man2/epoll_ctl.2.html
+    /// [`kevent(2)`]: https://man.freebsd.org/cgi/man.cgi?query=kevent&sektion=2
     #[inline(always)]
     pub fn modify<H: AsSocketHandle + ?Sized>(
         &self,
@@ -558,13 +577,16 @@ impl Poller {
     /// this returns (an event already collected by a concurrent wait may
     /// still be in that wait's [`Events`]).
     ///
-    /// Corresponds to `epoll_ctl(EPOLL_CTL_DEL)`, `kevent` with
-    /// `EV_DELETE`, or cancelling the socket's AFD poll.
+    /// Corresponds to [`epoll_ctl(2)`] with `EPOLL_CTL_DEL`, [`kevent(2)`]
+    /// with `EV_DELETE`, or cancelling the socket's AFD poll.
     ///
     /// # Errors
     /// `NotFound` when `socket` is not registered
     /// (`Poller::delete(socket N): socket not registered`); `InvalidInput`
     /// for a negative / `INVALID_SOCKET` handle.
+    ///
+    /// [`epoll_ctl(2)`]: https://man7.org/linux/man-pages/man2/epoll_ctl.2.html
+    /// [`kevent(2)`]: https://man.freebsd.org/cgi/man.cgi?query=kevent&sektion=2
     #[inline(always)]
     pub fn delete<H: AsSocketHandle + ?Sized>(&self, socket: &H) -> io::Result<()> {
         let raw = socket.raw_socket();
@@ -583,9 +605,9 @@ impl Poller {
     /// A wait cut short by a signal (`EINTR`) resumes with the time left,
     /// so 0 means the whole timeout passed or a `notify` woke it.
     ///
-    /// Corresponds to `epoll_wait` on Linux, `kevent` on macOS and the
-    /// BSDs, `GetQueuedCompletionStatusEx` on Windows and `poll(2)` on the
-    /// poll(2) backend; timeouts are rounded up to the OS's unit
+    /// Corresponds to [`epoll_wait(2)`] on Linux, [`kevent(2)`] on macOS and
+    /// the BSDs, [`GetQueuedCompletionStatusEx`] on Windows and [`poll(2)`] on
+    /// the poll(2) backend; timeouts are rounded up to the OS's unit
     /// (milliseconds, except kqueue's nanoseconds).
     ///
     /// # Errors
@@ -593,6 +615,10 @@ impl Poller {
     /// happen: the poller owns its handles). `EINTR` is never returned.
     ///
     /// [`notify`]: Self::notify
+    /// [`epoll_wait(2)`]: https://man7.org/linux/man-pages/man2/epoll_wait.2.html
+    /// [`kevent(2)`]: https://man.freebsd.org/cgi/man.cgi?query=kevent&sektion=2
+    /// [`poll(2)`]: https://man7.org/linux/man-pages/man2/poll.2.html
+    /// [`GetQueuedCompletionStatusEx`]: https://learn.microsoft.com/en-us/windows/win32/api/ioapiset/nf-ioapiset-getqueuedcompletionstatusex
     // Inlined into the caller: on kernels with the SRSO "Safe RET"
     // mitigation, every frame that returns after a system call mispredicts
     // (BENCHMARKS.md), which is most of what a zero-timeout wait adds to
@@ -640,9 +666,9 @@ impl Poller {
     /// running, from any thread. Notifies that arrive before a wait uses
     /// them up count as one; the wake-up never shows as an [`Event`].
     ///
-    /// Corresponds to a write to an eventfd on Linux, `NOTE_TRIGGER` on an
-    /// `EVFILT_USER` event (or a write to a pipe) with kqueue, and
-    /// `PostQueuedCompletionStatus` on Windows.
+    /// Corresponds to a write to an [`eventfd(2)`] on Linux, `NOTE_TRIGGER`
+    /// on an `EVFILT_USER` event (or a write to a pipe) with kqueue, and
+    /// [`PostQueuedCompletionStatus`] on Windows.
     ///
     /// # Errors
     /// The OS error, which is not expected, as `Poller::notify: <the OS's
@@ -661,6 +687,9 @@ impl Poller {
     /// waker.join().unwrap()?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`eventfd(2)`]: https://man7.org/linux/man-pages/man2/eventfd.2.html
+    /// [`PostQueuedCompletionStatus`]: https://learn.microsoft.com/en-us/windows/win32/api/ioapiset/nf-ioapiset-postqueuedcompletionstatus
     pub fn notify(&self) -> io::Result<()> {
         self.sys.notify().map_err(|e| poller_failed(e, "notify"))
     }

@@ -6,13 +6,17 @@
 //! the 64th is dropped without a word. Here the handles go into one buffer
 //! sized to the input, so there is no such limit.
 //!
-//! On Unix the wait is `poll(2)`. On Windows it is `select` with `fd_set`s
+//! On Unix the wait is [`poll(2)`]. On Windows it is [`select`] with `fd_set`s
 //! allocated to the input's size (the `FD_SETSIZE` of 64 is only the size
 //! of the C struct's default array; Winsock reads `fd_count` entries):
-//! `WSAPoll` is not used because, before Windows 10 version 2004, it never
+//! [`WSAPoll`] is not used because, before Windows 10 version 2004, it never
 //! reported a non-blocking `connect` that failed (the socket waited for the
 //! whole timeout), whereas `select` reports it in `exceptfds`, which
 //! `select_write` watches beside `writefds`.
+//!
+//! [`poll(2)`]: https://man7.org/linux/man-pages/man2/poll.2.html
+//! [`select`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-select
+//! [`WSAPoll`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsapoll
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -80,16 +84,17 @@ impl<T: sys::AsSocket + ?Sized> AsSocketHandle for T {
 /// sockets.
 ///
 /// An empty vector has nothing to wait for: the call sleeps for the
-/// timeout and returns 0, as `select(2)` does, so a loop over a set of
+/// timeout and returns 0, as [`select(2)`] does, so a loop over a set of
 /// clients that happens to be empty does not spin. With a negative timeout
 /// it would never return, so that is an `InvalidInput` error instead.
 ///
-/// Corresponds to `poll(2)` with `POLLIN` on Unix (`POLLHUP` and `POLLERR`
-/// count as ready too) and `select` with a `readfds` sized to the input on
-/// Windows (see the module docs for why not `WSAPoll`). A wait cut short
-/// by a signal (`EINTR`) resumes with the time that is left, so the whole
-/// call never waits longer than the timeout plus the OS's timer
-/// granularity, nor returns 0 before the timeout has passed.
+/// Corresponds to [`poll(2)`] with `POLLIN` on Unix (`POLLHUP` and
+/// `POLLERR` count as ready too) and [`select`][winselect] with a `readfds`
+/// sized to the input on Windows (see the module docs for why not
+/// [`WSAPoll`]). A wait cut short by a signal (`EINTR`) resumes with the
+/// time that is left, so the whole call never waits longer than the
+/// timeout plus the OS's timer granularity, nor returns 0 before the
+/// timeout has passed.
 ///
 /// # Errors
 /// - `InvalidInput` naming the handle when one is closed, negative, or
@@ -124,6 +129,11 @@ impl<T: sys::AsSocket + ?Sized> AsSocketHandle for T {
 /// # drop(b);
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`select(2)`]: https://man7.org/linux/man-pages/man2/select.2.html
+/// [`poll(2)`]: https://man7.org/linux/man-pages/man2/poll.2.html
+/// [winselect]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-select
+/// [`WSAPoll`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsapoll
 pub fn select<H: AsSocketHandle>(readfds: &mut Vec<H>, timeout_ms: i32) -> io::Result<usize> {
     wait_for(readfds, timeout_ms, Direction::Read)
 }
@@ -144,10 +154,10 @@ pub fn select_read<H: AsSocketHandle>(readfds: &mut Vec<H>, timeout_ms: i32) -> 
 /// not (read [`SocketHandle::take_error`](crate::SocketHandle::take_error) to tell which), or the
 /// connection is broken (the write returns the error).
 ///
-/// Corresponds to `poll(2)` with `POLLOUT` on Unix (`POLLHUP` and `POLLERR`
-/// count as ready too, so a refused connect is reported) and `select` with
-/// `writefds` and `exceptfds` sized to the input on Windows (a failed
-/// connect shows only in `exceptfds`).
+/// Corresponds to [`poll(2)`] with `POLLOUT` on Unix (`POLLHUP` and
+/// `POLLERR` count as ready too, so a refused connect is reported) and
+/// [`select`][winselect] with `writefds` and `exceptfds` sized to the input
+/// on Windows (a failed connect shows only in `exceptfds`).
 ///
 /// # Examples
 /// ```
@@ -163,6 +173,9 @@ pub fn select_read<H: AsSocketHandle>(readfds: &mut Vec<H>, timeout_ms: i32) -> 
 /// assert!(s.take_error()?.is_none());
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`poll(2)`]: https://man7.org/linux/man-pages/man2/poll.2.html
+/// [winselect]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-select
 pub fn select_write<H: AsSocketHandle>(
     writefds: &mut Vec<H>,
     timeout_ms: i32,

@@ -32,7 +32,7 @@ pub const SOMAXCONN: i32 = sys::SOMAXCONN;
 /// a vanished peer fails with `BrokenPipe` (on Windows, which has no
 /// signals, `ConnectionReset` or `ConnectionAborted`).
 ///
-/// Every method of the seed's free functions exists as a method too:
+/// Every one of Nim's free functions exists as a method too:
 /// `bind_addr(&s, &a)` and `s.bind_addr(&a)` are the same call.
 ///
 /// # Examples
@@ -96,9 +96,8 @@ impl SocketHandle {
     /// The socket is close-on-exec (not inherited by child processes) and
     /// never raises `SIGPIPE`.
     ///
-    /// Corresponds to [`socket(2)`](https://man7.org/linux/man-pages/man2/socket.2.html)
-    /// with `SOCK_CLOEXEC` on Linux and FreeBSD (macOS: `socket` +
-    /// `FIOCLEX` + `SO_NOSIGPIPE`), and `WSASocketW` with
+    /// Corresponds to [`socket(2)`] with `SOCK_CLOEXEC` on Linux and FreeBSD
+    /// (macOS: `socket` + `FIOCLEX` + `SO_NOSIGPIPE`), and [`WSASocketW`] with
     /// `WSA_FLAG_NO_HANDLE_INHERIT` on Windows.
     ///
     /// # Errors
@@ -115,6 +114,9 @@ impl SocketHandle {
     /// assert_eq!(udp.domain()?, Domain::Inet6);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`socket(2)`]: https://man7.org/linux/man-pages/man2/socket.2.html
+    /// [`WSASocketW`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasocketw
     #[inline]
     pub fn new(
         domain: Domain,
@@ -154,9 +156,11 @@ impl SocketHandle {
     /// which dropping cannot: dropping a `SocketHandle` closes it too,
     /// silently. The handle is released whatever the answer.
     ///
-    /// Corresponds to [`close(2)`](https://man7.org/linux/man-pages/man2/close.2.html)
-    /// on Unix and `closesocket` on Windows.
-    /// Never retried on `EINTR` (the descriptor is gone by then on Linux).
+    /// Corresponds to [`close(2)`] on Unix and [`closesocket`] on Windows. Never
+    /// retried on `EINTR` (the descriptor is gone by then on Linux).
+    ///
+    /// [`close(2)`]: https://man7.org/linux/man-pages/man2/close.2.html
+    /// [`closesocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-closesocket
     #[inline]
     pub fn close(self) -> io::Result<()> {
         sys::close(ManuallyDrop::new(self).raw)
@@ -164,13 +168,15 @@ impl SocketHandle {
 
     /// Binds the socket to `addr` (Nim's `bindAddr`).
     ///
-    /// Corresponds to [`bind(2)`](https://man7.org/linux/man-pages/man2/bind.2.html)
-    /// on Unix and `bind` on Windows.
+    /// Corresponds to [`bind(2)`] on Unix and [`bind`] on Windows.
     ///
     /// # Errors
     /// The OS error, for example `AddrInUse`, `AddrNotAvailable`, or
     /// `InvalidInput` (`EINVAL`) for an already bound socket or an address
     /// of the wrong family.
+    ///
+    /// [`bind(2)`]: https://man7.org/linux/man-pages/man2/bind.2.html
+    /// [`bind`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-bind
     #[inline]
     pub fn bind_addr(&self, addr: &SockAddr) -> io::Result<()> {
         sys::bind(self.raw, addr)
@@ -180,12 +186,14 @@ impl SocketHandle {
     /// pending ones (Nim's `listen`; [`SOMAXCONN`], the system's maximum,
     /// is Nim's default).
     ///
-    /// Corresponds to [`listen(2)`](https://man7.org/linux/man-pages/man2/listen.2.html)
-    /// on Unix and `listen` on Windows.
+    /// Corresponds to [`listen(2)`] on Unix and [`listen`] on Windows.
     ///
     /// # Errors
     /// The OS error, for example `InvalidInput` (`EINVAL`) for a socket
     /// that is already connected, `EOPNOTSUPP` for a datagram socket.
+    ///
+    /// [`listen(2)`]: https://man7.org/linux/man-pages/man2/listen.2.html
+    /// [`listen`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-listen
     #[inline]
     pub fn listen(&self, backlog: i32) -> io::Result<()> {
         sys::listen(self.raw, backlog)
@@ -195,14 +203,17 @@ impl SocketHandle {
     /// the new socket and the peer's address (Nim's `accept`). The new
     /// socket is close-on-exec.
     ///
-    /// Corresponds to [`accept4(2)`](https://man7.org/linux/man-pages/man2/accept.2.html)
-    /// with `SOCK_CLOEXEC` on Linux and
-    /// FreeBSD, `accept(2)` plus `FIOCLEX` and `SO_NOSIGPIPE` on macOS,
-    /// `accept` on Windows. Retried on `EINTR`, which loses nothing.
+    /// Corresponds to [`accept4(2)`] with `SOCK_CLOEXEC` on Linux and FreeBSD,
+    /// [`accept(2)`] plus `FIOCLEX` and `SO_NOSIGPIPE` on macOS, [`accept`] on
+    /// Windows. Retried on `EINTR`, which loses nothing.
     ///
     /// # Errors
     /// The OS error; `WouldBlock` on a non-blocking socket with nothing
     /// pending.
+    ///
+    /// [`accept4(2)`]: https://man7.org/linux/man-pages/man2/accept.2.html
+    /// [`accept(2)`]: https://man7.org/linux/man-pages/man2/accept.2.html
+    /// [`accept`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-accept
     pub fn accept(&self) -> io::Result<(SocketHandle, SockAddr)> {
         let (raw, addr) = sys::accept(self.raw)?;
         Ok((SocketHandle { raw }, addr))
@@ -211,7 +222,7 @@ impl SocketHandle {
     /// Connects the socket to `addr` (for a datagram socket: sets the
     /// default destination and filters what is received).
     ///
-    /// Corresponds to `connect(2)` on Unix and `connect` on Windows. Not
+    /// Corresponds to [`connect(2)`] on Unix and [`connect`] on Windows. Not
     /// retried on `EINTR`: the connection then continues in the
     /// background, and the error is reported as `Interrupted`.
     ///
@@ -222,6 +233,9 @@ impl SocketHandle {
     /// on Unix, `WSAEWOULDBLOCK` (`ErrorKind::WouldBlock`) on Windows: wait
     /// for writability and read [`take_error`](Self::take_error), or use
     /// `connect_timeout`, which does both.
+    ///
+    /// [`connect(2)`]: https://man7.org/linux/man-pages/man2/connect.2.html
+    /// [`connect`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-connect
     #[inline]
     pub fn connect(&self, addr: &SockAddr) -> io::Result<()> {
         sys::connect(self.raw, addr)
@@ -240,7 +254,7 @@ impl SocketHandle {
     /// and then read [`take_error`](Self::take_error): `None` means
     /// connected.
     ///
-    /// Corresponds to `connect(2)` on Unix and `connect` on Windows.
+    /// Corresponds to [`connect(2)`] on Unix and [`connect`] on Windows.
     ///
     /// # Examples
     /// ```
@@ -256,6 +270,9 @@ impl SocketHandle {
     /// assert!(s.peer_addr().is_ok());
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`connect(2)`]: https://man7.org/linux/man-pages/man2/connect.2.html
+    /// [`connect`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-connect
     pub fn start_connect(&self, addr: &SockAddr) -> io::Result<bool> {
         match sys::connect(self.raw, addr) {
             Ok(()) => Ok(true),
@@ -273,12 +290,13 @@ impl SocketHandle {
     /// success or error, so a blocking socket stays blocking and a
     /// non-blocking one stays non-blocking.
     ///
-    /// Corresponds to `connect(2)` on a non-blocking socket, `poll(2)` with
-    /// `POLLOUT` and `getsockopt(SO_ERROR)` on Unix, and `connect`,
-    /// `select` (`writefds` and `exceptfds`) and `getsockopt(SO_ERROR)` on
-    /// Windows. A wait cut short by a signal resumes with the time left.
-    /// Windows cannot report a socket's blocking mode, so there the socket
-    /// is always left blocking afterwards, as std's `connect_timeout` does.
+    /// Corresponds to [`connect(2)`] on a non-blocking socket, [`poll(2)`]
+    /// with `POLLOUT` and [`getsockopt(SO_ERROR)`][getsockopt] on Unix, and
+    /// [`connect`], [`select`] (`writefds` and `exceptfds`) and
+    /// [`getsockopt(SO_ERROR)`][win-getsockopt] on Windows. A wait cut
+    /// short by a signal resumes with the time left. Windows cannot report
+    /// a socket's blocking mode, so there the socket is always left
+    /// blocking afterwards, as std's `connect_timeout` does.
     ///
     /// On `TimedOut` the connect may still be going on in the background:
     /// close the socket, or use a new one, rather than connect again.
@@ -304,6 +322,13 @@ impl SocketHandle {
     /// assert_eq!(s.peer_addr()?.as_socket_addr(), Some(listener.local_addr()?));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`connect(2)`]: https://man7.org/linux/man-pages/man2/connect.2.html
+    /// [`poll(2)`]: https://man7.org/linux/man-pages/man2/poll.2.html
+    /// [getsockopt]: https://man7.org/linux/man-pages/man2/getsockopt.2.html
+    /// [`connect`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-connect
+    /// [`select`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-select
+    /// [win-getsockopt]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getsockopt
     pub fn connect_timeout(&self, addr: &SockAddr, timeout: Duration) -> io::Result<()> {
         if timeout.is_zero() {
             return Err(invalid_input("connect timeout", timeout, "is zero"));
@@ -354,11 +379,14 @@ impl SocketHandle {
 
     /// Sends `buf` on a connected socket; returns how many bytes went.
     ///
-    /// Corresponds to `send(2)` with `MSG_NOSIGNAL` on Unix (on macOS the
-    /// socket carries `SO_NOSIGPIPE` instead) and `send` on Windows. A peer
+    /// Corresponds to [`send(2)`] with `MSG_NOSIGNAL` on Unix (on macOS the
+    /// socket carries `SO_NOSIGPIPE` instead) and [`send`] on Windows. A peer
     /// that is gone gives `BrokenPipe`, never `SIGPIPE` (Windows:
     /// `ConnectionReset` or `ConnectionAborted`). `EINTR` is
     /// reported as `Interrupted` (what `Write::write_all` retries).
+    ///
+    /// [`send(2)`]: https://man7.org/linux/man-pages/man2/send.2.html
+    /// [`send`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-send
     #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         sys::send(self.raw, buf, 0)
@@ -373,8 +401,11 @@ impl SocketHandle {
     /// Receives into `buf` from a connected socket; returns how many bytes
     /// came, 0 at the end of a stream.
     ///
-    /// Corresponds to `recv(2)` on Unix and `recv` on Windows. `EINTR` is
+    /// Corresponds to [`recv(2)`] on Unix and [`recv`] on Windows. `EINTR` is
     /// reported as `Interrupted`.
+    ///
+    /// [`recv(2)`]: https://man7.org/linux/man-pages/man2/recv.2.html
+    /// [`recv`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-recv
     #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         sys::recv(self.raw, buf, 0)
@@ -389,8 +420,11 @@ impl SocketHandle {
     /// Receives into `buf` without taking the data from the queue: the
     /// next `recv` returns it again.
     ///
-    /// Corresponds to `recv(2)` with `MSG_PEEK` on Unix and `recv` with
+    /// Corresponds to [`recv(2)`] with `MSG_PEEK` on Unix and [`recv`] with
     /// `MSG_PEEK` on Windows.
+    ///
+    /// [`recv(2)`]: https://man7.org/linux/man-pages/man2/recv.2.html
+    /// [`recv`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-recv
     #[inline]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         sys::recv(self.raw, buf, sys::MSG_PEEK)
@@ -398,8 +432,11 @@ impl SocketHandle {
 
     /// Sends the datagram `buf` to `addr`; returns how many bytes went.
     ///
-    /// Corresponds to `sendto(2)` with `MSG_NOSIGNAL` on Unix and `sendto`
+    /// Corresponds to [`sendto(2)`] with `MSG_NOSIGNAL` on Unix and [`sendto`]
     /// on Windows.
+    ///
+    /// [`sendto(2)`]: https://man7.org/linux/man-pages/man2/send.2.html
+    /// [`sendto`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-sendto
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: &SockAddr) -> io::Result<usize> {
         sys::send_to(self.raw, buf, 0, addr)
@@ -409,7 +446,10 @@ impl SocketHandle {
     /// buffer) and its sender. On a connected stream socket the address is
     /// empty (family `AF_UNSPEC`, length 0).
     ///
-    /// Corresponds to `recvfrom(2)` on Unix and `recvfrom` on Windows.
+    /// Corresponds to [`recvfrom(2)`] on Unix and [`recvfrom`] on Windows.
+    ///
+    /// [`recvfrom(2)`]: https://man7.org/linux/man-pages/man2/recv.2.html
+    /// [`recvfrom`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-recvfrom
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
         sys::recv_from(self.raw, buf, 0)
@@ -422,7 +462,10 @@ impl SocketHandle {
 
     /// Shuts down the reading side, the writing side, or both.
     ///
-    /// Corresponds to `shutdown(2)` on Unix and `shutdown` on Windows.
+    /// Corresponds to [`shutdown(2)`] on Unix and [`shutdown`] on Windows.
+    ///
+    /// [`shutdown(2)`]: https://man7.org/linux/man-pages/man2/shutdown.2.html
+    /// [`shutdown`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-shutdown
     #[inline]
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         let how = match how {
@@ -438,20 +481,26 @@ impl SocketHandle {
     /// (`0.0.0.0:0`, `[::]:0`; an unnamed address for a Unix-domain
     /// socket), on every platform.
     ///
-    /// Corresponds to `getsockname(2)` on Unix and `getsockname` on
+    /// Corresponds to [`getsockname(2)`] on Unix and [`getsockname`] on
     /// Windows (which fails with `WSAEINVAL` on a socket that is not
     /// bound: the crate then answers as Unix does).
+    ///
+    /// [`getsockname(2)`]: https://man7.org/linux/man-pages/man2/getsockname.2.html
+    /// [`getsockname`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getsockname
     pub fn local_addr(&self) -> io::Result<SockAddr> {
         sys::getsockname(self.raw)
     }
 
     /// The address of the connected peer.
     ///
-    /// Corresponds to `getpeername(2)` on Unix and `getpeername` on
+    /// Corresponds to [`getpeername(2)`] on Unix and [`getpeername`] on
     /// Windows.
     ///
     /// # Errors
     /// `NotConnected` on a socket that is not connected.
+    ///
+    /// [`getpeername(2)`]: https://man7.org/linux/man-pages/man2/getpeername.2.html
+    /// [`getpeername`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getpeername
     pub fn peer_addr(&self) -> io::Result<SockAddr> {
         sys::getpeername(self.raw)
     }
@@ -459,14 +508,19 @@ impl SocketHandle {
     /// The socket's family, whether or not it is bound (Nim's
     /// `getSockDomain`).
     ///
-    /// Corresponds to `getsockopt(SO_DOMAIN)` on Linux,
-    /// [`getsockname(2)`](https://man7.org/linux/man-pages/man2/getsockname.2.html)
-    /// on macOS and FreeBSD, and `getsockopt(SO_PROTOCOL_INFOW)` on
-    /// Windows (where `getsockname` fails on unbound sockets).
+    /// Corresponds to `getsockopt(SO_DOMAIN)` on Linux ([socket(7)]),
+    /// [`getsockname(2)`] on macOS and FreeBSD, and
+    /// `getsockopt(SO_PROTOCOL_INFOW)` on Windows ([SO_PROTOCOL_INFO];
+    /// [`getsockname`] fails there on unbound sockets).
     ///
     /// # Errors
     /// The OS error (`EBADF`, `ENOTSOCK`), or `InvalidData` naming the
     /// number when the family is not one [`Domain`] models.
+    ///
+    /// [`getsockname(2)`]: https://man7.org/linux/man-pages/man2/getsockname.2.html
+    /// [`getsockname`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getsockname
+    /// [socket(7)]: https://man7.org/linux/man-pages/man7/socket.7.html
+    /// [SO_PROTOCOL_INFO]: https://learn.microsoft.com/en-us/windows/win32/winsock/so-protocol-info
     pub fn domain(&self) -> io::Result<Domain> {
         let family = sys::socket_family(self.raw)?;
         Domain::from_int(family).ok_or_else(|| {
@@ -489,11 +543,8 @@ impl SocketHandle {
     /// `Some(Protocol::Ip)` (0, its only protocol).
     ///
     /// Corresponds to `getsockopt(SO_PROTOCOL)` on Linux, Android
-    /// ([socket(7)](https://man7.org/linux/man-pages/man7/socket.7.html))
-    /// and FreeBSD
-    /// ([getsockopt(2)](https://man.freebsd.org/cgi/man.cgi?query=getsockopt&sektion=2)),
-    /// and to the `iProtocol` of `getsockopt(SO_PROTOCOL_INFOW)` on Windows
-    /// ([SO_PROTOCOL_INFO](https://learn.microsoft.com/en-us/windows/win32/winsock/so-protocol-info)).
+    /// ([socket(7)]) and FreeBSD ([getsockopt(2)]), and to the `iProtocol` of
+    /// `getsockopt(SO_PROTOCOL_INFOW)` on Windows ([SO_PROTOCOL_INFO]).
     ///
     /// # Errors
     /// On macOS, `Unsupported` naming `SO_PROTOCOL` and the platform:
@@ -510,6 +561,10 @@ impl SocketHandle {
     /// assert_eq!(s.protocol()?, Some(Protocol::Udp));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [socket(7)]: https://man7.org/linux/man-pages/man7/socket.7.html
+    /// [getsockopt(2)]: https://man.freebsd.org/cgi/man.cgi?query=getsockopt&sektion=2
+    /// [SO_PROTOCOL_INFO]: https://learn.microsoft.com/en-us/windows/win32/winsock/so-protocol-info
     pub fn protocol(&self) -> io::Result<Option<Protocol>> {
         sys::socket_protocol(self.raw).map(Protocol::from_int)
     }
@@ -517,8 +572,7 @@ impl SocketHandle {
     /// The port the socket is bound to (Nim's `getSockName`); 0 for an
     /// unbound IPv4 or IPv6 socket.
     ///
-    /// Corresponds to [`getsockname(2)`](https://man7.org/linux/man-pages/man2/getsockname.2.html)
-    /// on Unix and `getsockname` on Windows.
+    /// Corresponds to [`getsockname(2)`] on Unix and [`getsockname`] on Windows.
     ///
     /// # Errors
     /// `InvalidInput` for a socket that has no port, whatever its state: a
@@ -534,6 +588,9 @@ impl SocketHandle {
     /// assert_eq!(port.0, l.local_addr()?.port());
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`getsockname(2)`]: https://man7.org/linux/man-pages/man2/getsockname.2.html
+    /// [`getsockname`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getsockname
     pub fn sock_name(&self) -> io::Result<Port> {
         let addr = self.local_addr()?;
         addr.port().ok_or_else(|| {
@@ -547,9 +604,8 @@ impl SocketHandle {
 
     /// Sets the socket blocking or non-blocking (Nim's `setBlocking`).
     ///
-    /// Corresponds to [`ioctl(FIONBIO)`](https://man7.org/linux/man-pages/man2/ioctl_fionbio.2const.html)
-    /// on Unix (one call, where `fcntl` needs a read and a write) and
-    /// `ioctlsocket(FIONBIO)` on Windows.
+    /// Corresponds to [`ioctl(FIONBIO)`] on Unix (one call, where `fcntl`
+    /// needs a read and a write) and [`ioctlsocket(FIONBIO)`] on Windows.
     ///
     /// # Errors
     /// The OS error (`EBADF`, `ENOTSOCK`).
@@ -564,6 +620,9 @@ impl SocketHandle {
     /// assert!(s.recv(&mut buf).is_err());
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`ioctl(FIONBIO)`]: https://man7.org/linux/man-pages/man2/ioctl_fionbio.2const.html
+    /// [`ioctlsocket(FIONBIO)`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
     #[inline]
     pub fn set_blocking(&self, blocking: bool) -> io::Result<()> {
         sys::set_nonblocking(self.raw, !blocking)
@@ -575,15 +634,13 @@ impl SocketHandle {
     /// blocking, as does one [`accept`](Self::accept)s from a blocking
     /// listener.
     ///
-    /// Corresponds to [`fcntl(F_GETFL)`](https://man7.org/linux/man-pages/man2/fcntl.2.html)
-    /// and its `O_NONBLOCK` bit on Unix.
+    /// Corresponds to [`fcntl(F_GETFL)`] and its `O_NONBLOCK` bit on Unix.
     ///
     /// # Errors
-    /// On Windows, always `Unsupported`, saying why: Winsock has no call
-    /// that reads the mode back
-    /// ([`ioctlsocket(FIONBIO)`](https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-ioctlsocket)
-    /// only sets it), so a program there remembers the mode it set. On
-    /// Unix, the OS error (`EBADF`).
+    /// On Windows, always `Unsupported`, saying why: Winsock has no call that
+    /// reads the mode back ([`ioctlsocket(FIONBIO)`] only sets it), so a
+    /// program there remembers the mode it set. On Unix, the OS error
+    /// (`EBADF`).
     ///
     /// # Examples
     /// ```
@@ -594,6 +651,9 @@ impl SocketHandle {
     /// assert!(s.is_nonblocking()?);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`fcntl(F_GETFL)`]: https://man7.org/linux/man-pages/man2/fcntl.2.html
+    /// [`ioctlsocket(FIONBIO)`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
     pub fn is_nonblocking(&self) -> io::Result<bool> {
         sys::nonblocking_flag(self.raw)
     }
@@ -602,7 +662,9 @@ impl SocketHandle {
     /// `setInheritable`).
     ///
     /// Corresponds to `ioctl(FIONCLEX / FIOCLEX)` on Unix and
-    /// `SetHandleInformation(HANDLE_FLAG_INHERIT)` on Windows.
+    /// [`SetHandleInformation(HANDLE_FLAG_INHERIT)`][set] on Windows.
+    ///
+    /// [set]: https://learn.microsoft.com/en-us/windows/win32/api/handleapi/nf-handleapi-sethandleinformation
     ///
     /// # Errors
     /// The OS error (`EBADF`).
@@ -613,16 +675,23 @@ impl SocketHandle {
     /// Whether child processes inherit the socket (false for every socket
     /// this crate creates, until [`set_inheritable`](Self::set_inheritable)).
     ///
-    /// Corresponds to `fcntl(F_GETFD)` on Unix and `GetHandleInformation`
+    /// Corresponds to [`fcntl(F_GETFD)`] on Unix and [`GetHandleInformation`]
     /// on Windows.
+    ///
+    /// [`fcntl(F_GETFD)`]: https://man7.org/linux/man-pages/man2/fcntl.2.html
+    /// [`GetHandleInformation`]: https://learn.microsoft.com/en-us/windows/win32/api/handleapi/nf-handleapi-gethandleinformation
     pub fn is_inheritable(&self) -> io::Result<bool> {
         sys::is_inheritable(self.raw)
     }
 
     /// A second handle for the same socket, close-on-exec.
     ///
-    /// Corresponds to `fcntl(F_DUPFD_CLOEXEC)` on Unix and
-    /// `WSADuplicateSocketW` + `WSASocketW` on Windows.
+    /// Corresponds to [`fcntl(F_DUPFD_CLOEXEC)`] on Unix and
+    /// [`WSADuplicateSocketW`] + [`WSASocketW`] on Windows.
+    ///
+    /// [`fcntl(F_DUPFD_CLOEXEC)`]: https://man7.org/linux/man-pages/man2/fcntl.2.html
+    /// [`WSADuplicateSocketW`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsaduplicatesocketw
+    /// [`WSASocketW`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasocketw
     pub fn try_clone(&self) -> io::Result<SocketHandle> {
         sys::duplicate(self.raw).map(|raw| SocketHandle { raw })
     }
@@ -634,8 +703,8 @@ impl SocketHandle {
     /// call (one datagram on a datagram socket); returns how many bytes
     /// went.
     ///
-    /// Corresponds to `sendmsg(2)` with `MSG_NOSIGNAL` on Unix and
-    /// `WSASend` on Windows.
+    /// Corresponds to [`sendmsg(2)`] with `MSG_NOSIGNAL` on Unix and
+    /// [`WSASend`] on Windows.
     ///
     /// # Examples
     /// ```
@@ -652,6 +721,9 @@ impl SocketHandle {
     /// assert_eq!((&x, &y), (b"head ", b"tail"));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`sendmsg(2)`]: https://man7.org/linux/man-pages/man2/send.2.html
+    /// [`WSASend`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasend
     #[inline]
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         sys::sendmsg(self.raw, None, bufs, &[], 0)
@@ -661,7 +733,10 @@ impl SocketHandle {
     /// a connected socket; returns how many bytes came (0 at the end of a
     /// stream). A datagram longer than the buffers is cut.
     ///
-    /// Corresponds to `recvmsg(2)` on Unix and `WSARecv` on Windows.
+    /// Corresponds to [`recvmsg(2)`] on Unix and [`WSARecv`] on Windows.
+    ///
+    /// [`recvmsg(2)`]: https://man7.org/linux/man-pages/man2/recv.2.html
+    /// [`WSARecv`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecv
     #[inline]
     pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         sys::recvmsg(self.raw, bufs, &mut [], 0).map(|r| r.0)
@@ -669,8 +744,11 @@ impl SocketHandle {
 
     /// Sends the concatenation of `bufs` as one datagram to `addr`.
     ///
-    /// Corresponds to `sendmsg(2)` with `MSG_NOSIGNAL` on Unix and
-    /// `WSASendTo` on Windows.
+    /// Corresponds to [`sendmsg(2)`] with `MSG_NOSIGNAL` on Unix and
+    /// [`WSASendTo`] on Windows.
+    ///
+    /// [`sendmsg(2)`]: https://man7.org/linux/man-pages/man2/send.2.html
+    /// [`WSASendTo`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasendto
     #[inline]
     pub fn send_to_vectored(&self, bufs: &[IoSlice<'_>], addr: &SockAddr) -> io::Result<usize> {
         sys::sendmsg(self.raw, Some(addr), bufs, &[], 0)
@@ -679,7 +757,10 @@ impl SocketHandle {
     /// Receives one datagram into `bufs`; returns its length (cut to the
     /// buffers) and its sender.
     ///
-    /// Corresponds to `recvmsg(2)` on Unix and `WSARecvFrom` on Windows.
+    /// Corresponds to [`recvmsg(2)`] on Unix and [`WSARecvFrom`] on Windows.
+    ///
+    /// [`recvmsg(2)`]: https://man7.org/linux/man-pages/man2/recv.2.html
+    /// [`WSARecvFrom`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvfrom
     #[inline]
     pub fn recv_from_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, SockAddr)> {
         sys::recvmsg(self.raw, bufs, &mut [], 0).map(|r| (r.0, r.1))
@@ -697,11 +778,11 @@ impl SocketHandle {
     /// were none. An error after some bytes went returns those bytes (the
     /// next call reports the error).
     ///
-    /// Corresponds to `sendfile(2)` on Linux, FreeBSD and macOS (in
-    /// chunks of at most 0x7fff_f000 bytes) and to `TransmitFile` with an
-    /// `OVERLAPPED` offset on Windows. `TransmitFile` has no non-blocking
-    /// mode: on Windows the call waits until its bytes are sent, whatever
-    /// the socket's mode.
+    /// Corresponds to [`sendfile(2)`] on Linux, [`sendfile(2)`][freebsd] on
+    /// FreeBSD and macOS (in chunks of at most 0x7fff_f000 bytes) and to
+    /// [`TransmitFile`] with an `OVERLAPPED` offset on Windows.
+    /// `TransmitFile` has no non-blocking mode: on Windows the call waits
+    /// until its bytes are sent, whatever the socket's mode.
     ///
     /// # Errors
     /// `InvalidInput` when `file` is not a regular file or `offset` is
@@ -723,6 +804,10 @@ impl SocketHandle {
     /// # std::fs::remove_file(&path)?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`sendfile(2)`]: https://man7.org/linux/man-pages/man2/sendfile.2.html
+    /// [freebsd]: https://man.freebsd.org/cgi/man.cgi?query=sendfile&sektion=2
+    /// [`TransmitFile`]: https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nf-mswsock-transmitfile
     pub fn send_file(
         &self,
         file: &std::fs::File,

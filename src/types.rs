@@ -1,4 +1,4 @@
-//! The seed's small types: `Port`, `Domain`, `SockType`, `Protocol`, the raw
+//! The small types of Nim's `nativesockets`: `Port`, `Domain`, `SockType`, `Protocol`, the raw
 //! handle type and its invalid value, and byte-order conversion.
 
 use std::fmt;
@@ -115,16 +115,20 @@ impl From<ParsePortError> for std::io::Error {
 }
 
 /// A socket's address family (its *domain*), the first argument of
-/// `socket(2)`.
+/// [`socket(2)`].
 ///
 /// Nim's `Domain` (`AF_UNSPEC`, `AF_UNIX`, `AF_INET`, `AF_INET6`). The
 /// numeric values differ between platforms: use [`Domain::to_int`] and
 /// [`Domain::from_int`], never a literal.
+///
+/// [`socket(2)`]: https://man7.org/linux/man-pages/man2/socket.2.html
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Domain {
     /// `AF_UNSPEC`: any family. Meaningful as a hint to
     /// [`get_addr_info`](crate::get_addr_info), which then returns every
-    /// family; `socket(2)` rejects it.
+    /// family; [`socket(2)`] rejects it.
+    ///
+    /// [`socket(2)`]: https://man7.org/linux/man-pages/man2/socket.2.html
     Unspec,
     /// `AF_UNIX` (`AF_LOCAL`): local sockets named by a file system path.
     /// Windows has it since Windows 10 1803, stream sockets only.
@@ -176,10 +180,12 @@ impl Domain {
     }
 }
 
-/// A socket's type, the second argument of `socket(2)`.
+/// A socket's type, the second argument of [`socket(2)`].
 ///
 /// Nim's `SockType` (`SOCK_STREAM`, `SOCK_DGRAM`, `SOCK_RAW`,
 /// `SOCK_SEQPACKET`).
+///
+/// [`socket(2)`]: https://man7.org/linux/man-pages/man2/socket.2.html
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum SockType {
     /// `SOCK_STREAM`: reliable, ordered byte stream (TCP, Unix streams).
@@ -226,10 +232,12 @@ impl SockType {
     }
 }
 
-/// A protocol number, the third argument of `socket(2)`.
+/// A protocol number, the third argument of [`socket(2)`].
 ///
 /// Nim's `Protocol` (`IPPROTO_TCP`, `IPPROTO_UDP`, `IPPROTO_IP`,
 /// `IPPROTO_IPV6`, `IPPROTO_RAW`, `IPPROTO_ICMP`, `IPPROTO_ICMPV6`).
+///
+/// [`socket(2)`]: https://man7.org/linux/man-pages/man2/socket.2.html
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Protocol {
     /// `IPPROTO_TCP` (6).
@@ -301,7 +309,7 @@ impl Protocol {
     }
 }
 
-/// Converts a 32-bit number from network to host byte order (`ntohl(3)`).
+/// Converts a 32-bit number from network to host byte order ([`ntohl(3)`]).
 ///
 /// A no-op on big-endian machines, a byte swap on little-endian ones.
 ///
@@ -310,36 +318,44 @@ impl Protocol {
 /// let wire = 0x7f00_0001u32.to_be(); // 127.0.0.1 as it sits in memory
 /// assert_eq!(ntohl(wire), 0x7f00_0001);
 /// ```
+///
+/// [`ntohl(3)`]: https://man7.org/linux/man-pages/man3/byteorder.3.html
 pub const fn ntohl(x: u32) -> u32 {
     u32::from_be(x)
 }
 
-/// Converts a 16-bit number from network to host byte order (`ntohs(3)`).
+/// Converts a 16-bit number from network to host byte order ([`ntohs(3)`]).
 ///
 /// ```
 /// use nativesockets::ntohs;
 /// assert_eq!(ntohs(u16::from_ne_bytes([0x1f, 0x90])), 8080);
 /// ```
+///
+/// [`ntohs(3)`]: https://man7.org/linux/man-pages/man3/byteorder.3.html
 pub const fn ntohs(x: u16) -> u16 {
     u16::from_be(x)
 }
 
-/// Converts a 32-bit number from host to network byte order (`htonl(3)`).
+/// Converts a 32-bit number from host to network byte order ([`htonl(3)`]).
 ///
 /// ```
 /// use nativesockets::htonl;
 /// assert_eq!(htonl(0x7f00_0001).to_ne_bytes(), [127, 0, 0, 1]);
 /// ```
+///
+/// [`htonl(3)`]: https://man7.org/linux/man-pages/man3/byteorder.3.html
 pub const fn htonl(x: u32) -> u32 {
     x.to_be()
 }
 
-/// Converts a 16-bit number from host to network byte order (`htons(3)`).
+/// Converts a 16-bit number from host to network byte order ([`htons(3)`]).
 ///
 /// ```
 /// use nativesockets::htons;
 /// assert_eq!(htons(8080).to_ne_bytes(), [0x1f, 0x90]);
 /// ```
+///
+/// [`htons(3)`]: https://man7.org/linux/man-pages/man3/byteorder.3.html
 pub const fn htons(x: u16) -> u16 {
     x.to_be()
 }

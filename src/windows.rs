@@ -1,6 +1,6 @@
-//! Windows only: the `ioctlsocket` constants and call of Nim's
+//! Windows only: the [`ioctlsocket`] constants and call of Nim's
 //! `nativesockets` on Windows (`IOCPARM_MASK`, `IOC_IN`, `FIONBIO`,
-//! `ioctlsocket`), with the values the seed gives, plus the two other
+//! `ioctlsocket`), with the values Nim gives, plus the two other
 //! commands `ioctlsocket` accepts.
 //!
 //! Most programs never need this module: [`set_blocking`](crate::set_blocking)
@@ -20,18 +20,24 @@
 //! assert_eq!(pending, 0);
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 
 use std::io;
 use std::os::raw::{c_long, c_ulong};
 
 use crate::socket::SocketHandle;
 
-/// Mask of the parameter-length field of an `ioctlsocket` command (the
-/// seed's `IOCPARM_MASK`, `0x7f`): lengths are at most 127 bytes.
+/// Mask of the parameter-length field of an [`ioctlsocket`] command (the
+/// `IOCPARM_MASK` of Nim's `nativesockets`, `0x7f`): lengths are at most 127 bytes.
+///
+/// [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 pub const IOCPARM_MASK: c_long = 127;
 
-/// The "copies a parameter in" direction bit of an `ioctlsocket` command
-/// (the seed's `IOC_IN`, `0x80000000` as a signed 32-bit `long`).
+/// The "copies a parameter in" direction bit of an [`ioctlsocket`] command
+/// (Nim's `IOC_IN`, `0x80000000` as a signed 32-bit `long`).
+///
+/// [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 pub const IOC_IN: c_long = -2147483648;
 
 /// The "copies a parameter out" direction bit (`0x40000000`), for
@@ -47,7 +53,7 @@ const fn ioc(direction: c_long, group: u8, number: u8) -> c_long {
         | number as c_long
 }
 
-/// Sets (argument non-zero) or clears (zero) non-blocking mode (the seed's
+/// Sets (argument non-zero) or clears (zero) non-blocking mode (Nim's
 /// `FIONBIO`, `_IOW('f', 126, u_long)` = `-2147195266`).
 pub const FIONBIO: c_long = ioc(IOC_IN, b'f', 126);
 
@@ -59,8 +65,8 @@ pub const FIONREAD: c_long = ioc(IOC_OUT, b'f', 127);
 /// non-zero meaning none is pending (`_IOR('s', 7, u_long)`).
 pub const SIOCATMARK: c_long = ioc(IOC_OUT, b's', 7);
 
-/// Issues the `ioctlsocket` command `cmd` on `socket` with the in/out
-/// argument `arg` (the seed's `ioctlsocket(s, cmd, argptr)`; the seed's
+/// Issues the [`ioctlsocket`] command `cmd` on `socket` with the in/out
+/// argument `arg` (Nim's `ioctlsocket(s, cmd, argptr)`; Nim's
 /// `cint` result becomes an `io::Result`).
 ///
 /// `ioctlsocket` accepts [`FIONBIO`], [`FIONREAD`] and [`SIOCATMARK`], all
@@ -76,6 +82,8 @@ pub const SIOCATMARK: c_long = ioc(IOC_OUT, b's', 7);
 /// # Errors
 /// The Winsock error: `WSAENOTSOCK` (not a socket), `WSAEINVAL` (a command
 /// `ioctlsocket` does not know), ...
+///
+/// [`ioctlsocket`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-ioctlsocket
 pub fn ioctlsocket(socket: &SocketHandle, cmd: c_long, arg: &mut c_ulong) -> io::Result<()> {
     crate::sys::ioctlsocket(socket.sys(), cmd, arg)
 }

@@ -483,7 +483,7 @@ fn os_cases() -> Vec<Case> {
             );
         }
     }
-    // A TTL past 255 is refused before the OS sees it (issue 15).
+    // A TTL past 255 is refused before the OS sees it.
     add(
         "set_ttl(256)".into(),
         Expect::Err(ErrorKind::InvalidInput, "256".into()),

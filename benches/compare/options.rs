@@ -1,5 +1,5 @@
-//! Typed options (issue 15): one getter and one setter of each kind of
-//! value (int, bool, duration, struct) and `tcp_info()`, against the raw
+//! Typed options: one getter and one setter of each kind of value (int,
+//! bool, duration, struct) and `tcp_info()`, against the raw
 //! `getsockopt` / `setsockopt` a program would write instead. Each must
 //! cost what the system call costs (at most 1.05 of it); socket2 is shown
 //! beside it for scale.

@@ -241,9 +241,11 @@ impl ControlMessage<'_> {
     }
 }
 
-/// `CMSG_SPACE(data_len)`: the bytes one control message with
+/// [`CMSG_SPACE(data_len)`][cmsg]: the bytes one control message with
 /// `data_len` payload bytes takes in a control area, header and
 /// alignment padding included (on Windows, `WSA_CMSG_SPACE`).
+///
+/// [cmsg]: https://man7.org/linux/man-pages/man3/cmsg.3.html
 ///
 /// # Examples
 /// ```

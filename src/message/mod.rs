@@ -1,9 +1,14 @@
 //! Messages with control data: [`SocketHandle::send_msg`] and
-//! [`SocketHandle::recv_msg`] (`sendmsg(2)` / `recvmsg(2)`, `WSASendMsg` /
-//! `WSARecvMsg`) and what a receive gives ([`RecvMsg`]). The typed control
+//! [`SocketHandle::recv_msg`] ([`sendmsg(2)`] / [`recvmsg(2)`], [`WSASendMsg`] /
+//! [`WSARecvMsg`]) and what a receive gives ([`RecvMsg`]). The typed control
 //! messages both ways, their encoder and the space they need
 //! ([`control_space`], [`cmsg_space`]) are in `control.rs`; the
 //! bounds-checked parser ([`ControlMessages`]) is in `parse.rs`.
+//!
+//! [`sendmsg(2)`]: https://man7.org/linux/man-pages/man2/send.2.html
+//! [`recvmsg(2)`]: https://man7.org/linux/man-pages/man2/recv.2.html
+//! [`WSASendMsg`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasendmsg
+//! [`WSARecvMsg`]: https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nc-mswsock-lpfn_wsarecvmsg
 
 pub(crate) mod control;
 pub(crate) mod parse;
@@ -64,7 +69,7 @@ impl<'c> RecvMsg<'c> {
 
     /// `MSG_CTRUNC`: the control messages did not all fit in the control
     /// area; some are missing or cut (descriptors that did not fit were
-    /// closed by the kernel; those that fitted are in [`fds`](Self::fds)).
+    /// closed by the kernel; those that fitted are in `fds`, on Unix).
     pub fn is_control_truncated(&self) -> bool {
         self.flags & sys::MSG_CTRUNC != 0
     }
@@ -143,9 +148,9 @@ impl SocketHandle {
     /// 512 bytes of control area; more, for example hundreds of
     /// descriptors, takes one allocation).
     ///
-    /// Corresponds to `sendmsg(2)` with `MSG_NOSIGNAL` on Unix and
-    /// `WSASendMsg` on Windows (datagram and raw sockets only there; a
-    /// stream socket with no control messages uses `WSASend`).
+    /// Corresponds to [`sendmsg(2)`] with `MSG_NOSIGNAL` on Unix and
+    /// [`WSASendMsg`] on Windows (datagram and raw sockets only there; a
+    /// stream socket with no control messages uses [`WSASend`]).
     ///
     /// # Errors
     /// `Unsupported` or `InvalidInput` for a message as above, before any
@@ -188,6 +193,10 @@ impl SocketHandle {
     /// # }
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`sendmsg(2)`]: https://man7.org/linux/man-pages/man2/send.2.html
+    /// [`WSASendMsg`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasendmsg
+    /// [`WSASend`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasend
     pub fn send_msg(
         &self,
         addr: Option<&SockAddr>,
@@ -271,11 +280,11 @@ impl SocketHandle {
     /// [`set_recv_tos_v4`](Self::set_recv_tos_v4),
     /// [`set_recv_timestamp`](Self::set_recv_timestamp), ...
     ///
-    /// Corresponds to `recvmsg(2)` with `MSG_CMSG_CLOEXEC` (Linux,
+    /// Corresponds to [`recvmsg(2)`] with `MSG_CMSG_CLOEXEC` (Linux,
     /// FreeBSD; macOS sets `FIOCLEX` on each received descriptor) and
-    /// `WSARecvMsg` on Windows (found with `WSAIoctl`
+    /// [`WSARecvMsg`] on Windows (found with [`WSAIoctl`]
     /// `SIO_GET_EXTENSION_FUNCTION_POINTER`; datagram and raw sockets;
-    /// a stream socket with an empty `control` uses `WSARecvFrom`).
+    /// a stream socket with an empty `control` uses [`WSARecvFrom`]).
     ///
     /// # Errors
     /// The OS error: `WouldBlock` on a non-blocking socket with nothing
@@ -309,6 +318,11 @@ impl SocketHandle {
     /// assert_eq!(dest, Some(std::net::Ipv4Addr::LOCALHOST));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`recvmsg(2)`]: https://man7.org/linux/man-pages/man2/recv.2.html
+    /// [`WSARecvMsg`]: https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nc-mswsock-lpfn_wsarecvmsg
+    /// [`WSAIoctl`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsaioctl
+    /// [`WSARecvFrom`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvfrom
     pub fn recv_msg<'c>(
         &self,
         bufs: &mut [IoSliceMut<'_>],

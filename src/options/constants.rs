@@ -85,19 +85,23 @@ pub const MSG_OOB: i32 = sys::MSG_OOB;
 /// `MSG_WAITALL`: a receive waits until the whole buffer is filled.
 pub const MSG_WAITALL: i32 = sys::MSG_WAITALL;
 
-// Beyond the seed: every option the typed methods use, for the generic
-// calls (`get_sock_opt`, `get_sock_opt_bytes`, ...).
+// Beyond Nim's `nativesockets`: every option the typed methods use, for
+// the generic calls (`get_sock_opt`, `get_sock_opt_bytes`, ...).
 /// `SO_MARK` (Linux): the packet mark; see [`SocketHandle::mark`](crate::SocketHandle::mark).
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const SO_MARK: i32 = sys::SO_MARK;
 /// `SO_PRIORITY` (Linux): the queueing priority.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const SO_PRIORITY: i32 = sys::SO_PRIORITY;
 /// `SO_BINDTODEVICE` (Linux): bind to an interface by name (bytes, not an int).
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const SO_BINDTODEVICE: i32 = sys::SO_BINDTODEVICE;
 /// `SO_BINDTOIFINDEX` (Linux 5.0+): bind to an interface by index.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const SO_BINDTOIFINDEX: i32 = sys::SO_BINDTOIFINDEX;
 /// `SO_BUSY_POLL` (Linux): microseconds of busy polling on receive.
 #[cfg(target_os = "linux")]
@@ -110,12 +114,15 @@ pub const SO_INCOMING_CPU: i32 = sys::SO_INCOMING_CPU;
 pub const SO_COOKIE: i32 = sys::SO_COOKIE;
 /// `SO_ATTACH_FILTER` (Linux): attach a classic BPF program (a `sock_fprog`).
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const SO_ATTACH_FILTER: i32 = sys::SO_ATTACH_FILTER;
 /// `SO_DETACH_FILTER` (Linux): remove the BPF program.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const SO_DETACH_FILTER: i32 = sys::SO_DETACH_FILTER;
 /// `SO_NOSIGPIPE` (Apple): no `SIGPIPE` on a send to a closed peer.
 #[cfg(apple)]
+#[cfg_attr(docsrs, doc(cfg(target_vendor = "apple")))]
 pub const SO_NOSIGPIPE: i32 = sys::SO_NOSIGPIPE;
 /// `SO_SETFIB` (FreeBSD): the routing table.
 #[cfg(target_os = "freebsd")]
@@ -133,30 +140,65 @@ pub const IP_ADD_MEMBERSHIP: i32 = sys::IP_ADD_MEMBERSHIP;
 pub const IP_DROP_MEMBERSHIP: i32 = sys::IP_DROP_MEMBERSHIP;
 /// `IP_ADD_SOURCE_MEMBERSHIP`: join a source-specific channel (an `ip_mreq_source`).
 #[cfg(ssm)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        windows
+    )))
+)]
 pub const IP_ADD_SOURCE_MEMBERSHIP: i32 = sys::IP_ADD_SOURCE_MEMBERSHIP;
 /// `IP_DROP_SOURCE_MEMBERSHIP`: leave a source-specific channel.
 #[cfg(ssm)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        windows
+    )))
+)]
 pub const IP_DROP_SOURCE_MEMBERSHIP: i32 = sys::IP_DROP_SOURCE_MEMBERSHIP;
 /// `IP_TRANSPARENT` (Linux): transparent proxying; needs `CAP_NET_ADMIN`.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const IP_TRANSPARENT: i32 = sys::IP_TRANSPARENT;
 /// `IP_FREEBIND` (Linux): bind an address that is not (yet) local.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const IP_FREEBIND: i32 = sys::IP_FREEBIND;
 /// `IP_MULTICAST_ALL` (Linux): receive every joined group or only this socket's.
 #[cfg(target_os = "linux")]
 pub const IP_MULTICAST_ALL: i32 = sys::IP_MULTICAST_ALL;
 /// `IP_MTU_DISCOVER` (Linux, Windows): the path-MTU discovery mode (`IP_PMTUDISC_*`).
 #[cfg(pmtud)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+)]
 pub const IP_MTU_DISCOVER: i32 = sys::IP_MTU_DISCOVER;
 /// `IP_MTU` (Linux, Windows): the path MTU of a connected socket, read-only.
 #[cfg(pmtud)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+)]
 pub const IP_MTU: i32 = sys::IP_MTU;
 /// `IP_DONTFRAG` (FreeBSD, macOS; Windows' `IP_DONTFRAGMENT`): set don't-fragment.
 #[cfg(dontfrag_v4)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_vendor = "apple", target_os = "freebsd", windows)))
+)]
 pub const IP_DONTFRAG: i32 = sys::IP_DONTFRAG;
 /// `IP_BOUND_IF` (Apple): bind to an interface by index.
 #[cfg(apple)]
+#[cfg_attr(docsrs, doc(cfg(target_vendor = "apple")))]
 pub const IP_BOUND_IF: i32 = sys::IP_BOUND_IF;
 /// `IPV6_MULTICAST_IF`: the interface index outgoing IPv6 multicast leaves by.
 pub const IPV6_MULTICAST_IF: i32 = sys::IPV6_MULTICAST_IF;
@@ -171,24 +213,39 @@ pub const IPV6_TCLASS: i32 = sys::IPV6_TCLASS;
 pub const IPV6_DONTFRAG: i32 = sys::IPV6_DONTFRAG;
 /// `IPV6_HDRINCL` (Linux, Windows): the program writes the IPv6 header.
 #[cfg(original_dst)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+)]
 pub const IPV6_HDRINCL: i32 = sys::IPV6_HDRINCL;
 /// `IPV6_TRANSPARENT` (Linux): transparent proxying.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const IPV6_TRANSPARENT: i32 = sys::IPV6_TRANSPARENT;
 /// `IPV6_FREEBIND` (Linux): bind an address that is not (yet) local.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const IPV6_FREEBIND: i32 = sys::IPV6_FREEBIND;
 /// `IPV6_MULTICAST_ALL` (Linux).
 #[cfg(target_os = "linux")]
 pub const IPV6_MULTICAST_ALL: i32 = sys::IPV6_MULTICAST_ALL;
 /// `IPV6_MTU_DISCOVER` (Linux, Windows): the path-MTU discovery mode.
 #[cfg(pmtud)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+)]
 pub const IPV6_MTU_DISCOVER: i32 = sys::IPV6_MTU_DISCOVER;
 /// `IPV6_MTU` (Linux, Windows): the path MTU of a connected socket.
 #[cfg(pmtud)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+)]
 pub const IPV6_MTU: i32 = sys::IPV6_MTU;
 /// `IPV6_BOUND_IF` (Apple): bind to an interface by index.
 #[cfg(apple)]
+#[cfg_attr(docsrs, doc(cfg(target_vendor = "apple")))]
 pub const IPV6_BOUND_IF: i32 = sys::IPV6_BOUND_IF;
 /// `TCP_MAXSEG`: the maximum segment size.
 #[cfg(unix)]
@@ -197,42 +254,92 @@ pub const TCP_MAXSEG: i32 = sys::TCP_MAXSEG;
 pub const TCP_KEEPIDLE: i32 = sys::TCP_KEEPIDLE;
 /// `TCP_KEEPINTVL`: seconds between keep-alive probes.
 #[cfg(any(keepalive_knobs, windows))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "dragonfly",
+        windows
+    )))
+)]
 pub const TCP_KEEPINTVL: i32 = sys::TCP_KEEPINTVL;
 /// `TCP_KEEPCNT`: unanswered probes before the connection drops.
 #[cfg(any(keepalive_knobs, windows))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "dragonfly",
+        windows
+    )))
+)]
 pub const TCP_KEEPCNT: i32 = sys::TCP_KEEPCNT;
 /// `TCP_CORK` (Linux): hold partial segments.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const TCP_CORK: i32 = sys::TCP_CORK;
 /// `TCP_QUICKACK` (Linux): acknowledge at once.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const TCP_QUICKACK: i32 = sys::TCP_QUICKACK;
 /// `TCP_THIN_LINEAR_TIMEOUTS` (Linux): linear back-off for thin streams.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const TCP_THIN_LINEAR_TIMEOUTS: i32 = sys::TCP_THIN_LINEAR_TIMEOUTS;
 /// `TCP_NOTSENT_LOWAT` (Linux): unsent bytes allowed before not writable.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const TCP_NOTSENT_LOWAT: i32 = sys::TCP_NOTSENT_LOWAT;
 /// `TCP_USER_TIMEOUT` (Linux): milliseconds data may stay unacknowledged.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const TCP_USER_TIMEOUT: i32 = sys::TCP_USER_TIMEOUT;
 /// `TCP_CONGESTION` (Linux, FreeBSD): the congestion-control algorithm (a name, not an int).
 #[cfg(tcp_congestion)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd")))
+)]
 pub const TCP_CONGESTION: i32 = sys::TCP_CONGESTION;
 /// `TCP_FASTOPEN`: server-side Fast Open (a queue length on Linux, on or off elsewhere).
 #[cfg(fastopen)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        windows
+    )))
+)]
 pub const TCP_FASTOPEN: i32 = sys::TCP_FASTOPEN;
 /// `TCP_FASTOPEN_CONNECT` (Linux 4.11+): client-side Fast Open through `connect`.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const TCP_FASTOPEN_CONNECT: i32 = sys::TCP_FASTOPEN_CONNECT;
 /// `TCP_INFO` (Linux, FreeBSD): a `struct tcp_info`; see [`SocketHandle::tcp_info`](crate::SocketHandle::tcp_info).
 #[cfg(all(tcp_info, not(apple), not(windows)))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd")))
+)]
 pub const TCP_INFO: i32 = sys::TCP_INFO;
 /// `TCP_CONNECTION_INFO` (Apple): a `struct tcp_connection_info`.
 #[cfg(apple)]
+#[cfg_attr(docsrs, doc(cfg(target_vendor = "apple")))]
 pub const TCP_CONNECTION_INFO: i32 = sys::TCP_CONNECTION_INFO;
 /// `MSG_FASTOPEN` (Linux): a `sendto` flag that connects with Fast Open.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const MSG_FASTOPEN: i32 = sys::MSG_FASTOPEN;
 /// `SOL_DCCP` (Linux): the level of the DCCP options.
 #[cfg(target_os = "linux")]
@@ -269,13 +376,17 @@ pub const DCCP_SOCKOPT_AVAILABLE_CCIDS: i32 = sys::dccp::AVAILABLE_CCIDS;
 pub const DCCP_SOCKOPT_GET_CUR_MPS: i32 = sys::dccp::GET_CUR_MPS;
 /// `TCP_SYNCNT` (Linux): SYN retransmissions of a connect.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const TCP_SYNCNT: i32 = sys::TCP_SYNCNT;
 /// `TCP_WINDOW_CLAMP` (Linux): the largest advertised window.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const TCP_WINDOW_CLAMP: i32 = sys::TCP_WINDOW_CLAMP;
 /// `IP_BIND_ADDRESS_NO_PORT` (Linux): choose the port at connect.
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const IP_BIND_ADDRESS_NO_PORT: i32 = sys::IP_BIND_ADDRESS_NO_PORT;
 /// `SO_PEERCRED` (Linux): the peer's credentials (a `struct ucred`).
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub const SO_PEERCRED: i32 = sys::SO_PEERCRED;

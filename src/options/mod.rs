@@ -6,7 +6,7 @@
 //! The methods are spread by level: `socket.rs` (`SOL_SOCKET`), `ip.rs`
 //! (`IPPROTO_IP`, multicast, path MTU), `ipv6.rs`, `tcp.rs` (keep-alive,
 //! [`TcpInfo`], Fast Open), `udp.rs` (segmentation offload), `dccp.rs`
-//! (Linux); each is one `getsockopt` / `setsockopt` (or the `WSAIoctl` its
+//! (Linux); each is one `getsockopt` / `setsockopt` (or the [`WSAIoctl`] its
 //! doc names), with no other work than a range check of the value.
 //!
 //! An option the platform lacks has no method there, with one exception:
@@ -19,6 +19,7 @@
 //! `ErrorKind::Unsupported` naming the option and the platform, with no
 //! system call made, and the caller goes on without that message.
 //!
+//! [`WSAIoctl`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsaioctl
 #![doc = include_str!("table.md")]
 
 use std::io;
@@ -28,6 +29,49 @@ use std::time::Duration;
 use crate::error::{invalid_input, with_kind};
 use crate::socket::SocketHandle;
 use crate::sys;
+
+/// A doc paragraph linking an option level's reference pages, one for each
+/// platform family the option exists on (`linux`, `bsd`, `windows`), in
+/// that order: `#[doc = option_links!(tcp: linux, windows)]`. One line per
+/// method, where a link in each method's own text would repeat the same
+/// addresses a hundred times. Defined before the `mod` lines, as `switch!`.
+macro_rules! option_links {
+    ($level:ident: $first:ident $(, $os:ident)*) => {
+        concat!(
+            "\n\nSee ",
+            option_links!(@ $first $level),
+            $(", ", option_links!(@ $os $level),)*
+            "."
+        )
+    };
+    (@ linux socket) => { "[`socket(7)`](https://man7.org/linux/man-pages/man7/socket.7.html) on Linux" };
+    (@ linux ip) => { "[`ip(7)`](https://man7.org/linux/man-pages/man7/ip.7.html) on Linux" };
+    (@ linux ipv6) => { "[`ipv6(7)`](https://man7.org/linux/man-pages/man7/ipv6.7.html) on Linux" };
+    (@ linux tcp) => { "[`tcp(7)`](https://man7.org/linux/man-pages/man7/tcp.7.html) on Linux" };
+    (@ linux udp) => { "[`udp(7)`](https://man7.org/linux/man-pages/man7/udp.7.html) on Linux" };
+    (@ linux dccp) => {
+        "[the kernel's DCCP documentation](https://www.kernel.org/doc/html/v6.15/networking/dccp.html) (Linux)"
+    };
+    (@ bsd socket) => { "[`getsockopt(2)`](https://man.freebsd.org/cgi/man.cgi?query=getsockopt&sektion=2) on FreeBSD" };
+    (@ bsd ip) => { "[`ip(4)`](https://man.freebsd.org/cgi/man.cgi?query=ip&sektion=4) on FreeBSD" };
+    (@ bsd ipv6) => { "[`ip6(4)`](https://man.freebsd.org/cgi/man.cgi?query=ip6&sektion=4) on FreeBSD" };
+    (@ bsd tcp) => { "[`tcp(4)`](https://man.freebsd.org/cgi/man.cgi?query=tcp&sektion=4) on FreeBSD" };
+    (@ windows socket) => {
+        "[`SOL_SOCKET` options](https://learn.microsoft.com/en-us/windows/win32/winsock/sol-socket-socket-options) on Windows"
+    };
+    (@ windows ip) => {
+        "[`IPPROTO_IP` options](https://learn.microsoft.com/en-us/windows/win32/winsock/ipproto-ip-socket-options) on Windows"
+    };
+    (@ windows ipv6) => {
+        "[`IPPROTO_IPV6` options](https://learn.microsoft.com/en-us/windows/win32/winsock/ipproto-ipv6-socket-options) on Windows"
+    };
+    (@ windows tcp) => {
+        "[`IPPROTO_TCP` options](https://learn.microsoft.com/en-us/windows/win32/winsock/ipproto-tcp-socket-options) on Windows"
+    };
+    (@ windows udp) => {
+        "[`IPPROTO_UDP` options](https://learn.microsoft.com/en-us/windows/win32/winsock/ipproto-udp-socket-options) on Windows"
+    };
+}
 
 /// A receive switch: a setter and a getter over an `int` option whose
 /// `(level, name)` is `sys::$code`, `None` where the platform lacks it.
@@ -70,14 +114,31 @@ pub use self::constants::*;
 // Nim's integer-option functions are defined with the other Nim-named
 // functions; their path under `options` stays as it always was.
 #[cfg(mreqn)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        windows
+    )))
+)]
 pub use self::ip::InterfaceIndexOrAddress;
 #[cfg(pmtud)]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(target_os = "linux", target_os = "android", windows)))
+)]
 pub use self::ip::MtuDiscover;
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub use self::socket::PeerCred;
 pub use self::tcp::TcpKeepalive;
 pub use crate::nim::{get_sock_opt_int, set_sock_opt_int};
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub use crate::sys::SockFilter;
 pub use crate::sys::{TcpInfo, TcpState};
 
@@ -104,7 +165,7 @@ plain_old_data!(i8, u8, i16, u16, i32, u32, i64, u64, i128, u128, isize, usize);
 // no invalid bit pattern.
 unsafe impl<T: PlainOldData, const N: usize> PlainOldData for [T; N] {}
 
-/// The seed's integer options, and typed getters and setters: each is one
+/// Nim's integer options, and typed getters and setters: each is one
 /// `getsockopt` / `setsockopt` call with the option named in its doc.
 impl SocketHandle {
     /// Reads an integer socket option (Nim's `getSockOptInt`, which
@@ -115,10 +176,9 @@ impl SocketHandle {
     /// [`IPPROTO_TCP`], [`TCP_NODELAY`], ...). Options whose value is not
     /// an `int` (`SO_LINGER`, the timeouts) have typed methods.
     ///
-    /// Corresponds to [`getsockopt(2)`](https://man7.org/linux/man-pages/man2/getsockopt.2.html)
-    /// on Unix and `getsockopt` on Windows (where a boolean option may be
-    /// written as one byte: the value starts at zero, so it still reads
-    /// right).
+    /// Corresponds to [`getsockopt(2)`] on Unix and [`getsockopt`] on Windows
+    /// (where a boolean option may be written as one byte: the value starts at
+    /// zero, so it still reads right).
     ///
     /// # Errors
     /// The OS error: `ENOPROTOOPT` for an unknown option, `EBADF`,
@@ -133,6 +193,9 @@ impl SocketHandle {
     /// assert_eq!(s.get_sock_opt_int(SOL_SOCKET, SO_TYPE)?, SockType::Stream.to_int());
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`getsockopt(2)`]: https://man7.org/linux/man-pages/man2/getsockopt.2.html
+    /// [`getsockopt`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getsockopt
     #[inline]
     pub fn get_sock_opt_int(&self, level: i32, optname: i32) -> io::Result<i32> {
         sys::getsockopt::<c_int>(self.sys(), level, optname)
@@ -142,13 +205,15 @@ impl SocketHandle {
     /// [`set_sock_opt_int`](crate::set_sock_opt_int) forwards to); see
     /// [`get_sock_opt_int`](Self::get_sock_opt_int) for the numbers.
     ///
-    /// Corresponds to [`setsockopt(2)`](https://man7.org/linux/man-pages/man2/setsockopt.2.html)
-    /// on Unix and `setsockopt` on Windows.
+    /// Corresponds to [`setsockopt(2)`] on Unix and [`setsockopt`] on Windows.
     ///
     /// # Errors
     /// The OS error: `ENOPROTOOPT` for an unknown option, `EINVAL` for a
     /// value the option does not take, `EPERM` for one that needs a
     /// privilege.
+    ///
+    /// [`setsockopt(2)`]: https://man7.org/linux/man-pages/man2/setsockopt.2.html
+    /// [`setsockopt`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-setsockopt
     #[inline]
     pub fn set_sock_opt_int(&self, level: i32, optname: i32, optval: i32) -> io::Result<()> {
         sys::setsockopt::<c_int>(self.sys(), level, optname, optval)
@@ -158,7 +223,7 @@ impl SocketHandle {
     /// wrote: for options whose value is not an integer (a structure, a
     /// name such as `TCP_CONGESTION`'s) and that have no typed method.
     ///
-    /// Corresponds to `getsockopt(2)` on Unix and `getsockopt` on Windows.
+    /// Corresponds to [`getsockopt(2)`] on Unix and [`getsockopt`] on Windows.
     ///
     /// # Errors
     /// The OS error (`ENOPROTOOPT`, `EINVAL` for a buffer too short for
@@ -174,6 +239,9 @@ impl SocketHandle {
     /// assert_eq!(i32::from_ne_bytes(buf), 42);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`getsockopt(2)`]: https://man7.org/linux/man-pages/man2/getsockopt.2.html
+    /// [`getsockopt`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getsockopt
     #[inline]
     pub fn get_sock_opt_bytes(
         &self,
@@ -187,11 +255,14 @@ impl SocketHandle {
     /// Sets any option to `value`'s bytes; see
     /// [`get_sock_opt_bytes`](Self::get_sock_opt_bytes).
     ///
-    /// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
+    /// Corresponds to [`setsockopt(2)`] on Unix and [`setsockopt`] on Windows.
     ///
     /// # Errors
     /// `InvalidInput` when `value` is longer than a `socklen_t` counts;
     /// else the OS error.
+    ///
+    /// [`setsockopt(2)`]: https://man7.org/linux/man-pages/man2/getsockopt.2.html
+    /// [`setsockopt`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-setsockopt
     #[inline]
     pub fn set_sock_opt_bytes(&self, level: i32, optname: i32, value: &[u8]) -> io::Result<()> {
         sys::setsockopt_bytes(self.sys(), level, optname, value)
@@ -201,7 +272,7 @@ impl SocketHandle {
     /// `#[repr(C)]` structure that implements [`PlainOldData`]). The value
     /// starts zeroed, so bytes the OS does not write read as zero.
     ///
-    /// Corresponds to `getsockopt(2)` on Unix and `getsockopt` on Windows.
+    /// Corresponds to [`getsockopt(2)`] on Unix and [`getsockopt`] on Windows.
     ///
     /// # Examples
     /// ```
@@ -211,6 +282,9 @@ impl SocketHandle {
     /// assert_eq!(s.get_sock_opt::<i32>(SOL_SOCKET, SO_KEEPALIVE)? != 0, true);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// [`getsockopt(2)`]: https://man7.org/linux/man-pages/man2/getsockopt.2.html
+    /// [`getsockopt`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-getsockopt
     #[inline]
     pub fn get_sock_opt<T: PlainOldData>(&self, level: i32, optname: i32) -> io::Result<T> {
         sys::getsockopt::<T>(self.sys(), level, optname)
@@ -219,7 +293,10 @@ impl SocketHandle {
     /// Sets any option to a plain value `T`; see
     /// [`get_sock_opt`](Self::get_sock_opt).
     ///
-    /// Corresponds to `setsockopt(2)` on Unix and `setsockopt` on Windows.
+    /// Corresponds to [`setsockopt(2)`] on Unix and [`setsockopt`] on Windows.
+    ///
+    /// [`setsockopt(2)`]: https://man7.org/linux/man-pages/man2/getsockopt.2.html
+    /// [`setsockopt`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-setsockopt
     #[inline]
     pub fn set_sock_opt<T: PlainOldData>(
         &self,

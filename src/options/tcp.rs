@@ -67,6 +67,18 @@ impl TcpKeepalive {
     /// Time between probes (`TCP_KEEPINTVL`; Windows' `keepaliveinterval`),
     /// in whole seconds, rounded up.
     #[cfg(any(keepalive_knobs, windows))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub const fn with_interval(self, interval: Duration) -> TcpKeepalive {
         TcpKeepalive {
             interval: Some(interval),
@@ -77,6 +89,18 @@ impl TcpKeepalive {
     /// Unanswered probes before the connection drops (`TCP_KEEPCNT`;
     /// Windows 10 1703+).
     #[cfg(any(keepalive_knobs, windows))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub const fn with_retries(self, retries: u32) -> TcpKeepalive {
         TcpKeepalive {
             retries: Some(retries),
@@ -90,22 +114,26 @@ impl TcpKeepalive {
 impl SocketHandle {
     /// `TCP_NODELAY`: whether small segments go out at once (Nagle's
     /// algorithm off); socket2's `tcp_nodelay`.
+    #[doc = option_links!(tcp: linux, bsd, windows)]
     pub fn nodelay(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_TCP, sys::TCP_NODELAY)
     }
 
     /// Sets `TCP_NODELAY`.
+    #[doc = option_links!(tcp: linux, bsd, windows)]
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_TCP, sys::TCP_NODELAY, nodelay)
     }
 
     /// `TCP_MAXSEG` (Unix): the maximum segment size for outgoing data.
+    #[doc = option_links!(tcp: linux, bsd)]
     #[cfg(unix)]
     pub fn tcp_mss(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_MAXSEG)
     }
 
     /// Sets `TCP_MAXSEG` (Unix), before `connect` or `listen`.
+    #[doc = option_links!(tcp: linux, bsd)]
     ///
     /// # Errors
     /// `InvalidInput`, naming the value, when it does not fit in a C int;
@@ -120,6 +148,7 @@ impl SocketHandle {
     /// `WSAIoctl(SIO_KEEPALIVE_VALS)` for time and interval, then
     /// `TCP_KEEPCNT`). Windows sets time and interval together: one left
     /// unset there gets Windows' default (2 hours, 1 second).
+    #[doc = option_links!(tcp: linux, bsd, windows)]
     ///
     /// # Errors
     /// `InvalidInput`, naming the value, for a zero time, interval or
@@ -150,6 +179,7 @@ impl SocketHandle {
 
     /// `TCP_KEEPIDLE` (Apple: `TCP_KEEPALIVE`; Windows 10 1709+): idle
     /// time before the first keep-alive probe.
+    #[doc = option_links!(tcp: linux, bsd, windows)]
     pub fn tcp_keepalive_time(&self) -> io::Result<Duration> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_KEEPIDLE)
             .map(|s| Duration::from_secs(u64::from(s)))
@@ -157,83 +187,129 @@ impl SocketHandle {
 
     /// `TCP_KEEPINTVL` (Windows 10 1709+ too): the time between keep-alive
     /// probes.
+    #[doc = option_links!(tcp: linux, bsd, windows)]
     #[cfg(any(keepalive_knobs, windows))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub fn tcp_keepalive_interval(&self) -> io::Result<Duration> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_KEEPINTVL)
             .map(|s| Duration::from_secs(u64::from(s)))
     }
 
     /// `TCP_KEEPCNT`: how many unanswered probes drop the connection.
+    #[doc = option_links!(tcp: linux, bsd, windows)]
     #[cfg(any(keepalive_knobs, windows))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "dragonfly",
+            windows
+        )))
+    )]
     pub fn tcp_keepalive_retries(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_KEEPCNT)
     }
 
     /// `TCP_CORK` (Linux): hold partial segments until uncorked (or
     /// 200 ms pass), to send headers and body in full segments.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_cork(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_TCP, sys::TCP_CORK)
     }
 
     /// Sets `TCP_CORK` (Linux); turning it off sends what is held.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_cork(&self, cork: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_TCP, sys::TCP_CORK, cork)
     }
 
     /// `TCP_QUICKACK` (Linux): whether acknowledgements go out at once
     /// rather than delayed. The kernel may turn it off by itself.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_quickack(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_TCP, sys::TCP_QUICKACK)
     }
 
     /// Sets `TCP_QUICKACK` (Linux).
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_quickack(&self, quickack: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_TCP, sys::TCP_QUICKACK, quickack)
     }
 
     /// `TCP_THIN_LINEAR_TIMEOUTS` (Linux): linear rather than exponential
     /// back-off for thin streams.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_thin_linear_timeouts(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_TCP, sys::TCP_THIN_LINEAR_TIMEOUTS)
     }
 
     /// Sets `TCP_THIN_LINEAR_TIMEOUTS` (Linux).
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_thin_linear_timeouts(&self, on: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_TCP, sys::TCP_THIN_LINEAR_TIMEOUTS, on)
     }
 
     /// `TCP_NOTSENT_LOWAT` (Linux): how many unsent bytes may wait in the
     /// send buffer before the socket stops reporting writable.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_notsent_lowat(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_NOTSENT_LOWAT)
     }
 
     /// Sets `TCP_NOTSENT_LOWAT` (Linux).
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_notsent_lowat(&self, bytes: u32) -> io::Result<()> {
         sys::setsockopt::<u32>(self.sys(), sys::IPPROTO_TCP, sys::TCP_NOTSENT_LOWAT, bytes)
     }
 
     /// `TCP_SYNCNT` (Linux): how many SYN retransmissions a `connect`
     /// makes before it gives up (socket2 has no such method).
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_syncnt(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_SYNCNT)
     }
 
     /// Sets `TCP_SYNCNT` (Linux).
+    #[doc = option_links!(tcp: linux)]
     ///
     /// # Errors
     /// `InvalidInput`, naming the count, for 0 or above 255 (the kernel
     /// takes 1 to 255).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_syncnt(&self, count: u32) -> io::Result<()> {
         if count == 0 {
             return Err(crate::error::invalid_input(
@@ -248,14 +324,18 @@ impl SocketHandle {
 
     /// `TCP_WINDOW_CLAMP` (Linux): the largest receive window advertised,
     /// in bytes (0: no clamp). socket2 has no such method.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_window_clamp(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_WINDOW_CLAMP)
     }
 
     /// Sets `TCP_WINDOW_CLAMP` (Linux). The kernel raises a clamp below
     /// half its minimum receive buffer to that half.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_window_clamp(&self, bytes: u32) -> io::Result<()> {
         self.set_u32(sys::IPPROTO_TCP, sys::TCP_WINDOW_CLAMP, bytes)
     }
@@ -263,17 +343,21 @@ impl SocketHandle {
     /// `TCP_USER_TIMEOUT` (Linux): how long sent data may stay
     /// unacknowledged before the connection is dropped; `None` is the
     /// system's default.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_user_timeout(&self) -> io::Result<Option<Duration>> {
         let ms = self.get_u32(sys::IPPROTO_TCP, sys::TCP_USER_TIMEOUT)?;
         Ok((ms != 0).then(|| Duration::from_millis(u64::from(ms))))
     }
 
     /// Sets `TCP_USER_TIMEOUT` (Linux), in whole milliseconds rounded up.
+    #[doc = option_links!(tcp: linux)]
     ///
     /// # Errors
     /// `InvalidInput`, naming the duration, beyond `i32::MAX` ms (24 days).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_user_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         let ms = match timeout {
             None => 0,
@@ -289,7 +373,12 @@ impl SocketHandle {
 
     /// `TCP_CONGESTION` (Linux, FreeBSD): the congestion-control algorithm's
     /// name (`b"cubic"`, `b"reno"`, `b"bbr"`).
+    #[doc = option_links!(tcp: linux, bsd)]
     #[cfg(tcp_congestion)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd")))
+    )]
     pub fn tcp_congestion(&self) -> io::Result<Vec<u8>> {
         // TCP_CA_NAME_MAX (Linux) and TCP_CA_NAME_MAX (FreeBSD) are 16.
         let mut buf = [0u8; 16];
@@ -300,12 +389,17 @@ impl SocketHandle {
     }
 
     /// Sets `TCP_CONGESTION` (Linux, FreeBSD).
+    #[doc = option_links!(tcp: linux, bsd)]
     ///
     /// # Errors
     /// `ENOENT` for an algorithm the kernel does not have;
     /// `PermissionDenied` for one not in
     /// `net.ipv4.tcp_allowed_congestion_control` without `CAP_NET_ADMIN`.
     #[cfg(tcp_congestion)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd")))
+    )]
     pub fn set_tcp_congestion(&self, name: &[u8]) -> io::Result<()> {
         sys::setsockopt_bytes(self.sys(), sys::IPPROTO_TCP, sys::TCP_CONGESTION, name)
     }
@@ -314,6 +408,7 @@ impl SocketHandle {
     /// Linux and FreeBSD, `TCP_CONNECTION_INFO` on macOS,
     /// `WSAIoctl(SIO_TCP_INFO)` on Windows 10 1703+. Fields the platform
     /// does not report are `None`; see [`TcpInfo`].
+    #[doc = option_links!(tcp: linux, bsd, windows)]
     ///
     /// # Errors
     /// The OS error (`EOPNOTSUPP` on a socket that is not TCP; `ENOTCONN`
@@ -339,6 +434,16 @@ impl SocketHandle {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[cfg(tcp_info)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            windows
+        )))
+    )]
     pub fn tcp_info(&self) -> io::Result<TcpInfo> {
         sys::tcp_info(self.sys())
     }
@@ -351,14 +456,36 @@ impl SocketHandle {
     /// Set it before `listen`. The system must allow Fast Open
     /// (Linux: bit 2 of `net.ipv4.tcp_fastopen`; FreeBSD:
     /// `net.inet.tcp.fastopen.server_enable`).
+    #[doc = option_links!(tcp: linux, bsd, windows)]
     #[cfg(fastopen)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            windows
+        )))
+    )]
     pub fn set_tcp_fastopen(&self, queue_len: u32) -> io::Result<()> {
         self.set_u32(sys::IPPROTO_TCP, sys::TCP_FASTOPEN, queue_len)
     }
 
     /// `TCP_FASTOPEN` as the kernel reports it (the queue length on Linux,
     /// 0 or 1 elsewhere).
+    #[doc = option_links!(tcp: linux, bsd, windows)]
     #[cfg(fastopen)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            windows
+        )))
+    )]
     pub fn tcp_fastopen(&self) -> io::Result<u32> {
         self.get_u32(sys::IPPROTO_TCP, sys::TCP_FASTOPEN)
     }
@@ -366,13 +493,17 @@ impl SocketHandle {
     /// `TCP_FASTOPEN_CONNECT` (Linux 4.11+): a client switch that makes a
     /// plain `connect` return at once and the first `send` carry its data
     /// in the SYN when the kernel has the server's cookie.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn tcp_fastopen_connect(&self) -> io::Result<bool> {
         self.get_bool(sys::IPPROTO_TCP, sys::TCP_FASTOPEN_CONNECT)
     }
 
     /// Sets `TCP_FASTOPEN_CONNECT` (Linux), before `connect`.
+    #[doc = option_links!(tcp: linux)]
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn set_tcp_fastopen_connect(&self, on: bool) -> io::Result<()> {
         self.set_bool(sys::IPPROTO_TCP, sys::TCP_FASTOPEN_CONNECT, on)
     }
@@ -382,7 +513,7 @@ impl SocketHandle {
     /// segment after the handshake, as a plain connect + send). Returns
     /// how many bytes of `data` were taken.
     ///
-    /// - Linux: `sendto(2)` with `MSG_FASTOPEN` (the alternative to
+    /// - Linux: [`sendto(2)`] with `MSG_FASTOPEN` (the alternative to
     ///   `set_tcp_fastopen_connect` +
     ///   `connect` + `send`); the client side must be allowed by bit 1 of
     ///   `net.ipv4.tcp_fastopen`.
@@ -390,17 +521,31 @@ impl SocketHandle {
     /// - macOS: `connectx(2)` with `CONNECT_DATA_IDEMPOTENT` and `data` as
     ///   its one `iovec` (type-checked here; no macOS machine ran it).
     /// - Windows has no such call here (its Fast Open goes through
-    ///   `ConnectEx` on an overlapped socket).
+    ///   [`ConnectEx`] on an overlapped socket).
     ///
     /// On a non-blocking socket the call may return `WouldBlock` /
     /// `EINPROGRESS` as `connect` does.
+    ///
+    /// [`sendto(2)`]: https://man7.org/linux/man-pages/man2/send.2.html
+    /// [`ConnectEx`]: https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex
+    #[doc = option_links!(tcp: linux, bsd)]
     #[cfg(any(linux_like, apple, target_os = "freebsd"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd"
+        )))
+    )]
     pub fn connect_fastopen(&self, addr: &SockAddr, data: &[u8]) -> io::Result<usize> {
         sys::connect_fastopen(self.sys(), addr, data)
     }
 
     /// Sets how many segments Windows receives before it acknowledges
     /// (`WSAIoctl(SIO_TCP_SET_ACK_FREQUENCY)`; 1 turns delayed ACKs off).
+    #[doc = option_links!(tcp: windows)]
     #[cfg(windows)]
     pub fn set_tcp_ack_frequency(&self, frequency: u8) -> io::Result<()> {
         sys::set_tcp_ack_frequency(self.sys(), frequency)

@@ -27,6 +27,7 @@ impl SocketHandle {
         /// rest of the coalesced datagrams are lost (the receive reports
         /// truncation). Size [`RecvBuffers`](crate::RecvBuffers) with
         /// `RecvBuffers::new(count, 65_535)` when GRO is on.
+        #[doc = option_links!(udp: linux)]
         set_udp_gro, udp_gro, UDP_GRO, "UDP_GRO"
     );
 
@@ -35,6 +36,7 @@ impl SocketHandle {
     /// (`UDP_SEND_MSG_SIZE` on Windows).
     /// [`ControlMessage::UdpSegment`](crate::ControlMessage::UdpSegment)
     /// sets it for one send instead.
+    #[doc = option_links!(udp: linux, windows)]
     ///
     /// # Errors
     /// `Unsupported`, naming the option and the platform, on macOS and
@@ -45,6 +47,7 @@ impl SocketHandle {
 
     /// The GSO segment size set with
     /// [`set_udp_segment`](Self::set_udp_segment) (0 when off).
+    #[doc = option_links!(udp: linux, windows)]
     pub fn udp_segment(&self) -> io::Result<u16> {
         let v = super::get_switch(self, sys::UDP_SEGMENT, "UDP_SEGMENT")?;
         Ok(u16::try_from(v).unwrap_or(0))

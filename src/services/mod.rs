@@ -65,7 +65,7 @@ impl Clone for Servent {
 /// case-sensitively, with protocol `proto` (`"tcp"`, `"udp"`, ...; `""`
 /// for any protocol, C's `NULL`).
 ///
-/// The answer is what the C library's `getservbyname_r` gives for every
+/// The answer is what the C library's [`getservbyname_r(3)`] gives for every
 /// entry of the file, with `port` in host byte order (Nim returns it in
 /// network order), but it comes from the crate's own copy of the file:
 /// parsed once, kept in memory, and re-read when the file changes (seen
@@ -94,6 +94,8 @@ impl Clone for Servent {
 /// );
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`getservbyname_r(3)`]: https://man7.org/linux/man-pages/man3/getservent_r.3.html
 #[inline(always)]
 pub fn get_serv_by_name(name: &str, proto: &str) -> io::Result<Servent> {
     ServicesFile::system().get_serv_by_name(name, proto)
@@ -103,7 +105,7 @@ pub fn get_serv_by_name(name: &str, proto: &str) -> io::Result<Servent> {
 /// database (Nim's `getServByPort`): the first entry with that port and
 /// protocol `proto` (`""` for any protocol).
 ///
-/// Answers as `getservbyport_r` does, from the cached copy of the file,
+/// Answers as [`getservbyport_r(3)`] does, from the cached copy of the file,
 /// like [`get_serv_by_name`].
 ///
 /// # Errors
@@ -119,6 +121,8 @@ pub fn get_serv_by_name(name: &str, proto: &str) -> io::Result<Servent> {
 /// assert_eq!(get_serv_by_port(Port(53), "udp")?.name, "domain");
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// [`getservbyport_r(3)`]: https://man7.org/linux/man-pages/man3/getservent_r.3.html
 #[inline(always)]
 pub fn get_serv_by_port(port: Port, proto: &str) -> io::Result<Servent> {
     ServicesFile::system().get_serv_by_port(port, proto)

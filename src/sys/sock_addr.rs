@@ -13,7 +13,7 @@ use super::addr_layout::{put_v4, put_v6, sockaddr, sockaddr_storage, socklen_t};
 /// Linux abstract name, an unnamed Unix socket, or the raw bytes of any
 /// other family the kernel reports.
 ///
-/// It replaces the seed's `ptr SockAddr` + `SockLen` pair: the address and
+/// It replaces Nim's `ptr SockAddr` + `SockLen` pair: the address and
 /// its length travel together, so nothing can pass a length that does not
 /// match. It is a `sockaddr_storage` (128 bytes) and a length, with no heap
 /// allocation.
@@ -70,7 +70,7 @@ impl SockAddr {
         (&self.storage as *const sockaddr_storage).cast()
     }
 
-    /// The address's length in bytes (the `SockLen` the seed passes beside
+    /// The address's length in bytes (the `SockLen` Nim passes beside
     /// the pointer).
     #[allow(clippy::len_without_is_empty)]
     #[inline]

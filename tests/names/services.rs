@@ -245,6 +245,8 @@ mod c_services {
         let mut p = ent.s_aliases;
         // SAFETY: s_aliases is a null-terminated array of strings.
         while unsafe { !(*p).is_null() } {
+            // SAFETY: the loop's test just read *p as a non-null entry of
+            // the same array.
             aliases.push(text(unsafe { *p }));
             // SAFETY: still inside the array.
             p = unsafe { p.add(1) };

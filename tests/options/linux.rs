@@ -276,7 +276,7 @@ fn raw_socket_header_options_and_original_destination() {
         Ok(raw) => {
             // socket2 0.6.5's `header_included_v6` reads IP_HDRINCL's
             // number (3) at level IPPROTO_IPV6, which on Linux is another
-            // option (socket2 PR #563 fixed only the setter), so only its
+            // option (a later socket2 fixed only the setter), so only its
             // setter is compared.
             for on in [true, false] {
                 or_skip!(raw.set_header_included_v6(on), "IPV6_HDRINCL");

@@ -94,9 +94,10 @@ fn connect_keeps_sending_after_the_peer_has_finished_sending() {
 
 #[test]
 fn the_tail_of_a_burst_arrives_while_the_connection_stays_open() {
-    // A burst makes nsock raise its receive low-water mark (relay.rs,
-    // `Batching`); the few bytes after it must still come out at once,
-    // with the peer's side left open, not wait for more data or the end.
+    // A burst makes nsock raise its receive low-water mark
+    // (src/relay/stream.rs, `Batching`); the few bytes after it must still
+    // come out at once, with the peer's side left open, not wait for more
+    // data or the end.
     const BURST: usize = 8 << 20;
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
     let target = server.local_addr().unwrap().to_string();

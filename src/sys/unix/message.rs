@@ -657,42 +657,57 @@ pub mod msg_constants {
     /// `IP_PKTINFO`: deliver (and, as a control message, set) an IPv4
     /// datagram's destination / source and interface (Linux, macOS).
     #[cfg(in_pktinfo)]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple")))
+    )]
     pub const IP_PKTINFO: c_int = libc::IP_PKTINFO;
     /// `IP_RECVDSTADDR`: deliver each IPv4 datagram's destination (the
     /// BSDs and macOS).
     #[cfg(not(linux_like))]
+    #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "linux", target_os = "android")))))]
     pub const IP_RECVDSTADDR: c_int = libc::IP_RECVDSTADDR;
     /// `SCM_CREDENTIALS`: a `ucred` in a control message (Linux).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const SCM_CREDENTIALS: c_int = libc::SCM_CREDENTIALS;
     /// `SO_PASSCRED`: deliver the sender's credentials (Linux).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const SO_PASSCRED: c_int = libc::SO_PASSCRED;
     /// `SO_TIMESTAMPNS`: deliver a `timespec` receive timestamp (Linux).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const SO_TIMESTAMPNS: c_int = libc::SO_TIMESTAMPNS;
     /// `SCM_TIMESTAMPNS`: the control message `SO_TIMESTAMPNS` delivers.
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const SCM_TIMESTAMPNS: c_int = libc::SCM_TIMESTAMPNS;
     /// `SOL_UDP`: the level of the UDP options (Linux; `IPPROTO_UDP`).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const SOL_UDP: c_int = libc::SOL_UDP;
     /// `UDP_SEGMENT`: the GSO segment size, as an option or a control
     /// message (Linux 4.18+).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const UDP_SEGMENT: c_int = libc::UDP_SEGMENT;
     /// `UDP_GRO`: coalesce received datagrams, reporting the segment
     /// size in a control message (Linux 5.0+).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const UDP_GRO: c_int = libc::UDP_GRO;
     /// `IP_RECVERR`: queue ICMP errors, read with `MSG_ERRQUEUE` (Linux).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const IP_RECVERR: c_int = libc::IP_RECVERR;
     /// `IPV6_RECVERR`: queue ICMPv6 errors (Linux).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const IPV6_RECVERR: c_int = libc::IPV6_RECVERR;
     /// `MSG_ERRQUEUE`: receive from the error queue (Linux).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const MSG_ERRQUEUE: c_int = libc::MSG_ERRQUEUE;
     /// `MSG_TRUNC`: in a received message's flags, the datagram was cut.
     pub const MSG_TRUNC: c_int = libc::MSG_TRUNC;

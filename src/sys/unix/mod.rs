@@ -11,7 +11,7 @@
 //! - `socket.rs`: creating, binding, connecting, sending, receiving,
 //!   closing, modes;
 //! - `options.rs`: `getsockopt`/`setsockopt` and the options whose value
-//!   is a struct; `option_names.rs`: the option names beyond the seed's;
+//!   is a struct; `option_names.rs`: the option names beyond Nim's;
 //!   `tcp_info.rs`: `TCP_INFO` and its platform twins;
 //! - `message.rs`: `sendmsg`/`recvmsg`, their batches, the `CMSG_*`
 //!   layout; `sendfile.rs`: `sendfile(2)`;

@@ -1,5 +1,5 @@
 //! The option names (and their levels' values) that the typed options of
-//! `src/options/` use beyond the seed's, each under the name the portable
+//! `src/options/` use beyond Nim's `nativesockets`, each under the name the portable
 //! layer calls it and with this platform's value. Where Unix systems spell
 //! an option differently, the portable name is the common one and the
 //! comment says what the platform calls it.

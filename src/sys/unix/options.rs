@@ -237,11 +237,13 @@ fn original_dst(s: Socket, level: c_int, name: c_int) -> io::Result<SockAddr> {
 /// A Linux classic-BPF instruction (`struct sock_filter`), for
 /// [`SocketHandle::attach_filter`](crate::SocketHandle::attach_filter).
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 #[repr(transparent)]
 #[derive(Clone, Copy)]
 pub struct SockFilter(libc::sock_filter);
 
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 impl SockFilter {
     /// One instruction: operation `code`, jump offsets `jt` (true) and
     /// `jf` (false), and the operand `k`, as `BPF_STMT` / `BPF_JUMP` build
@@ -252,6 +254,7 @@ impl SockFilter {
 }
 
 #[cfg(linux_like)]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 impl std::fmt::Debug for SockFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SockFilter")

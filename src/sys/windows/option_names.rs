@@ -1,5 +1,5 @@
-//! The option names the typed options of `src/options/` use beyond the
-//! seed's, under the names the portable layer calls them (the Unix
+//! The option names the typed options of `src/options/` use beyond Nim's
+//! `nativesockets`, under the names the portable layer calls them (the Unix
 //! spelling where Windows spells one differently) and with Winsock's
 //! values.
 
