@@ -237,11 +237,18 @@ pub enum ConnectEvent<'a> {
 ///   answered waits 5 s for the next lookup before its thread ends.
 ///   Without a deadline the lookup runs on the calling thread.
 ///
-/// Corresponds to `getaddrinfo(3)`, then `socket(2)`, `bind(2)` (with
-/// [`bind`](ConnectOptions::bind)) and `connect(2)` per attempt, with the
-/// attempts non-blocking and waited on with `poll(2)` on Unix (`select`
-/// with `writefds` and `exceptfds` on Windows), and the winner made
-/// blocking again.
+/// Corresponds to [`getaddrinfo(3)`], then [`socket(2)`], [`bind(2)`]
+/// (with [`bind`](ConnectOptions::bind)) and [`connect(2)`] per attempt,
+/// with the attempts non-blocking and waited on with [`poll(2)`] on Unix
+/// ([`select`] with `writefds` and `exceptfds` on Windows), and the
+/// winner made blocking again.
+///
+/// [`getaddrinfo(3)`]: https://man7.org/linux/man-pages/man3/getaddrinfo.3.html
+/// [`socket(2)`]: https://man7.org/linux/man-pages/man2/socket.2.html
+/// [`bind(2)`]: https://man7.org/linux/man-pages/man2/bind.2.html
+/// [`connect(2)`]: https://man7.org/linux/man-pages/man2/connect.2.html
+/// [`poll(2)`]: https://man7.org/linux/man-pages/man2/poll.2.html
+/// [`select`]: https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-select
 ///
 /// # When to use it
 /// Use `connect_host` to reach a service by name the way a client should:
