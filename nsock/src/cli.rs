@@ -256,9 +256,14 @@ pub struct ConnectArgs {
     /// Connect to the Unix-domain socket at PATH instead.
     #[arg(long, value_name = "PATH", conflicts_with = "target")]
     unix: Option<PathBuf>,
-    /// Give up a connect attempt after this many milliseconds.
+    /// Give up connecting after this many milliseconds: the name lookup and every attempt
+    /// together (with -z, each port's attempt).
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(1..=3_600_000))]
     timeout: Option<u32>,
+    /// Happy Eyeballs (RFC 8305): start the next address after this many milliseconds
+    /// without an answer (default 250; a failed attempt starts the next at once).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(0..=3_600_000))]
+    fallback_delay: Option<u32>,
     #[command(flatten)]
     flags: RelayFlags,
 }
@@ -333,6 +338,7 @@ impl ListenArgs {
             keep: self.keep,
             idle_ms: self.flags.idle_ms(),
             connect_timeout_ms: None,
+            fallback_delay_ms: None,
             domain: self.flags.family.domain(),
             quiet: self.flags.quiet,
             verbose: self.flags.verbose,
@@ -354,6 +360,7 @@ impl ConnectArgs {
             keep: false,
             idle_ms: self.flags.idle_ms(),
             connect_timeout_ms: self.timeout.or(self.flags.wait.map(|s| s * 1000)),
+            fallback_delay_ms: self.fallback_delay,
             domain: self.flags.family.domain(),
             quiet: self.flags.quiet,
             verbose: self.flags.verbose,

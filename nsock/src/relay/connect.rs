@@ -1,4 +1,4 @@
-//! `nsock connect`: to a host (every address in turn), a Unix-domain
+//! `nsock connect`: to a host (its addresses raced by `connect_host`), a Unix-domain
 //! socket, or, with -z, only checking which ports accept a connection.
 
 use std::io;
@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nativesockets::{
-    get_serv_by_port, new_native_socket, Domain, Port, Protocol, SockAddr, SockType, SocketHandle,
+    connect_host, get_serv_by_port, new_native_socket, parse_ip_text, ConnectError, ConnectEvent,
+    ConnectOptions, Domain, Port, Protocol, SockAddr, SockType, SocketHandle,
 };
 
 use super::datagram::datagrams;
@@ -17,14 +18,16 @@ use super::socket_file::SocketFile;
 use super::stream::stream_session;
 use super::Options;
 use crate::address::{no_address, parse_port_list, resolve_port, split_host_port, wire_addrs};
-use crate::output::{context, Failure};
+use crate::output::{context, note, Failure};
 
 pub const CONNECT_HELP: &str = "\
 Standard input goes to the socket and the socket to standard output. At \
 the end of input the socket is half-closed (the peer reads end-of-stream); \
 the tool exits when the peer has finished sending and, unless stdin is a \
-terminal, all of stdin has been sent. Every address of HOST is tried in \
-turn until one connects.
+terminal, all of stdin has been sent. The addresses of HOST are raced as \
+browsers do (Happy Eyeballs, RFC 8305): families alternate, the next \
+address starts after --fallback-delay (250 ms) without an answer or at \
+once when one fails, and the first to connect wins.
 
 With --udp each chunk of input is one datagram; there is no end-of-stream, \
 so the tool runs until interrupted, --idle passes, or the peer's port \
@@ -132,7 +135,9 @@ fn resolve(host: &str, port: Port, o: &Options) -> Result<Vec<SockAddr>, Failure
     Ok(addrs.into_iter().map(SockAddr::from).collect())
 }
 
-/// Resolves the target and connects to the first address that answers.
+/// Resolves the target and connects with `connect_host`: the addresses
+/// raced as Happy Eyeballs does, the lookup and every attempt within -w /
+/// --timeout, and with -v each attempt as it happens (curl's "Trying").
 fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
     let (host, ports) = target(o)?;
     // One shape whether HOST:PORT or HOST PORT was typed: `connect to
@@ -142,33 +147,114 @@ fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
     } else {
         format!("{host}:{}", ports[0])
     };
-    let (_, proto_name) = o.ip_protocol();
+    let (protocol, proto_name) = o.ip_protocol();
     let port = resolve_port(&ports[0], proto_name)?;
-    let targets = resolve(&host, port, o)?;
-    let sources = sources(o)?;
-    let mut last_err = None;
-    for addr in targets {
-        o.detail(format_args!("trying {addr}"));
-        match connect_from(&addr, sources.as_deref(), o) {
-            Ok(sock) => return Ok((sock, addr.to_string())),
-            Err(e) => {
-                o.detail(format_args!("{addr}: {e}"));
-                last_err = Some(if addr.to_string() == shown {
-                    context(e, format_args!("connect to {shown:?}"))
-                } else {
-                    context(e, format_args!("connect to {shown:?} ({addr})"))
-                });
-            }
+    // A numeric host of the other family finds no address, as the
+    // lookups of addrinfo, scan and listen say (connect_host calls it bad
+    // input).
+    if let Ok((ip, _)) = parse_ip_text(&host) {
+        if (o.domain == Domain::Inet6 && ip.is_ipv4()) || (o.domain == Domain::Inet && ip.is_ipv6())
+        {
+            return Err(no_address(&host, o.domain).into());
         }
     }
-    Err(last_err
-        .unwrap_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("connect to {shown:?}: no address to connect to"),
-            )
-        })
-        .into())
+    let mut options = ConnectOptions::new()
+        .domain(o.domain)
+        .sock_type(o.sock_type());
+    if let Some(ms) = o.connect_timeout_ms {
+        options = options.timeout(Duration::from_millis(ms.into()));
+    }
+    if let Some(ms) = o.fallback_delay_ms {
+        options = options.fallback_delay(Duration::from_millis(ms.into()));
+    }
+    if let Some(local) = source_for(&host, port, protocol, o)? {
+        options = options.bind(local);
+    }
+    if o.verbose {
+        options = options.on_attempt(|event| match event {
+            ConnectEvent::Resolved { addrs } => {
+                let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                note(format_args!("resolved: {}", list.join(", ")));
+            }
+            ConnectEvent::Trying { addr } => note(format_args!("trying {addr}...")),
+            ConnectEvent::Failed { addr, error } => note(format_args!("{addr}: {error}")),
+            ConnectEvent::Connected { addr } => note(format_args!("{addr}: connected")),
+            _ => {}
+        });
+    }
+    match connect_host(&host, port, &options) {
+        Ok(sock) => {
+            let peer = sock
+                .peer_addr()
+                .map_or_else(|_| shown.clone(), |a| a.to_string());
+            Ok((sock, peer))
+        }
+        Err(e) => Err(connect_failure(e, &shown).into()),
+    }
+}
+
+/// connect's one shape for a failed connect: `connect to "HOST:PORT":`
+/// then each address's reason, the address named where it is not the
+/// text the user typed. Errors without attempts (a name that does not
+/// resolve, bad input) keep the library's own message.
+fn connect_failure(e: io::Error, shown: &str) -> io::Error {
+    let Some(all) = e.get_ref().and_then(|i| i.downcast_ref::<ConnectError>()) else {
+        return e;
+    };
+    if let ([(addr, why)], []) = (all.attempts(), all.untried()) {
+        let head = if addr.to_string() == shown {
+            format!("connect to {shown:?}")
+        } else {
+            format!("connect to {shown:?} ({addr})")
+        };
+        let why = if all.timed_out() {
+            format!("timed out: {why}")
+        } else {
+            why.to_string()
+        };
+        return io::Error::new(e.kind(), format!("{head}: {why}"));
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for (addr, why) in all.attempts() {
+        parts.push(format!("{addr}: {why}"));
+    }
+    parts.extend(
+        all.untried()
+            .iter()
+            .map(|addr| format!("{addr}: not tried")),
+    );
+    let why = if all.timed_out() && all.attempts().is_empty() && all.untried().is_empty() {
+        "the name was not resolved in time".to_string()
+    } else if all.timed_out() {
+        format!("timed out: {}", parts.join("; "))
+    } else {
+        parts.join("; ")
+    };
+    io::Error::new(e.kind(), format!("connect to {shown:?}: {why}"))
+}
+
+/// The local address to connect from when -s/-p name one: the first of
+/// -s's addresses (its family then decides which of the target's are
+/// tried); with -p alone, the wildcard of the target's first address's
+/// family. `None` without -s and -p. Looked up before any connect, so
+/// that a source that does not resolve fails as itself.
+fn source_for(
+    host: &str,
+    port: Port,
+    protocol: Protocol,
+    o: &Options,
+) -> Result<Option<SockAddr>, Failure> {
+    let Some(sources) = sources(o)? else {
+        return Ok(None);
+    };
+    if o.source.is_some() {
+        return Ok(sources.into_iter().next());
+    }
+    let first = wire_addrs(host, port, o.domain, o.sock_type(), protocol)?;
+    let family = first.first().map(|a| a.is_ipv6());
+    Ok(sources
+        .into_iter()
+        .find(|s| Some(s.domain() == Some(Domain::Inet6)) == family))
 }
 
 /// The local addresses -s/-p name (every family: each target takes the

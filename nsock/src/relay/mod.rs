@@ -46,7 +46,11 @@ pub struct Options {
     pub udp: bool,
     pub keep: bool,
     pub idle_ms: Option<u32>,
+    /// connect: the whole connect (lookup and attempts); -z and --unix:
+    /// each attempt.
     pub connect_timeout_ms: Option<u32>,
+    /// connect: Happy Eyeballs' delay before the next address.
+    pub fallback_delay_ms: Option<u32>,
     pub domain: Domain,
     pub quiet: bool,
     /// nc's -v: each attempt, both ends, the bytes moved.

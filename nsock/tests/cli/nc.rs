@@ -195,3 +195,46 @@ fn connect_and_listen_reject_bad_targets() {
     let taken = busy.local_addr().unwrap().to_string();
     assert_fails(&run(&["listen", &taken]), 1, &taken);
 }
+
+/// connect goes through `connect_host`: -v prints each attempt as it
+/// happens (curl's "Trying" habit) and its outcome, and --fallback-delay
+/// is checked like the other numbers.
+#[test]
+fn connect_v_prints_each_attempt_as_it_happens() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port().to_string();
+    let accepting = thread::spawn(move || drop(server.accept()));
+    let o = run(&[
+        "connect",
+        "-v",
+        "--fallback-delay",
+        "100",
+        "-w",
+        "5",
+        "127.0.0.1",
+        &port,
+    ]);
+    accepting.join().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let trying = err
+        .find(&format!("trying 127.0.0.1:{port}..."))
+        .unwrap_or_else(|| panic!("no attempt line: {err}"));
+    let connected = err
+        .find(&format!("127.0.0.1:{port}: connected"))
+        .unwrap_or_else(|| panic!("no outcome line: {err}"));
+    assert!(trying < connected, "{err}");
+
+    // A refused attempt is printed with its reason, then the failure.
+    let (_reserved, closed) = closed_port();
+    let o = run(&["connect", "-v", "127.0.0.1", &closed.to_string()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("127.0.0.1:{closed}: Connection refused")), "{err}");
+
+    assert_fails(
+        &run(&["connect", "--fallback-delay", "x", "127.0.0.1", &port]),
+        2,
+        "--fallback-delay",
+    );
+}
