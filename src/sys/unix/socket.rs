@@ -84,6 +84,16 @@ pub(crate) fn connect_in_progress(err: &io::Error) -> bool {
     err.raw_os_error() == Some(libc::EINPROGRESS)
 }
 
+/// Whether `err` is the OS saying it is out of a resource a new socket
+/// needs: `EMFILE` (this process's descriptor limit), `ENFILE` (the
+/// system's), `ENOBUFS` or `ENOMEM` (kernel memory).
+pub(crate) fn resource_exhausted(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}
+
 /// `accept4(2)` with `SOCK_CLOEXEC` (Apple: `accept(2)` and then the same
 /// fix-ups as `socket`). Retried on `EINTR`, which is safe: no connection
 /// was taken.

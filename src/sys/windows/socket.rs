@@ -331,6 +331,16 @@ pub(crate) fn duplicate(s: Socket) -> io::Result<Socket> {
         INVALID_SOCKET
     )
 }
+/// Whether `err` is Winsock saying it is out of a resource a new socket
+/// needs: `WSAEMFILE` (no more socket handles), `WSAENOBUFS` (no buffer
+/// space) or `WSA_NOT_ENOUGH_MEMORY`.
+pub(crate) fn resource_exhausted(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(ws::WSAEMFILE | ws::WSAENOBUFS | ws::WSA_NOT_ENOUGH_MEMORY)
+    )
+}
+
 /// `WSAEWOULDBLOCK`: a non-blocking `connect` goes on in the background
 /// (Winsock's word for Unix's `EINPROGRESS`).
 pub(crate) fn connect_in_progress(err: &io::Error) -> bool {
