@@ -8,10 +8,12 @@
 //! how they fail goes through `output` (and `json`); `main` parses,
 //! dispatches and exits.
 
+mod accept;
 mod address;
 mod bind;
 mod broker;
 mod cli;
+mod episode;
 mod json;
 mod lookup;
 mod output;
