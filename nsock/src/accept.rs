@@ -24,7 +24,8 @@
 //! Neither kind is printed per occurrence: each is an [`Episode`], its
 //! first error printed, the rest counted; a pause's episode ends with one
 //! line (`accept: Too many open files (os error 24): 37 failed accepts
-//! over 2.3 s; accepting again`) once the queue has been emptied.
+//! over 2.3 s; accepting again`) once no client is left waiting
+//! ([`Acceptor::queue_empty`]).
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -96,9 +97,7 @@ impl Acceptor {
                 Step::Accepted(sock, peer)
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if self.failed.is_open() {
-                    self.failed.end(now, "accepting again");
-                }
+                self.queue_empty(now);
                 Step::Drained
             }
             Err(e) if lost_before_accept(&e) => {
@@ -117,6 +116,19 @@ impl Acceptor {
     pub fn listener_failed(&mut self, now: Instant, e: &io::Error) {
         self.failed.record(now, format_args!("accept: {e}"));
         self.pause(now);
+    }
+
+    /// No connection is waiting: `accept` said `WouldBlock`, or the
+    /// engine waited on its listeners after a pause and none was ready.
+    /// Ends a pause's episode with its one line.
+    ///
+    /// The second way matters: at the limit, Linux's accept4(2) takes a
+    /// descriptor before it looks at the queue, so a full table gives
+    /// `EMFILE`, never `WouldBlock`, even with nobody waiting.
+    pub fn queue_empty(&mut self, now: Instant) {
+        if self.failed.is_open() {
+            self.failed.end(now, "accepting again");
+        }
     }
 
     /// Pauses accepting for the current back-off, and doubles it (up to

@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nativesockets::{is_resource_exhausted, Domain, Events, Interest, Poller, SocketHandle};
 
@@ -78,25 +78,36 @@ pub fn run(o: &BrokerOptions) -> Result<(), Failure> {
         free: Vec::new(),
         quiet: o.quiet,
         acceptor: Acceptor::new(),
+        probing: false,
         dropped: Episode::new("clients dropped", ""),
     };
     let mut events = Events::with_capacity(1024);
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let timeout = broker
-            .acceptor
-            .deadline()
-            .map(|d| d.saturating_duration_since(Instant::now()));
+        let timeout = if broker.probing {
+            Some(Duration::ZERO)
+        } else {
+            broker
+                .acceptor
+                .deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()))
+        };
         broker
             .poller
             .wait(&mut events, timeout)
             .map_err(|e| context(e, "waiting for clients"))?;
         let now = Instant::now();
+        // The first wait after a pause reports a listener at once if a
+        // client is waiting (level-triggered); if none is, nobody waits.
+        let probed = std::mem::take(&mut broker.probing);
+        if probed && !events.iter().any(|e| broker.is_listener(e.key)) {
+            broker.acceptor.queue_empty(now);
+        }
         if broker.acceptor.resume(now) {
             broker.resume_listeners(now);
         }
         for e in events.iter() {
-            if e.key > LISTENER_KEY - broker.listeners.len() {
+            if broker.is_listener(e.key) {
                 // Paused by another listener's event of this same wait.
                 if !broker.acceptor.is_paused() {
                     broker.accept_all(LISTENER_KEY - e.key);
@@ -123,6 +134,9 @@ struct Broker {
     free: Vec<usize>,
     quiet: bool,
     acceptor: Acceptor,
+    /// The listeners were just added back after a pause: the next wait
+    /// tells whether a client is waiting.
+    probing: bool,
     /// Clients dropped for an error or for not reading.
     dropped: Episode,
 }
@@ -170,6 +184,10 @@ impl Broker {
         }
     }
 
+    fn is_listener(&self, key: usize) -> bool {
+        key > LISTENER_KEY - self.listeners.len()
+    }
+
     /// Stops waiting on the listeners while the acceptor is paused; the
     /// clients are served on.
     fn pause_listeners(&mut self) {
@@ -192,6 +210,8 @@ impl Broker {
             // back-off, the error counted with the accepts'.
             self.acceptor.listener_failed(now, &e);
             self.pause_listeners();
+        } else {
+            self.probing = true;
         }
     }
 
