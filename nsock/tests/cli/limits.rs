@@ -255,31 +255,45 @@ fn broker_at_the_descriptor_limit_neither_spins_nor_floods_and_takes_the_waiting
     assert!(errors.len() <= 3, "{errors:?}");
 }
 
-/// How many connections the churn test opens and closes: 20,000, or
-/// `NSOCK_CHURN_CONNECTIONS` (the soak script's longer run).
-fn churn_connections() -> usize {
-    std::env::var("NSOCK_CHURN_CONNECTIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000)
+/// How long the churn test goes on: 20,000 connections (or
+/// `NSOCK_CHURN_CONNECTIONS`), or, with `NSOCK_CHURN_SECONDS` (the soak
+/// script's run), that many seconds whatever the count.
+fn churn_bounds() -> (usize, Option<Duration>) {
+    let var = |name| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    match var("NSOCK_CHURN_SECONDS") {
+        Some(s) => (usize::MAX, Some(Duration::from_secs(s))),
+        None => (
+            var("NSOCK_CHURN_CONNECTIONS").map_or(20_000, |n| n as usize),
+            None,
+        ),
+    }
+}
+
+/// A process's resident memory in KiB (`VmRSS` of `/proc/PID/status`).
+fn resident_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[test]
 fn broker_churned_by_thousands_of_connections_and_resets_keeps_no_descriptor_and_serves_on() {
     const THREADS: usize = 50;
-    let total = churn_connections();
+    let (limit, seconds) = churn_bounds();
     let b = Broker::start(None, &["-q"]);
     let idle = b.settled_descriptors();
+    let rss0 = resident_kib(b.pid()).unwrap();
     let cpu0 = cpu_time_of(b.pid()).unwrap();
     let next = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let workers: Vec<_> = (0..THREADS)
         .map(|_| {
-            let next = Arc::clone(&next);
+            let (next, done) = (Arc::clone(&next), Arc::clone(&done));
             let addr = b.addr;
             thread::spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
+                if i >= limit || seconds.is_some_and(|s| start.elapsed() >= s) {
                     return;
                 }
                 let mut c = match TcpStream::connect(addr) {
@@ -289,6 +303,7 @@ fn broker_churned_by_thousands_of_connections_and_resets_keeps_no_descriptor_and
                     Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => continue,
                     Err(e) => panic!("connection {i}: {e}"),
                 };
+                done.fetch_add(1, Ordering::Relaxed);
                 match i % 4 {
                     // Orderly, after a whole message.
                     0 => {
@@ -315,12 +330,15 @@ fn broker_churned_by_thousands_of_connections_and_resets_keeps_no_descriptor_and
         w.join().unwrap();
     }
     let elapsed = start.elapsed();
+    let total = done.load(Ordering::Relaxed);
     let after = b.settled_descriptors();
     let cpu = cpu_time_of(b.pid()).unwrap() - cpu0;
+    let rss = resident_kib(b.pid()).unwrap();
     let lines = b.lines();
     println!(
         "churn: {total} connections (half reset) in {:.2} s, {:.0} a second; broker CPU {:.2} s; \
-         descriptors {idle} idle, {after} after; {} stderr lines",
+         descriptors {idle} idle, {after} after; resident {rss0} KiB idle, {rss} KiB after; \
+         {} stderr lines",
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64(),
         cpu.as_secs_f64(),
