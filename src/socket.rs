@@ -52,12 +52,46 @@ pub const SOMAXCONN: i32 = sys::SOMAXCONN;
 /// assert!(is_resource_exhausted(&io::Error::from_raw_os_error(24))); // EMFILE
 /// ```
 pub fn is_resource_exhausted(err: &io::Error) -> bool {
+    any_os_error(err, |e| {
+        e.kind() == io::ErrorKind::OutOfMemory || sys::resource_exhausted(e)
+    })
+}
+
+/// Whether an error of [`SocketHandle::accept`] is about the one
+/// connection it would have returned, gone before it was taken, rather
+/// than about the listener or the process: a server skips it and accepts
+/// the next.
+///
+/// These are the peer giving up or resetting (`ECONNABORTED`,
+/// `ECONNRESET`), a firewall rule (`EPERM`), and the network errors
+/// Linux's accept(2) passes on from the new connection and says to treat
+/// like `EAGAIN` (`EPROTO`, `ENETDOWN`, `EHOSTDOWN`, `ENONET`,
+/// `EHOSTUNREACH`, `ENETUNREACH`, and `ETIMEDOUT`); on Windows
+/// `WSAECONNRESET`, `WSAECONNABORTED` and `WSAETIMEDOUT`. Several have
+/// no `ErrorKind` of their own in std (`EPROTO`, `EHOSTDOWN`), so this
+/// reads the OS error number, of `err` or of an `io::Error` in its
+/// source chain. `WouldBlock` is not one of them: nothing was pending.
+///
+/// # Examples
+/// ```
+/// use std::io;
+/// use nativesockets::is_lost_before_accept;
+///
+/// assert!(!is_lost_before_accept(&io::Error::from(io::ErrorKind::WouldBlock)));
+/// #[cfg(target_os = "linux")]
+/// assert!(is_lost_before_accept(&io::Error::from_raw_os_error(103))); // ECONNABORTED
+/// ```
+pub fn is_lost_before_accept(err: &io::Error) -> bool {
+    any_os_error(err, sys::lost_before_accept)
+}
+
+/// Whether `test` holds for `err` or an `io::Error` in its source chain
+/// (where this crate's errors that name their call keep the OS's).
+fn any_os_error(err: &io::Error, test: impl Fn(&io::Error) -> bool) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cause {
-        if let Some(e) = e.downcast_ref::<io::Error>() {
-            if e.kind() == io::ErrorKind::OutOfMemory || sys::resource_exhausted(e) {
-                return true;
-            }
+        if e.downcast_ref::<io::Error>().is_some_and(&test) {
+            return true;
         }
         cause = e.source();
     }
@@ -266,12 +300,13 @@ impl SocketHandle {
     ///   queue are accepted then (those the queue has no room for are
     ///   refused by the kernel, or retried by their own TCP). The README's
     ///   "Servers at the descriptor limit" shows the loop.
-    /// - **One connection failed before it was taken**:
-    ///   `ConnectionAborted` (`ECONNABORTED`, the client gave up),
-    ///   `ConnectionReset`, `PermissionDenied` (`EPERM`: a firewall rule),
-    ///   and on Linux `EPROTO` and the network errors pending on the new
-    ///   connection (`ENETDOWN`, `EHOSTUNREACH`, `ENETUNREACH`, ...). Only
-    ///   that client is lost: call `accept` again.
+    /// - **One connection failed before it was taken**, which
+    ///   [`is_lost_before_accept`] tells: `ConnectionAborted`
+    ///   (`ECONNABORTED`, the client gave up), `ConnectionReset`,
+    ///   `PermissionDenied` (`EPERM`: a firewall rule), and on Linux
+    ///   `EPROTO` and the network errors pending on the new connection
+    ///   (`ENETDOWN`, `EHOSTUNREACH`, `ENETUNREACH`, ...). Only that client
+    ///   is lost: call `accept` again.
     /// - Anything else (`EBADF`, `EINVAL` for a socket that is not
     ///   listening) is the listener's own and repeats: back off as for the
     ///   limit, or stop.

@@ -1,5 +1,6 @@
 //! A server at the descriptor limit: what `accept` reports there
-//! (`is_resource_exhausted`), that the listener stays readable (so a
+//! (`is_resource_exhausted`, told apart from one client lost before it was
+//! taken, `is_lost_before_accept`), that the listener stays readable (so a
 //! readiness loop must stop waiting on it), and that the waiting client is
 //! accepted once a descriptor is free.
 //!
@@ -8,10 +9,10 @@
 
 use std::io;
 
-use nativesockets::is_resource_exhausted;
+use nativesockets::{is_lost_before_accept, is_resource_exhausted};
 
 #[test]
-fn is_resource_exhausted_knows_the_limits_and_nothing_else() {
+fn accept_errors_are_told_apart_the_limit_from_one_lost_client() {
     assert!(is_resource_exhausted(&io::Error::from(
         io::ErrorKind::OutOfMemory
     )));
@@ -34,9 +35,22 @@ fn is_resource_exhausted_knows_the_limits_and_nothing_else() {
             let wrapped = io::Error::new(e.kind(), WithSource("accept(socket 3)", e));
             assert!(is_resource_exhausted(&wrapped), "{wrapped}");
         }
-        for code in [libc::ECONNABORTED, libc::EPROTO, libc::EPERM, libc::EBADF] {
+        for code in [
+            libc::ECONNABORTED,
+            libc::ECONNRESET,
+            libc::EPROTO,
+            libc::EPERM,
+        ] {
             let e = io::Error::from_raw_os_error(code);
             assert!(!is_resource_exhausted(&e), "{e}");
+            assert!(is_lost_before_accept(&e), "{e}");
+            let wrapped = io::Error::new(e.kind(), WithSource("accept(socket 3)", e));
+            assert!(is_lost_before_accept(&wrapped), "{wrapped}");
+        }
+        // The listener's own errors, and the limit, are not one client's.
+        for code in [libc::EBADF, libc::EINVAL, libc::ENOTSOCK, libc::EMFILE] {
+            let e = io::Error::from_raw_os_error(code);
+            assert!(!is_lost_before_accept(&e), "{e}");
         }
         // What the accept docs promise: std gives EMFILE no kind to match.
         let emfile = io::Error::from_raw_os_error(libc::EMFILE);
