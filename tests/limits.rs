@@ -57,6 +57,28 @@ fn accept_errors_are_told_apart_the_limit_from_one_lost_client() {
         assert_ne!(emfile.kind(), io::ErrorKind::Other);
         assert_ne!(emfile.kind(), io::ErrorKind::WouldBlock);
     }
+    #[cfg(windows)]
+    {
+        // WSAEMFILE, WSAENOBUFS; then WSAECONNRESET, WSAECONNABORTED.
+        for code in [10024, 10055] {
+            let e = io::Error::from_raw_os_error(code);
+            assert!(
+                is_resource_exhausted(&e) && !is_lost_before_accept(&e),
+                "{e}"
+            );
+            let wrapped = io::Error::new(e.kind(), WithSource("accept(socket 3)", e));
+            assert!(is_resource_exhausted(&wrapped), "{wrapped}");
+        }
+        for code in [10054, 10053] {
+            let e = io::Error::from_raw_os_error(code);
+            assert!(
+                is_lost_before_accept(&e) && !is_resource_exhausted(&e),
+                "{e}"
+            );
+            let wrapped = io::Error::new(e.kind(), WithSource("accept(socket 3)", e));
+            assert!(is_lost_before_accept(&wrapped), "{wrapped}");
+        }
+    }
 }
 
 #[derive(Debug)]
