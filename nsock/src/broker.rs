@@ -32,7 +32,10 @@ clients instead: every byte one client sends goes to every other \
 connected client (like ncat --broker); standard input and output are not \
 used. Thousands of clients are served by one thread with a Poller. A \
 client that stops reading while 1 MiB is queued for it is disconnected, \
-with a message on stderr, so that it never stalls the others. The broker \
+with a message on stderr, so that it never stalls the others. At the \
+descriptor limit the broker stops accepting for a moment (until a client \
+leaves, or at most 1 s) instead of spinning; new clients wait in the \
+listen queue, and the episode is reported once, with a count. The broker \
 runs until interrupted.";
 
 /// The most bytes queued for one client before it is dropped.
@@ -87,9 +90,10 @@ pub fn run(o: &BrokerOptions) -> Result<(), Failure> {
         let timeout = if broker.probing {
             Some(Duration::ZERO)
         } else {
-            broker
-                .acceptor
-                .deadline()
+            [broker.acceptor.deadline(), broker.dropped.deadline()]
+                .into_iter()
+                .flatten()
+                .min()
                 .map(|d| d.saturating_duration_since(Instant::now()))
         };
         broker
