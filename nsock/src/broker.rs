@@ -102,9 +102,14 @@ pub fn run(o: &BrokerOptions) -> Result<(), Failure> {
             .map_err(|e| context(e, "waiting for clients"))?;
         let now = Instant::now();
         // The first wait after a pause reports a listener at once if a
-        // client is waiting (level-triggered); if none is, nobody waits.
+        // client is waiting (level-triggered); if none is, nobody waits
+        // (unless the events filled `events`, and a listener's was left
+        // for the next wait).
         let probed = std::mem::take(&mut broker.probing);
-        if probed && !events.iter().any(|e| broker.is_listener(e.key)) {
+        if probed
+            && events.len() < events.capacity()
+            && !events.iter().any(|e| broker.is_listener(e.key))
+        {
             broker.acceptor.queue_empty(now);
         }
         if broker.acceptor.resume(now) {
