@@ -145,7 +145,7 @@ pub use options::*;
 pub use poller::{Event, Events, Interest, PollMode, Poller};
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
-pub use socket::{SocketHandle, SOMAXCONN};
+pub use socket::{is_lost_before_accept, is_resource_exhausted, SocketHandle, SOMAXCONN};
 pub use sockref::SocketRef;
 pub use sys::msg_constants::*;
 pub use sys::SockAddr;

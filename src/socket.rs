@@ -20,6 +20,84 @@ use crate::types::{Domain, Port, Protocol, RawSocketHandle, SockType};
 /// Larger values are clamped by the OS.
 pub const SOMAXCONN: i32 = sys::SOMAXCONN;
 
+/// Whether `err` says the system is out of a resource a new socket needs:
+/// the process's descriptor limit (`EMFILE`, `RLIMIT_NOFILE`), the
+/// system's (`ENFILE`), or kernel memory (`ENOBUFS`, `ENOMEM`); on Windows
+/// `WSAEMFILE`, `WSAENOBUFS` or `WSA_NOT_ENOUGH_MEMORY`.
+///
+/// std gives `EMFILE`, `ENFILE` and `ENOBUFS` no `ErrorKind` a program can
+/// match (their `kind()` is an unstable `Uncategorized`, not `Other`), so
+/// this reads the OS error number, that of `err` or of an `io::Error` in
+/// its [`source`](std::error::Error::source) chain (where this crate's
+/// errors that name their call keep it). `ErrorKind::OutOfMemory` counts
+/// too.
+///
+/// Such an error is about the whole process, not about one socket or one
+/// peer: from [`SocketHandle::accept`] it means the connection is still
+/// waiting in the listen queue, and the listener stays readable (see
+/// [`accept`](SocketHandle::accept) for what a server does then); from
+/// [`SocketHandle::new`] or a connect it means the next attempt fails too
+/// until a descriptor is closed.
+///
+/// # Examples
+/// ```
+/// use std::io;
+/// use nativesockets::is_resource_exhausted;
+///
+/// let would_block = io::Error::from(io::ErrorKind::WouldBlock);
+/// assert!(!is_resource_exhausted(&would_block));
+/// let oom = io::Error::from(io::ErrorKind::OutOfMemory);
+/// assert!(is_resource_exhausted(&oom));
+/// #[cfg(unix)]
+/// assert!(is_resource_exhausted(&io::Error::from_raw_os_error(24))); // EMFILE
+/// ```
+pub fn is_resource_exhausted(err: &io::Error) -> bool {
+    any_os_error(err, |e| {
+        e.kind() == io::ErrorKind::OutOfMemory || sys::resource_exhausted(e)
+    })
+}
+
+/// Whether an error of [`SocketHandle::accept`] is about the one
+/// connection it would have returned, gone before it was taken, rather
+/// than about the listener or the process: a server skips it and accepts
+/// the next.
+///
+/// These are the peer giving up or resetting (`ECONNABORTED`,
+/// `ECONNRESET`), a firewall rule (`EPERM`), and the network errors
+/// Linux's accept(2) passes on from the new connection and says to treat
+/// like `EAGAIN` (`EPROTO`, `ENETDOWN`, `EHOSTDOWN`, `ENONET`,
+/// `EHOSTUNREACH`, `ENETUNREACH`, and `ETIMEDOUT`); on Windows
+/// `WSAECONNRESET`, `WSAECONNABORTED` and `WSAETIMEDOUT`. Several have
+/// no `ErrorKind` of their own in std (`EPROTO`, `EHOSTDOWN`), so this
+/// reads the OS error number, of `err` or of an `io::Error` in its
+/// source chain. `WouldBlock` is not one of them: nothing was pending.
+///
+/// # Examples
+/// ```
+/// use std::io;
+/// use nativesockets::is_lost_before_accept;
+///
+/// assert!(!is_lost_before_accept(&io::Error::from(io::ErrorKind::WouldBlock)));
+/// #[cfg(target_os = "linux")]
+/// assert!(is_lost_before_accept(&io::Error::from_raw_os_error(103))); // ECONNABORTED
+/// ```
+pub fn is_lost_before_accept(err: &io::Error) -> bool {
+    any_os_error(err, sys::lost_before_accept)
+}
+
+/// Whether `test` holds for `err` or an `io::Error` in its source chain
+/// (where this crate's errors that name their call keep the OS's).
+fn any_os_error(err: &io::Error, test: impl Fn(&io::Error) -> bool) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.downcast_ref::<io::Error>().is_some_and(&test) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
 /// An owned OS socket, closed when dropped.
 ///
 /// Nim's `SocketHandle` is a bare number that leaks when forgotten; this
@@ -209,7 +287,39 @@ impl SocketHandle {
     ///
     /// # Errors
     /// The OS error; `WouldBlock` on a non-blocking socket with nothing
-    /// pending.
+    /// pending. What else a server meets, and what it should do:
+    ///
+    /// - **Out of descriptors or memory**, which
+    ///   [`is_resource_exhausted`] tells: `EMFILE` (the process's limit,
+    ///   `RLIMIT_NOFILE`: raw error 24 on Linux, macOS and the BSDs),
+    ///   `ENFILE` (the system's, 23), `ENOBUFS` (105 on Linux), `ENOMEM`
+    ///   (`ErrorKind::OutOfMemory`); `WSAEMFILE` (10024) and `WSAENOBUFS`
+    ///   (10055) on Windows. std maps none of the first three to a kind a
+    ///   program can match. The connection stays in the listen queue, so
+    ///   **the listener stays readable**: a readiness loop (`Poller`,
+    ///   `select`) that tries again at once is woken at once, for ever, and
+    ///   spins a core (and a log line per failure fills the disk). Stop
+    ///   waiting on the listener ([`Poller::delete`](crate::Poller::delete)
+    ///   it, or leave it out of the `select` set) until one of the server's
+    ///   own connections closes or a back-off passes (10 ms, doubling up
+    ///   to 1 s), whichever comes first, then add it again; keep serving the
+    ///   connections already open meanwhile. The clients waiting in the
+    ///   queue are accepted then (those the queue has no room for are
+    ///   refused by the kernel, or retried by their own TCP). The README's
+    ///   "Servers at the descriptor limit" shows the loop.
+    /// - **One connection failed before it was taken**, which
+    ///   [`is_lost_before_accept`] tells: `ConnectionAborted`
+    ///   (`ECONNABORTED`, the client gave up), `ConnectionReset`,
+    ///   `PermissionDenied` (`EPERM`: a firewall rule), and on Linux
+    ///   `EPROTO` and the network errors pending on the new connection
+    ///   (`ENETDOWN`, `EHOSTUNREACH`, `ENETUNREACH`, ...). Only that client
+    ///   is lost: call `accept` again.
+    /// - Anything else (`EBADF`, `EINVAL` for a socket that is not
+    ///   listening) is the listener's own and repeats: back off as for the
+    ///   limit, or stop.
+    ///
+    /// At the limit a loop can fail thousands of times a second: count
+    /// repeated errors and report them once per episode, not once each.
     ///
     /// [`accept4(2)`]: https://man7.org/linux/man-pages/man2/accept.2.html
     /// [`accept(2)`]: https://man7.org/linux/man-pages/man2/accept.2.html

@@ -2,13 +2,19 @@
 //! mode (`is_nonblocking`) and which protocol it speaks (`protocol`), read
 //! back from the OS on TCP, UDP, Unix-domain, accepted and raw sockets.
 
+#[cfg(any(windows, target_vendor = "apple"))]
+use std::io;
+#[cfg(unix)]
 use std::net::UdpSocket;
+#[cfg(unix)]
 use std::time::Duration;
 
 use nativesockets::*;
 
 mod common;
-use common::{handle_tcp_pair_on as tcp_pair, loopback_v4 as v4, tcp_listener};
+#[cfg(unix)]
+use common::tcp_listener;
+use common::{handle_tcp_pair_on as tcp_pair, loopback_v4 as v4};
 
 /// Reads the mode after each step of a blocking -> non-blocking -> blocking
 /// round trip, through the method and the Nim-named free function.

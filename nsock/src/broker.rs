@@ -8,14 +8,23 @@
 //! that stops reading is dropped, with a message on stderr, when its queue
 //! would pass the limit, so that it never stalls the others or makes the
 //! broker grow without bound.
+//!
+//! Accepting goes through an [`Acceptor`]: at the descriptor limit the
+//! listeners are taken out of the poller for a back-off (or until a client
+//! leaves), so the broker neither spins nor floods stderr, and serves the
+//! clients it has meanwhile. Errors that repeat per client are counted
+//! ([`Episode`]), not printed each.
 
 use std::collections::VecDeque;
 use std::io;
+use std::time::{Duration, Instant};
 
-use nativesockets::{Domain, Events, Interest, Poller, SocketHandle};
+use nativesockets::{is_resource_exhausted, Domain, Events, Interest, Poller, SocketHandle};
 
+use crate::accept::{Acceptor, Step};
 use crate::bind::bind_all;
-use crate::output::{context, note, warn, Failure};
+use crate::episode::Episode;
+use crate::output::{context, note, Failure};
 
 pub const BROKER_HELP: &str = "\
 With --broker [ADDR:]PORT, nsock listens there and relays between its \
@@ -23,7 +32,10 @@ clients instead: every byte one client sends goes to every other \
 connected client (like ncat --broker); standard input and output are not \
 used. Thousands of clients are served by one thread with a Poller. A \
 client that stops reading while 1 MiB is queued for it is disconnected, \
-with a message on stderr, so that it never stalls the others. The broker \
+with a message on stderr, so that it never stalls the others. At the \
+descriptor limit the broker stops accepting for a moment (until a client \
+leaves, or at most 1 s) instead of spinning; new clients wait in the \
+listen queue, and the episode is reported once, with a count. The broker \
 runs until interrupted.";
 
 /// The most bytes queued for one client before it is dropped.
@@ -64,20 +76,51 @@ pub fn run(o: &BrokerOptions) -> Result<(), Failure> {
     }
     let mut broker = Broker {
         poller,
+        listeners,
         clients: Vec::new(),
         free: Vec::new(),
         quiet: o.quiet,
+        acceptor: Acceptor::new(),
+        probing: false,
+        dropped: Episode::new("clients dropped", ""),
     };
     let mut events = Events::with_capacity(1024);
     let mut buf = vec![0u8; 64 * 1024];
     loop {
+        let timeout = if broker.probing {
+            Some(Duration::ZERO)
+        } else {
+            [broker.acceptor.deadline(), broker.dropped.deadline()]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(|d| d.saturating_duration_since(Instant::now()))
+        };
         broker
             .poller
-            .wait(&mut events, None)
+            .wait(&mut events, timeout)
             .map_err(|e| context(e, "waiting for clients"))?;
+        let now = Instant::now();
+        // The first wait after a pause reports a listener at once if a
+        // client is waiting (level-triggered); if none is, nobody waits
+        // (unless the events filled `events`, and a listener's was left
+        // for the next wait).
+        let probed = std::mem::take(&mut broker.probing);
+        if probed
+            && events.len() < events.capacity()
+            && !events.iter().any(|e| broker.is_listener(e.key))
+        {
+            broker.acceptor.queue_empty(now);
+        }
+        if broker.acceptor.resume(now) {
+            broker.resume_listeners(now);
+        }
         for e in events.iter() {
-            if e.key > LISTENER_KEY - listeners.len() {
-                broker.accept_all(&listeners[LISTENER_KEY - e.key]);
+            if broker.is_listener(e.key) {
+                // Paused by another listener's event of this same wait.
+                if !broker.acceptor.is_paused() {
+                    broker.accept_all(LISTENER_KEY - e.key);
+                }
                 continue;
             }
             if e.readable {
@@ -87,29 +130,37 @@ pub fn run(o: &BrokerOptions) -> Result<(), Failure> {
                 broker.flush(e.key);
             }
         }
+        let now = Instant::now();
+        broker.acceptor.tick(now);
+        broker.dropped.tick(now);
     }
 }
 
 struct Broker {
     poller: Poller,
+    listeners: Vec<SocketHandle>,
     clients: Vec<Option<Client>>,
     free: Vec<usize>,
     quiet: bool,
+    acceptor: Acceptor,
+    /// The listeners were just added back after a pause: the next wait
+    /// tells whether a client is waiting.
+    probing: bool,
+    /// Clients dropped for an error or for not reading.
+    dropped: Episode,
 }
 
 impl Broker {
-    /// Accepts every pending connection of `listener`.
-    fn accept_all(&mut self, listener: &SocketHandle) {
+    /// Accepts every pending connection of listener `index`, until none
+    /// is left or the acceptor pauses.
+    fn accept_all(&mut self, index: usize) {
         loop {
-            let (sock, peer) = match listener.accept() {
-                Ok(c) => c,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                // A client that gave up before it was accepted, or the
-                // descriptor limit: the others are served on.
-                Err(e) => {
-                    warn(format_args!("accept: {e}"));
-                    return;
-                }
+            let result = self.listeners[index].accept();
+            let (sock, peer) = match self.acceptor.step(result, Instant::now()) {
+                Step::Accepted(sock, peer) => (sock, peer),
+                Step::Drained => return,
+                Step::Skipped => continue,
+                Step::Pause => return self.pause_listeners(),
             };
             let slot = self.free.pop().unwrap_or_else(|| {
                 self.clients.push(None);
@@ -120,8 +171,15 @@ impl Broker {
                 .set_blocking(false)
                 .and_then(|()| self.poller.add(&sock, slot, Interest::READABLE));
             if let Err(e) = added {
-                warn(format_args!("client {peer}: {e}"));
                 self.free.push(slot);
+                let now = Instant::now();
+                self.dropped
+                    .record(now, format_args!("dropping client {peer}: {e}"));
+                if is_resource_exhausted(&e) {
+                    // No room to register it: no room for the next either.
+                    self.acceptor.pause(now);
+                    return self.pause_listeners();
+                }
                 continue;
             }
             if !self.quiet {
@@ -132,6 +190,37 @@ impl Broker {
                 peer,
                 queue: VecDeque::new(),
             });
+        }
+    }
+
+    fn is_listener(&self, key: usize) -> bool {
+        key > LISTENER_KEY - self.listeners.len()
+    }
+
+    /// Stops waiting on the listeners while the acceptor is paused; the
+    /// clients are served on.
+    fn pause_listeners(&mut self) {
+        for l in &self.listeners {
+            // Not registered (a re-registration failed): nothing to undo.
+            let _ = self.poller.delete(l);
+        }
+    }
+
+    /// Waits on the listeners again after a pause; a client waiting in
+    /// the queue makes one readable at the next wait.
+    fn resume_listeners(&mut self, now: Instant) {
+        let added = self
+            .listeners
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, l)| self.poller.add(l, LISTENER_KEY - i, Interest::READABLE));
+        if let Err(e) = added {
+            // Out of memory for the registration, most likely: the same
+            // back-off, the error counted with the accepts'.
+            self.acceptor.listener_failed(now, &e);
+            self.pause_listeners();
+        } else {
+            self.probing = true;
         }
     }
 
@@ -217,11 +306,16 @@ impl Broker {
             return;
         };
         let _ = self.poller.delete(&client.sock);
+        let now = Instant::now();
         match why {
-            Some(why) => warn(format_args!("dropping client {}: {why}", client.peer)),
+            Some(why) => self
+                .dropped
+                .record(now, format_args!("dropping client {}: {why}", client.peer)),
             None if !self.quiet => note(format_args!("{} disconnected", client.peer)),
             None => {}
         }
         self.free.push(slot);
+        drop(client);
+        self.acceptor.connection_closed(now);
     }
 }

@@ -5,13 +5,17 @@
 //! The command line is defined in `cli`, each command runs in its own
 //! module (`lookup`, `scan`, `relay` for listen and connect, `broker`),
 //! on the shared `address` parsing and `bind`ing, and what they print and
-//! how they fail goes through `output` (and `json`); `main` parses,
-//! dispatches and exits.
+//! how they fail goes through `output` (and `json`); every accepting
+//! server accepts through `accept` (the back-off at the descriptor limit),
+//! and errors that can repeat per event are counted through `episode`;
+//! `main` parses, dispatches and exits.
 
+mod accept;
 mod address;
 mod bind;
 mod broker;
 mod cli;
+mod episode;
 mod json;
 mod lookup;
 mod output;

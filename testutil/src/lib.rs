@@ -8,11 +8,12 @@
 //! - `signals` (Unix only): signal handlers that only count, installed
 //!   without `SA_RESTART` so that a blocked call is interrupted.
 //! - `limits` (Unix only): raising the descriptor limit for the tests that
-//!   open thousands of sockets.
+//!   open thousands of sockets, lowering it for a child that must meet it.
 //! - [`harness`]: a runner for a test binary without libtest's harness,
 //!   whose tests report as ignored when what they need is missing.
 //! - [`files`]: scratch files in the temporary directory.
-//! - [`descriptors`]: counting the open descriptors, to prove none leaked.
+//! - [`descriptors`]: counting the open descriptors, to prove none leaked,
+//!   and a child's descriptors and CPU time.
 //! - [`threads`]: a time bound on a wait that might never end, and a lock
 //!   that makes a binary's heavy tests run one at a time.
 //!

@@ -25,3 +25,30 @@ pub fn raise_fd_limit(want: u64) -> u64 {
     let cur = lim.rlim_cur as u64;
     cur
 }
+
+/// Makes `cmd`'s child start with a soft `RLIMIT_NOFILE` of `limit` (the
+/// hard limit unchanged), as `ulimit -n` would in a shell, without
+/// touching this process's own limit.
+pub fn lower_fd_limit_in_child(cmd: &mut std::process::Command, limit: u64) {
+    use std::os::unix::process::CommandExt;
+    let limit = limit as libc::rlim_t;
+    // SAFETY: the closure runs in the child between fork and exec, and
+    // calls only getrlimit and setrlimit, which are async-signal-safe and
+    // touch no memory but the local `lim`.
+    unsafe {
+        cmd.pre_exec(move || {
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            lim.rlim_cur = limit.min(lim.rlim_max);
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}

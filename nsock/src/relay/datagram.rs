@@ -3,17 +3,20 @@
 
 use std::io::{self, Write};
 use std::sync::Arc;
+use std::time::Instant;
 
 use nativesockets::{select_read, RawSocketHandle, SockAddr, SocketHandle};
 
 use super::pump::{Relay, Target};
 use super::{transient, Options};
-use crate::output::{context, stdout_failure, warn, Failure};
+use crate::episode::Episode;
+use crate::output::{context, stdout_failure, Failure};
 
 /// Datagrams from `socks` to stdout. A socket connected to `peer` has that
 /// one peer, and errors on it (a closed port's ICMP answer) end the relay;
 /// otherwise stdin goes to the latest sender, and errors are reported and
-/// survived.
+/// survived: the first of a run printed, the rest counted (an [`Episode`]
+/// each way), since a peer that has gone can fail every datagram.
 pub(super) fn datagrams(
     relay: &Relay,
     socks: &[Arc<SocketHandle>],
@@ -34,6 +37,8 @@ pub(super) fn datagrams(
     let mut buf = vec![0u8; 64 * 1024];
     let mut out = io::stdout().lock();
     let mut last_sender: Option<SockAddr> = None;
+    let mut send_errors = Episode::new("failed sends", "");
+    let mut recv_errors = Episode::new("receive errors", "");
     loop {
         let ready: Vec<RawSocketHandle> = {
             let mut ready: Vec<&SocketHandle> = socks.iter().map(|s| &**s).collect();
@@ -55,8 +60,9 @@ pub(super) fn datagrams(
                         (Some(peer), _) => {
                             return Err(context(e, format_args!("sending to {peer}")).into())
                         }
-                        (None, Some(to)) => warn(context(e, format_args!("sending to {to}"))),
-                        (None, None) => warn(context(e, "sending")),
+                        (None, Some(to)) => send_errors
+                            .record(Instant::now(), context(e, format_args!("sending to {to}"))),
+                        (None, None) => send_errors.record(Instant::now(), context(e, "sending")),
                     }
                 }
                 continue;
@@ -91,8 +97,11 @@ pub(super) fn datagrams(
                 // answer to an earlier datagram to some sender, not the
                 // end of this socket.
                 Err(e) => match sock.local_addr() {
-                    Ok(local) => warn(context(e, format_args!("receiving on {local}"))),
-                    Err(_) => warn(context(e, "receiving")),
+                    Ok(local) => recv_errors.record(
+                        Instant::now(),
+                        context(e, format_args!("receiving on {local}")),
+                    ),
+                    Err(_) => recv_errors.record(Instant::now(), context(e, "receiving")),
                 },
             }
         }

@@ -8,7 +8,9 @@
 //!
 //! One binary, a module a command: `lookup` (serv, proto, host, addrinfo,
 //! hostname), `usage`, `scan`, `relay` (listen and connect moving data),
-//! `nc` (nc's options), `unix` (Unix-domain sockets) and `broker`. This
+//! `nc` (nc's options), `unix` (Unix-domain sockets), `broker`, and
+//! `limits` (servers at the descriptor limit, under churn, with slow
+//! peers; Linux, where `/proc` shows a child's CPU and descriptors). This
 //! file holds what they share: running nsock with a deadline, reading its
 //! output, and the listeners and peers the relay tests talk to.
 //! Under Miri the file compiles to no tests at all (the `cfg` below).
@@ -342,6 +344,8 @@ fn ping_pong(mut l: Listener, mut c: Proc) -> String {
 }
 
 mod broker;
+#[cfg(target_os = "linux")]
+mod limits;
 mod lookup;
 mod nc;
 mod relay;

@@ -84,6 +84,41 @@ pub(crate) fn connect_in_progress(err: &io::Error) -> bool {
     err.raw_os_error() == Some(libc::EINPROGRESS)
 }
 
+/// Whether `err` is the OS saying it is out of a resource a new socket
+/// needs: `EMFILE` (this process's descriptor limit), `ENFILE` (the
+/// system's), `ENOBUFS` or `ENOMEM` (kernel memory).
+pub(crate) fn resource_exhausted(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}
+
+/// Whether an `accept(2)` error is about the one connection it would have
+/// returned, not the listener: the peer gave up or reset it
+/// (`ECONNABORTED`, `ECONNRESET`), a firewall refused it (`EPERM`), or a
+/// network error was pending on it, which Linux's accept(2) page says to
+/// treat as `EAGAIN` (`EPROTO`, `ENETDOWN`, `EHOSTDOWN`, `ENONET`,
+/// `EHOSTUNREACH`, `ENETUNREACH`; `ETIMEDOUT` elsewhere).
+pub(crate) fn lost_before_accept(err: &io::Error) -> bool {
+    match err.raw_os_error() {
+        Some(
+            libc::ECONNABORTED
+            | libc::ECONNRESET
+            | libc::EPERM
+            | libc::EPROTO
+            | libc::ENETDOWN
+            | libc::EHOSTDOWN
+            | libc::EHOSTUNREACH
+            | libc::ENETUNREACH
+            | libc::ETIMEDOUT,
+        ) => true,
+        #[cfg(linux_like)]
+        Some(libc::ENONET) => true,
+        _ => false,
+    }
+}
+
 /// `accept4(2)` with `SOCK_CLOEXEC` (Apple: `accept(2)` and then the same
 /// fix-ups as `socket`). Retried on `EINTR`, which is safe: no connection
 /// was taken.

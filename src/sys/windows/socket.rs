@@ -331,6 +331,26 @@ pub(crate) fn duplicate(s: Socket) -> io::Result<Socket> {
         INVALID_SOCKET
     )
 }
+/// Whether `err` is Winsock saying it is out of a resource a new socket
+/// needs: `WSAEMFILE` (no more socket handles), `WSAENOBUFS` (no buffer
+/// space) or `WSA_NOT_ENOUGH_MEMORY`.
+pub(crate) fn resource_exhausted(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(ws::WSAEMFILE | ws::WSAENOBUFS | ws::WSA_NOT_ENOUGH_MEMORY)
+    )
+}
+
+/// Whether an `accept` error is about the one connection it would have
+/// returned, not the listener: the peer reset or abandoned it before it
+/// was taken (`WSAECONNRESET`, `WSAECONNABORTED`, `WSAETIMEDOUT`).
+pub(crate) fn lost_before_accept(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(ws::WSAECONNRESET | ws::WSAECONNABORTED | ws::WSAETIMEDOUT)
+    )
+}
+
 /// `WSAEWOULDBLOCK`: a non-blocking `connect` goes on in the background
 /// (Winsock's word for Unix's `EINPROGRESS`).
 pub(crate) fn connect_in_progress(err: &io::Error) -> bool {
