@@ -4,9 +4,9 @@
 
 use std::os::raw::c_int;
 
-use super::control::ReceivedControl;
 #[cfg(unix)]
 use super::control::{Credentials, Fds};
+use super::control::{ReceivedControl, Timestamps};
 use crate::sys;
 use crate::sys::cmsg::CmsgKind;
 
@@ -98,6 +98,15 @@ fn decode(level: c_int, ty: c_int, data: &[u8]) -> ReceivedControl<'_> {
         CmsgKind::HopLimitV6 => byte(sys::decode_int(data)).map(ReceivedControl::HopLimitV6),
         CmsgKind::TimestampNs | CmsgKind::TimestampUs => {
             sys::decode_timestamp(kind, data).map(ReceivedControl::Timestamp)
+        }
+        CmsgKind::Timestamping => {
+            sys::decode_timestamping(data).map(|[software, legacy, hardware]| {
+                ReceivedControl::Timestamping(Timestamps {
+                    software,
+                    legacy,
+                    hardware,
+                })
+            })
         }
         CmsgKind::UdpGro => sys::decode_int(data)
             .and_then(|v| u16::try_from(v).ok())

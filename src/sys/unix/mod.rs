@@ -44,6 +44,7 @@ macro_rules! syscall {
     }};
 }
 
+mod errqueue;
 mod hosts;
 mod interface;
 mod message;
@@ -56,6 +57,7 @@ mod sendfile;
 mod socket;
 mod tcp_info;
 
+pub(crate) use self::errqueue::*;
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::message::*;

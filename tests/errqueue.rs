@@ -1,0 +1,343 @@
+//! The error queue: ICMP errors typed with their origin, type, code,
+//! errno and offender; zero-copy completions in order and contiguous;
+//! transmit timestamps numbered by `OPT_ID`, monotone and after their
+//! send; received timestamps through `recv_msg`; the calls `Unsupported`
+//! outside Linux. Loopback only, every wait bounded.
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::io::{self, IoSlice, IoSliceMut, Read};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, UdpSocket};
+    use std::thread;
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    use nativesockets::*;
+
+    /// A UDP address on `ip` where nothing listens (bound, then closed).
+    fn closed_port(ip: IpAddr) -> SockAddr {
+        let s = UdpSocket::bind(SocketAddr::new(ip, 0)).unwrap();
+        let a = s.local_addr().unwrap();
+        drop(s);
+        SockAddr::from(a)
+    }
+
+    /// Reads the error queue until an entry comes (at most 5 s), giving
+    /// the entry and the payload.
+    fn next_entry(s: &SocketHandle) -> (ErrorQueueEntry<'static>, Vec<u8>) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            // Leaked per call so the typed entry can outlive the loop; a
+            // test reads a bounded number of entries.
+            let data: &'static mut [u8] = Box::leak(vec![0u8; 2048].into_boxed_slice());
+            let control: &'static mut [u8] =
+                Box::leak(vec![0u8; ERROR_QUEUE_CONTROL_SPACE].into_boxed_slice());
+            match s.recv_error_queue(data, control) {
+                Ok(msg) => return (msg.entry(), msg.payload().to_vec()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    assert!(Instant::now() < deadline, "no error-queue entry within 5 s");
+                    thread::sleep(Duration::from_millis(2));
+                }
+                Err(e) => panic!("recv_error_queue: {e}"),
+            }
+        }
+    }
+
+    fn since_epoch() -> Duration {
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap()
+    }
+
+    #[test]
+    fn udp_to_a_closed_port_queues_icmp_port_unreachable_v4() {
+        let to = closed_port(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+        s.set_recv_err_v4(true).unwrap();
+        s.send_msg(Some(&to), &[IoSlice::new(b"knock v4")], &[], 0)
+            .unwrap();
+        let (entry, payload) = next_entry(&s);
+        let ErrorQueueEntry::Error(e) = entry else {
+            panic!("{entry:?}")
+        };
+        assert_eq!(e.origin, ErrorOrigin::Icmp);
+        assert_eq!((e.icmp_type, e.icmp_code), (3, 3));
+        assert_eq!(e.errno, libc::ECONNREFUSED);
+        assert_eq!(e.os_error().kind(), io::ErrorKind::ConnectionRefused);
+        assert_eq!(e.offender, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert_eq!(payload, b"knock v4", "the original datagram's bytes");
+        // One entry, one read: the queue is empty again.
+        let (mut d, mut c) = ([0u8; 16], [0u8; 256]);
+        let err = s.recv_error_queue(&mut d, &mut c).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    }
+
+    #[test]
+    fn udp_to_a_closed_port_queues_icmpv6_port_unreachable_v6() {
+        let to = closed_port(IpAddr::V6(Ipv6Addr::LOCALHOST));
+        let s = new_native_socket(Domain::Inet6, SockType::Dgram, Protocol::Udp).unwrap();
+        s.set_recv_err_v6(true).unwrap();
+        s.send_msg(Some(&to), &[IoSlice::new(b"knock v6")], &[], 0)
+            .unwrap();
+        let (entry, payload) = next_entry(&s);
+        let ErrorQueueEntry::Error(e) = entry else {
+            panic!("{entry:?}")
+        };
+        assert_eq!(e.origin, ErrorOrigin::Icmp6);
+        assert_eq!((e.icmp_type, e.icmp_code), (1, 4));
+        assert_eq!(e.errno, libc::ECONNREFUSED);
+        assert_eq!(e.offender, Some(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+        assert_eq!(payload, b"knock v6");
+    }
+
+    #[test]
+    fn zero_copy_sends_complete_in_order_contiguous_and_copied_on_loopback() {
+        const SENDS: u32 = 1000;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let reader = thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = vec![0u8; 1 << 16];
+            let mut total = 0u64;
+            loop {
+                match conn.read(&mut buf) {
+                    Ok(0) => return total,
+                    Ok(n) => total += n as u64,
+                    Err(e) => panic!("reader: {e}"),
+                }
+            }
+        });
+        let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
+        s.set_zerocopy(true).unwrap();
+        assert!(s.zerocopy().unwrap());
+        s.connect(&SockAddr::from(addr)).unwrap();
+
+        // One buffer, alive until every completion is in.
+        let payload = vec![0x5au8; 16 * 1024];
+        let mut next = 0u32; // the next number expected to complete
+        let mut copied_all = true;
+        let mut drain = |s: &SocketHandle, next: &mut u32, wait: bool| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let (mut d, mut c) = ([0u8; 16], [0u8; ERROR_QUEUE_CONTROL_SPACE]);
+                match s.recv_error_queue(&mut d, &mut c) {
+                    Ok(msg) => {
+                        let ErrorQueueEntry::ZeroCopy(z) = msg.entry() else {
+                            panic!("{msg:?}")
+                        };
+                        assert_eq!(z.lo, *next, "ranges contiguous and in order");
+                        assert!(z.hi >= z.lo, "{z:?}");
+                        assert_eq!(z.count(), u64::from(z.hi - z.lo) + 1);
+                        copied_all &= z.copied;
+                        *next = z.hi + 1;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        if !wait || *next == SENDS {
+                            return;
+                        }
+                        assert!(Instant::now() < deadline, "completions stopped at {next}");
+                        thread::sleep(Duration::from_millis(1));
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        };
+        let mut sent = 0u32;
+        while sent < SENDS {
+            match s.send_zerocopy(None, &[IoSlice::new(&payload)]) {
+                Ok(n) => {
+                    assert!(n > 0);
+                    sent += 1;
+                }
+                // The locked-memory budget is spent: completions free it.
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => drain(&s, &mut next, false),
+                Err(e) => panic!("send {sent}: {e}"),
+            }
+        }
+        drain(&s, &mut next, true);
+        assert_eq!(next, SENDS, "every send completed once");
+        assert!(copied_all, "loopback always copies");
+        s.shutdown(Shutdown::Write).unwrap();
+        assert!(reader.join().unwrap() > 0);
+    }
+
+    /// A UDP pair on loopback: a receiver and a sender connected to it.
+    fn udp_pair() -> (UdpSocket, SocketHandle) {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let tx = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+        tx.connect(&SockAddr::from(rx.local_addr().unwrap()))
+            .unwrap();
+        (rx, tx)
+    }
+
+    #[test]
+    fn transmit_timestamps_are_numbered_monotone_and_after_their_send() {
+        const SENDS: u32 = 50;
+        let (_rx, tx) = udp_pair();
+        let flags = Timestamping::TX_SOFTWARE | Timestamping::SOFTWARE | Timestamping::OPT_ID;
+        tx.set_timestamping(flags).unwrap();
+        assert_eq!(tx.timestamping().unwrap(), flags);
+        let mut starts = Vec::new();
+        for i in 0..SENDS {
+            starts.push(since_epoch());
+            tx.send_msg(
+                None,
+                &[IoSlice::new(format!("dgram {i}").as_bytes())],
+                &[],
+                0,
+            )
+            .unwrap();
+        }
+        let mut last = Duration::ZERO;
+        for i in 0..SENDS {
+            let (entry, payload) = next_entry(&tx);
+            let ErrorQueueEntry::Timestamp(t) = entry else {
+                panic!("{entry:?}")
+            };
+            assert_eq!(t.kind, TimestampKind::Sent);
+            assert_eq!(t.id, i, "OPT_ID counts the sends");
+            let ts = t.software.expect("a software timestamp");
+            assert!(ts >= last, "monotone: {ts:?} after {last:?}");
+            assert!(ts >= starts[i as usize], "after the send call began");
+            assert!(ts < since_epoch() + Duration::from_millis(1));
+            last = ts;
+            // Without OPT_TSONLY the packet comes back, headers and all.
+            assert!(
+                payload.ends_with(format!("dgram {i}").as_bytes()),
+                "{payload:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tsonly_timestamps_come_without_the_packet() {
+        let (_rx, tx) = udp_pair();
+        tx.set_timestamping(
+            Timestamping::TX_SOFTWARE
+                | Timestamping::SOFTWARE
+                | Timestamping::OPT_ID
+                | Timestamping::OPT_TSONLY,
+        )
+        .unwrap();
+        tx.send_msg(None, &[IoSlice::new(b"bare")], &[], 0).unwrap();
+        let (entry, payload) = next_entry(&tx);
+        assert!(
+            matches!(entry, ErrorQueueEntry::Timestamp(t) if t.id == 0 && t.software.is_some()),
+            "{entry:?}"
+        );
+        assert!(payload.is_empty(), "{payload:?}");
+    }
+
+    #[test]
+    fn received_timestamps_arrive_typed_through_recv_msg() {
+        let rx = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+        rx.bind_addr(&SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))))
+            .unwrap();
+        rx.set_timestamping(Timestamping::RX_SOFTWARE | Timestamping::SOFTWARE)
+            .unwrap();
+        rx.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let to = rx.local_addr().unwrap();
+        let before = since_epoch();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        tx.send_to(b"stamp me", to.as_socket_addr().unwrap())
+            .unwrap();
+        let mut buf = [0u8; 64];
+        let mut control = [0u8; 128];
+        let msg = rx
+            .recv_msg(&mut [IoSliceMut::new(&mut buf)], &mut control, 0)
+            .unwrap();
+        let after = since_epoch();
+        let stamps = msg
+            .control()
+            .find_map(|c| match c {
+                ReceivedControl::Timestamping(t) => Some(t),
+                _ => None,
+            })
+            .expect("a SCM_TIMESTAMPING message");
+        let sw = stamps.software.expect("software");
+        assert!(
+            before <= sw && sw <= after,
+            "{before:?} <= {sw:?} <= {after:?}"
+        );
+        assert_eq!(stamps.hardware, None, "loopback has no hardware clock");
+    }
+
+    #[test]
+    fn bad_input_and_empty_queue() {
+        let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+        // An empty queue answers at once, even on a blocking socket.
+        let (mut d, mut c) = ([0u8; 16], [0u8; 64]);
+        let t = Instant::now();
+        let err = s.recv_error_queue(&mut d, &mut c).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        assert!(t.elapsed() < Duration::from_secs(1));
+        // Bits the kernel does not know.
+        let err = s
+            .set_timestamping(Timestamping::from_bits(1 << 30))
+            .unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{err}");
+        // Zero copy on a socket type without it.
+        let unix = new_native_socket(Domain::Unix, SockType::Stream, Protocol::Ip).unwrap();
+        assert!(unix.set_zerocopy(true).is_err());
+    }
+
+    #[test]
+    fn the_entry_parser_reads_nothing_past_any_cut() {
+        // A real ICMP entry's control area, cut at every length.
+        let to = closed_port(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+        s.set_recv_err_v4(true).unwrap();
+        s.send_msg(Some(&to), &[IoSlice::new(b"x")], &[], 0)
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let (mut d, mut c) = ([0u8; 16], [0u8; ERROR_QUEUE_CONTROL_SPACE]);
+        let control = loop {
+            match s.recv_error_queue(&mut d, &mut c) {
+                Ok(msg) => break msg.control_bytes().to_vec(),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    assert!(Instant::now() < deadline);
+                    thread::sleep(Duration::from_millis(2));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert!(matches!(
+            ErrorQueueEntry::parse(&control),
+            ErrorQueueEntry::Error(_)
+        ));
+        for cut in 0..control.len() {
+            let part = &control[..cut];
+            match ErrorQueueEntry::parse(part) {
+                ErrorQueueEntry::Raw(bytes) => assert_eq!(bytes.len(), cut),
+                ErrorQueueEntry::Error(e) => assert_eq!(e.origin, ErrorOrigin::Icmp),
+                other => panic!("{other:?}"),
+            }
+        }
+        for fill in [0u8, 0xff] {
+            let junk = vec![fill; 200];
+            let _ = ErrorQueueEntry::parse(&junk);
+        }
+    }
+}
+
+/// Outside Linux the calls exist and say they are not there.
+#[cfg(not(target_os = "linux"))]
+#[test]
+fn error_queue_calls_are_unsupported_naming_call_and_platform() {
+    use nativesockets::*;
+    use std::io::{self, IoSlice};
+
+    let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+    let (mut d, mut c) = ([0u8; 16], [0u8; 64]);
+    let errs = [
+        s.recv_error_queue(&mut d, &mut c).unwrap_err(),
+        s.set_zerocopy(true).unwrap_err(),
+        s.zerocopy().unwrap_err(),
+        s.set_timestamping(Timestamping::TX_SOFTWARE).unwrap_err(),
+        s.timestamping().unwrap_err(),
+        s.send_zerocopy(None, &[IoSlice::new(b"x")]).unwrap_err(),
+    ];
+    for err in errs {
+        assert_eq!(err.kind(), io::ErrorKind::Unsupported, "{err}");
+        assert!(err.to_string().contains(std::env::consts::OS), "{err}");
+    }
+    let text = s.recv_error_queue(&mut d, &mut c).unwrap_err().to_string();
+    assert!(text.contains("recv_error_queue"), "{text}");
+}
