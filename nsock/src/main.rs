@@ -15,6 +15,7 @@ mod cli;
 mod json;
 mod lookup;
 mod output;
+mod ping;
 mod relay;
 mod scan;
 
@@ -38,6 +39,7 @@ fn run(command: Command) -> Result<(), Failure> {
             None => relay::listen(&a.options()),
         },
         Command::Connect(a) => relay::connect(&a.options()),
+        Command::Ping(a) => ping::run(&a.options()),
     }
 }
 
