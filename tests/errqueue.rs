@@ -341,3 +341,183 @@ fn error_queue_calls_are_unsupported_naming_call_and_platform() {
     let text = s.recv_error_queue(&mut d, &mut c).unwrap_err().to_string();
     assert!(text.contains("recv_error_queue"), "{text}");
 }
+
+/// A TTL-1 datagram through a second hop: two network namespaces the
+/// test makes itself (`ip netns`, root only) joined by a veth pair, the
+/// hop forwarding. The hop's time-exceeded message lands on the sender's
+/// error queue naming the hop. Skipped, saying why, where namespaces
+/// cannot be made.
+#[cfg(target_os = "linux")]
+mod second_hop {
+    use std::io::{self, IoSlice};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+    use std::os::fd::AsRawFd;
+    use std::process::Command;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use nativesockets::*;
+
+    /// The two namespaces, deleted when dropped.
+    struct Hop {
+        src: String,
+        hop: String,
+    }
+
+    impl Drop for Hop {
+        fn drop(&mut self) {
+            for ns in [&self.src, &self.hop] {
+                let _ = Command::new("ip").args(["netns", "del", ns]).status();
+            }
+        }
+    }
+
+    fn ip(args: &[&str]) -> Result<(), String> {
+        let out = Command::new("ip")
+            .args(args)
+            .output()
+            .map_err(|e| format!("ip: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "ip {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    }
+
+    /// src (10.99.0.2, fd99::2) -- veth -- hop (10.99.0.1, fd99::1), the
+    /// hop routing 10.99.1.0/24 and fd99:1::/64 back to src, so that a
+    /// packet for them needs one more hop.
+    fn make(tag: &str) -> Result<Hop, String> {
+        if geteuid() != 0 {
+            return Err("not root".into());
+        }
+        let n = std::process::id();
+        let h = Hop {
+            src: format!("ns-{tag}-src-{n}"),
+            hop: format!("ns-{tag}-hop-{n}"),
+        };
+        let (s, p) = (h.src.as_str(), h.hop.as_str());
+        ip(&["netns", "add", s])?;
+        ip(&["netns", "add", p])?;
+        ip(&[
+            "link", "add", "name", "v0", "netns", s, "type", "veth", "peer", "name", "v1", "netns",
+            p,
+        ])?;
+        for (ns, dev, v4, v6) in [
+            (s, "v0", "10.99.0.2/24", "fd99::2/64"),
+            (p, "v1", "10.99.0.1/24", "fd99::1/64"),
+        ] {
+            ip(&["-n", ns, "addr", "add", v4, "dev", dev])?;
+            ip(&["-n", ns, "addr", "add", v6, "dev", dev, "nodad"])?;
+            ip(&["-n", ns, "link", "set", dev, "up"])?;
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+        }
+        ip(&["-n", s, "route", "add", "10.99.1.0/24", "via", "10.99.0.1"])?;
+        ip(&[
+            "-n",
+            s,
+            "-6",
+            "route",
+            "add",
+            "fd99:1::/64",
+            "via",
+            "fd99::1",
+        ])?;
+        ip(&["-n", p, "route", "add", "10.99.1.0/24", "via", "10.99.0.2"])?;
+        ip(&[
+            "-n",
+            p,
+            "-6",
+            "route",
+            "add",
+            "fd99:1::/64",
+            "via",
+            "fd99::2",
+        ])?;
+        for key in ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"] {
+            ip(&["netns", "exec", p, "sysctl", "-qw", key])?;
+        }
+        Ok(h)
+    }
+
+    fn geteuid() -> u32 {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        unsafe { libc::geteuid() }
+    }
+
+    /// Runs `f` on a thread that has entered namespace `ns` (setns
+    /// moves only the calling thread).
+    fn in_netns<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let path = format!("/run/netns/{ns}");
+        thread::spawn(move || {
+            let file = std::fs::File::open(&path).unwrap();
+            // SAFETY: a valid namespace descriptor, for this thread only.
+            let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+            assert_eq!(rc, 0, "setns: {}", io::Error::last_os_error());
+            f()
+        })
+        .join()
+        .unwrap()
+    }
+
+    fn time_exceeded(v6: bool) -> ExtendedError {
+        let (domain, dest) = if v6 {
+            (
+                Domain::Inet6,
+                SocketAddr::from(("fd99:1::5".parse::<Ipv6Addr>().unwrap(), 9)),
+            )
+        } else {
+            (Domain::Inet, SocketAddr::from(([10, 99, 1, 5], 9)))
+        };
+        let s = new_native_socket(domain, SockType::Dgram, Protocol::Udp).unwrap();
+        if v6 {
+            s.set_recv_err_v6(true).unwrap();
+            s.set_unicast_hops_v6(1).unwrap();
+        } else {
+            s.set_recv_err_v4(true).unwrap();
+            s.set_ttl(1).unwrap();
+        }
+        s.send_msg(Some(&SockAddr::from(dest)), &[IoSlice::new(b"far")], &[], 0)
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let (mut d, mut c) = ([0u8; 64], [0u8; ERROR_QUEUE_CONTROL_SPACE]);
+            match s.recv_error_queue(&mut d, &mut c) {
+                Ok(msg) => match msg.entry() {
+                    ErrorQueueEntry::Error(e) => return e,
+                    other => panic!("{other:?}"),
+                },
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    assert!(Instant::now() < deadline, "no time-exceeded within 5 s");
+                    thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_ttl_1_datagram_comes_back_time_exceeded_from_the_hop() {
+        let hop = match make("eq") {
+            Ok(h) => h,
+            Err(why) => {
+                eprintln!("skipped: cannot make the namespaces ({why})");
+                return;
+            }
+        };
+        let e = in_netns(&hop.src, || time_exceeded(false));
+        assert_eq!(e.origin, ErrorOrigin::Icmp);
+        assert_eq!((e.icmp_type, e.icmp_code), (11, 0));
+        assert_eq!(e.errno, libc::EHOSTUNREACH);
+        assert_eq!(e.offender, Some(IpAddr::V4(Ipv4Addr::new(10, 99, 0, 1))));
+
+        let e = in_netns(&hop.src, || time_exceeded(true));
+        assert_eq!(e.origin, ErrorOrigin::Icmp6);
+        assert_eq!((e.icmp_type, e.icmp_code), (3, 0));
+        assert_eq!(e.offender, Some("fd99::1".parse::<IpAddr>().unwrap()));
+    }
+}
