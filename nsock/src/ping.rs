@@ -615,7 +615,7 @@ impl Run {
                                     ("seq", r.seq.into()),
                                     ("bytes", r.bytes.into()),
                                     ("ttl", r.ttl.map_or(Json::Null, |t| Json::Int(t.into()))),
-                                    ("time_ms", Json::Millis(r.rtt.as_secs_f64() * 1000.0)),
+                                    ("time_ms", Json::Millis(r.rtt.as_micros() as f64 / 1000.0)),
                                     ("dup", Json::Int(i64::from(r.dup))),
                                 ])
                             })

@@ -344,6 +344,7 @@ fn ping_pong(mut l: Listener, mut c: Proc) -> String {
 mod broker;
 mod lookup;
 mod nc;
+mod ping;
 mod relay;
 mod scan;
 #[cfg(unix)]
