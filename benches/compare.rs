@@ -19,6 +19,9 @@
 //! Linux only: the alternatives are glibc's and Linux's own calls.
 
 #[cfg(target_os = "linux")]
+#[path = "compare/errqueue.rs"]
+mod errqueue;
+#[cfg(target_os = "linux")]
 #[path = "compare/harness.rs"]
 mod harness;
 #[cfg(target_os = "linux")]
@@ -88,6 +91,7 @@ fn main() {
     transfer::run(&mut bench);
     options::run(&mut bench);
     messages::run(&mut bench);
+    errqueue::run(&mut bench);
 
     let table = harness::table(&bench.rows);
     println!();

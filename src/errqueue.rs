@@ -20,7 +20,6 @@ use std::os::raw::c_int;
 use std::time::Duration;
 
 use crate::error::with_kind;
-use crate::message::control::{ReceivedControl, Timestamps};
 use crate::message::parse::ControlMessages;
 use crate::options::{get_switch, set_switch};
 use crate::socket::SocketHandle;
@@ -342,20 +341,18 @@ impl<'a> ErrorQueueEntry<'a> {
     /// ```
     pub fn parse(control: &'a [u8]) -> ErrorQueueEntry<'a> {
         let mut ee: Option<ExtendedErr> = None;
-        let mut times: Option<Timestamps> = None;
+        let mut times: Option<&'a [u8]> = None;
         let mut stats: Option<&'a [u8]> = None;
-        for msg in ControlMessages::new(control) {
-            match msg {
-                ReceivedControl::Timestamping(t) => times = Some(t),
-                ReceivedControl::Raw { level, ty, data } => match sys::cmsg_kind(level, ty) {
-                    CmsgKind::ExtendedErr => {
-                        if let Some(e) = sys::decode_extended_err(data) {
-                            ee = Some(e);
-                        }
+        let mut walk = ControlMessages::new(control);
+        while let Some((level, ty, data)) = walk.next_raw() {
+            match sys::cmsg_kind(level, ty) {
+                CmsgKind::ExtendedErr => {
+                    if let Some(e) = sys::decode_extended_err(data) {
+                        ee = Some(e);
                     }
-                    CmsgKind::TimestampingStats => stats = Some(data),
-                    _ => {}
-                },
+                }
+                CmsgKind::Timestamping => times = Some(data),
+                CmsgKind::TimestampingStats => stats = Some(data),
                 _ => {}
             }
         }
@@ -369,7 +366,8 @@ impl<'a> ErrorQueueEntry<'a> {
                 copied: e.copied,
             }),
             EeOrigin::Timestamping => {
-                let times = times.unwrap_or_default();
+                let [software, _, hardware] =
+                    times.and_then(sys::decode_timestamping).unwrap_or_default();
                 ErrorQueueEntry::Timestamp(TxTimestamp {
                     kind: match e.info {
                         TSTAMP_SND => TimestampKind::Sent,
@@ -378,8 +376,8 @@ impl<'a> ErrorQueueEntry<'a> {
                         n => TimestampKind::Other(n),
                     },
                     id: e.data,
-                    software: times.software,
-                    hardware: times.hardware,
+                    software,
+                    hardware,
                     stats,
                 })
             }

@@ -139,6 +139,17 @@ struct Run {
     kernel_clock: bool,
     json: bool,
     out: String,
+    /// When the output was last written (at -i 0 it is written in
+    /// batches, at most 10 ms apart, rather than one write a reply).
+    flushed: Instant,
+    /// Replies (not duplicates) and errors so far.
+    answered: usize,
+    /// Whether transmit timestamps are on (then a reply whose request's
+    /// stamp has not been read yet looks at the error queue first).
+    tx_stamps: bool,
+    /// The receive buffer and the request, allocated once.
+    buf: Vec<u8>,
+    packet: Vec<u8>,
 }
 
 pub fn run(o: &PingOptions) -> Result<(), Failure> {
@@ -165,6 +176,9 @@ pub fn run(o: &PingOptions) -> Result<(), Failure> {
         }
         .map_err(|e| setup(e, "setting the TTL"))?;
     }
+    if kind == Kind::Raw {
+        pass_only_replies_and_errors(&sock, v6);
+    }
     // Each of these only adds detail (TTL, ICMP errors, kernel times); a
     // system without one still pings.
     let _ = if v6 {
@@ -184,8 +198,8 @@ pub fn run(o: &PingOptions) -> Result<(), Failure> {
         | Timestamping::SOFTWARE
         | Timestamping::OPT_ID
         | Timestamping::OPT_TSONLY;
-    let kernel_clock =
-        sock.set_timestamping(stamps).is_ok() || sock.set_recv_timestamp(true).is_ok();
+    let tx_stamps = sock.set_timestamping(stamps).is_ok();
+    let kernel_clock = tx_stamps || sock.set_recv_timestamp(true).is_ok();
 
     let ip_text = target.to_string();
     let from_text = if o.host == ip_text {
@@ -205,6 +219,11 @@ pub fn run(o: &PingOptions) -> Result<(), Failure> {
         kernel_clock,
         json: o.json,
         out: String::new(),
+        flushed: Instant::now(),
+        answered: 0,
+        tx_stamps,
+        buf: vec![0u8; 65_536 + 60],
+        packet: Vec::new(),
     };
     if !o.json {
         if v6 {
@@ -271,6 +290,29 @@ fn open(v6: bool, choice: SocketChoice) -> Result<(SocketHandle, Kind), Failure>
     }
 }
 
+/// A raw socket gets every ICMP message the host receives (on loopback,
+/// each request as well as its reply): Linux's `ICMP_FILTER` (level
+/// `SOL_RAW`, 255) and `ICMP6_FILTER` (level `IPPROTO_ICMPV6`, 58), each
+/// option 1 with a set bit blocking a type, keep echo replies and the
+/// errors only, as iputils' ping does. Elsewhere, and if refused, every
+/// message is read and the others skipped.
+fn pass_only_replies_and_errors(sock: &SocketHandle, v6: bool) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let _ = if v6 {
+        let mut block = [u32::MAX; 8];
+        for ty in [1u8, 2, 3, 4, 129] {
+            block[usize::from(ty >> 5)] &= !(1 << (ty & 31));
+        }
+        let bytes: Vec<u8> = block.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        sock.set_sock_opt_bytes(58, 1, &bytes)
+    } else {
+        let pass: u32 = [0u8, 3, 4, 5, 11, 12].iter().map(|t| 1u32 << t).sum();
+        sock.set_sock_opt_bytes(255, 1, &(!pass).to_ne_bytes())
+    };
+}
+
 fn since_epoch() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -305,8 +347,9 @@ impl Run {
     /// An echo request: type, code, checksum, identifier, sequence, then
     /// the data (the send time in its first 16 bytes, as iputils puts a
     /// timeval there, then a counting pattern).
-    fn request(&self, seq: u16, size: usize, wall: Duration) -> Vec<u8> {
-        let mut p = vec![0u8; 8 + size];
+    fn request(&self, p: &mut Vec<u8>, seq: u16, size: usize, wall: Duration) {
+        p.clear();
+        p.resize(8 + size, 0);
         p[0] = if self.v6 { 128 } else { 8 };
         p[4..6].copy_from_slice(&self.id.to_be_bytes());
         p[6..8].copy_from_slice(&seq.to_be_bytes());
@@ -320,10 +363,9 @@ impl Run {
         // The kernel sums a datagram socket's requests, and a raw ICMPv6
         // socket's (IPV6_CHECKSUM is always on for ICMPv6).
         if self.kind == Kind::Raw && !self.v6 {
-            let sum = checksum(&p);
+            let sum = checksum(p);
             p[2..4].copy_from_slice(&sum.to_be_bytes());
         }
-        p
     }
 
     /// The send number of the latest request with sequence `seq`.
@@ -347,7 +389,7 @@ impl Run {
         loop {
             let now = Instant::now();
             let all_sent = o.count.is_some_and(|c| self.sent.len() >= c as usize);
-            let answered = self.replies.iter().filter(|r| !r.dup).count() + self.errors.len();
+            let answered = self.answered;
             if all_sent {
                 let done = answered >= self.sent.len();
                 let waited = last_send.is_none_or(|t| now >= t + linger);
@@ -372,6 +414,12 @@ impl Run {
                     continue;
                 }
             }
+            // What is queued first: on loopback the reply is often there
+            // by the time the send returns, and no wait is needed.
+            if self.read_one(sock) {
+                self.flush_now_and_then(o, flood_gap)?;
+                continue;
+            }
             let until = if all_sent {
                 last_send.map_or(now, |t| t + linger)
             } else {
@@ -381,21 +429,35 @@ impl Run {
                 .saturating_duration_since(now)
                 .as_micros()
                 .div_ceil(1000);
+            self.flush()?;
+            self.flushed = Instant::now();
             let mut ready = vec![sock];
             let n = select_read(&mut ready, wait_ms.min(i32::MAX as u128) as i32)
                 .map_err(|e| Failure::new(format!("ping: waiting for replies: {e}")))?;
-            if n > 0 {
-                self.drain_error_queue(sock);
-                self.drain_replies(sock)?;
-                self.flush()?;
+            if n > 0 && !self.read_one(sock) {
+                // Readable with no datagram: an error-queue entry (a
+                // transmit stamp or an ICMP error) woke the wait.
+                self.drain_error_queue(sock, None);
             }
+            self.flush_now_and_then(o, flood_gap)?;
         }
+    }
+
+    /// Writes the output at once at a real interval; at -i 0 in batches at
+    /// most `gap` apart (one write a reply would cost more than the ping).
+    fn flush_now_and_then(&mut self, o: &PingOptions, gap: Duration) -> Result<(), Failure> {
+        if !o.interval.is_zero() || self.flushed.elapsed() >= gap {
+            self.flush()?;
+            self.flushed = Instant::now();
+        }
+        Ok(())
     }
 
     fn send_one(&mut self, sock: &SocketHandle, to: &SockAddr, size: usize) -> Result<(), Failure> {
         let seq = (self.sent.len() + 1) as u16;
         let wall = since_epoch();
-        let packet = self.request(seq, size, wall);
+        let mut packet = std::mem::take(&mut self.packet);
+        self.request(&mut packet, seq, size, wall);
         let at = Instant::now();
         self.sent.push(Sent {
             wall,
@@ -403,12 +465,14 @@ impl Run {
             tx_kernel: None,
             replied: false,
         });
-        match sock.send_msg(Some(to), &[IoSlice::new(&packet)], &[], 0) {
+        let sent = sock.send_msg(Some(to), &[IoSlice::new(&packet)], &[], 0);
+        self.packet = packet;
+        match sent {
             Ok(_) => Ok(()),
             // A refused send (no route, a full buffer) is this request's
             // loss, as iputils reports it and goes on.
             Err(e) if e.kind() != io::ErrorKind::PermissionDenied => {
-                self.drain_error_queue(sock);
+                self.drain_error_queue(sock, None);
                 if !self.json {
                     crate::output::warn(format_args!("ping: sendmsg: {e}"));
                 }
@@ -420,7 +484,9 @@ impl Run {
 
     /// Reads every queued error-queue entry: transmit timestamps for the
     /// round-trip times, ICMP errors to print.
-    fn drain_error_queue(&mut self, sock: &SocketHandle) {
+    /// `want`: stop once that send's transmit stamp is in (one read,
+    /// not one more that finds the queue empty).
+    fn drain_error_queue(&mut self, sock: &SocketHandle, want: Option<usize>) {
         let mut data = [0u8; 128];
         let mut control = [0u8; ERROR_QUEUE_CONTROL_SPACE];
         while let Ok(msg) = sock.recv_error_queue(&mut data, &mut control) {
@@ -428,6 +494,9 @@ impl Run {
                 ErrorQueueEntry::Timestamp(t) => {
                     if let Some(s) = self.sent.get_mut(t.id as usize) {
                         s.tx_kernel = t.software;
+                    }
+                    if want.is_some_and(|i| i == t.id as usize) {
+                        return;
                     }
                 }
                 ErrorQueueEntry::Error(e) => {
@@ -451,6 +520,7 @@ impl Run {
                     if !self.json {
                         self.line(format_args!("From {from} icmp_seq={seq} {message}"));
                     }
+                    self.answered += 1;
                     self.errors.push(IcmpError {
                         seq,
                         from,
@@ -464,98 +534,112 @@ impl Run {
         }
     }
 
-    /// Reads every reply queued, without waiting.
-    fn drain_replies(&mut self, sock: &SocketHandle) -> Result<(), Failure> {
-        let mut buf = vec![0u8; 65_536 + 60];
+    /// Reads one datagram (or the error a receive reports) if one is
+    /// queued, without waiting; false when nothing was.
+    fn read_one(&mut self, sock: &SocketHandle) -> bool {
+        let mut buf = std::mem::take(&mut self.buf);
+        let got = self.read_reply(sock, &mut buf);
+        self.buf = buf;
+        got
+    }
+
+    fn read_reply(&mut self, sock: &SocketHandle, buf: &mut [u8]) -> bool {
         let mut control = [0u8; 256];
-        loop {
-            let msg = match sock.recv_msg(&mut [IoSliceMut::new(&mut buf)], &mut control, 0) {
-                Ok(m) => m,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // An ICMP error reported once through the call: it is on
-                // the error queue too, and printed from there.
-                Err(_) => {
-                    self.drain_error_queue(sock);
-                    continue;
-                }
-            };
-            let rx_wall_user = since_epoch();
-            let rx_at = Instant::now();
-            let len = msg.len().min(buf.len());
-            let mut ttl = None;
-            let mut rx_kernel = None;
-            for c in msg.control() {
-                match c {
-                    ReceivedControl::TtlV4(t) | ReceivedControl::HopLimitV6(t) => ttl = Some(t),
-                    ReceivedControl::Timestamping(t) => rx_kernel = rx_kernel.or(t.software),
-                    ReceivedControl::Timestamp(t) => rx_kernel = Some(t),
-                    _ => {}
-                }
+        let msg = match sock.recv_msg(&mut [IoSliceMut::new(buf)], &mut control, 0) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return true,
+            // An ICMP error reported once through the call: it is on
+            // the error queue too, and printed from there.
+            Err(_) => {
+                self.drain_error_queue(sock, None);
+                return true;
             }
-            let from_ok = msg.addr().as_socket_addr().map(|a| a.ip()) == Some(self.target);
-            drop(msg);
-            let mut icmp = &buf[..len];
-            if self.kind == Kind::Raw && !self.v6 {
-                // A raw IPv4 socket receives the IP header too.
-                let Some(&first) = icmp.first() else { continue };
-                let ihl = usize::from(first & 0x0f) * 4;
-                if icmp.len() < ihl + 8 || ihl < 20 {
-                    continue;
-                }
-                ttl = Some(icmp[8]);
-                icmp = &icmp[ihl..];
+        };
+        let rx_wall_user = since_epoch();
+        let rx_at = Instant::now();
+        let len = msg.len().min(buf.len());
+        let mut ttl = None;
+        let mut rx_kernel = None;
+        for c in msg.control() {
+            match c {
+                ReceivedControl::TtlV4(t) | ReceivedControl::HopLimitV6(t) => ttl = Some(t),
+                ReceivedControl::Timestamping(t) => rx_kernel = rx_kernel.or(t.software),
+                ReceivedControl::Timestamp(t) => rx_kernel = Some(t),
+                _ => {}
             }
-            if icmp.len() < 8 || !from_ok {
-                continue;
-            }
-            let reply_type = if self.v6 { 129 } else { 0 };
-            let id = u16::from_be_bytes([icmp[4], icmp[5]]);
-            // A datagram socket's kernel matches the identifier (it chose
-            // it); a raw socket sees every echo reply on the host.
-            if icmp[0] != reply_type || (self.kind == Kind::Raw && id != self.id) {
-                continue;
-            }
-            let seq = u16::from_be_bytes([icmp[6], icmp[7]]);
-            let Some(i) = self.index_of(seq) else {
-                continue;
-            };
-            // Transmit timestamps queued since the last look.
-            self.drain_error_queue(sock);
-            let s = &mut self.sent[i];
-            let tx = s.tx_kernel.unwrap_or(s.wall);
-            let rtt = match rx_kernel
-                .or(Some(rx_wall_user))
-                .and_then(|rx| rx.checked_sub(tx))
-            {
-                Some(d) if self.kernel_clock => d,
-                _ => rx_at.duration_since(s.at),
-            };
-            let dup = s.replied;
-            s.replied = true;
-            let reply = Reply {
-                seq,
-                bytes: icmp.len(),
-                ttl,
-                rtt,
-                dup,
-            };
-            if !self.json {
-                let mut text = format!(
-                    "{} bytes from {}: icmp_seq={seq}",
-                    reply.bytes, self.from_text
-                );
-                if let Some(t) = ttl {
-                    let _ = write!(text, " ttl={t}");
-                }
-                let _ = write!(text, " time={}", rtt_text(rtt));
-                if dup {
-                    text.push_str(" (DUP!)");
-                }
-                self.line(format_args!("{text}"));
-            }
-            self.replies.push(reply);
         }
+        let from_ok = msg.addr().as_socket_addr().map(|a| a.ip()) == Some(self.target);
+        drop(msg);
+        let mut icmp = &buf[..len];
+        if self.kind == Kind::Raw && !self.v6 {
+            // A raw IPv4 socket receives the IP header too.
+            let Some(&first) = icmp.first() else {
+                return true;
+            };
+            let ihl = usize::from(first & 0x0f) * 4;
+            if icmp.len() < ihl + 8 || ihl < 20 {
+                return true;
+            }
+            ttl = Some(icmp[8]);
+            icmp = &icmp[ihl..];
+        }
+        if icmp.len() < 8 || !from_ok {
+            return true;
+        }
+        let reply_type = if self.v6 { 129 } else { 0 };
+        let id = u16::from_be_bytes([icmp[4], icmp[5]]);
+        // A datagram socket's kernel matches the identifier (it chose
+        // it); a raw socket sees every echo reply on the host.
+        if icmp[0] != reply_type || (self.kind == Kind::Raw && id != self.id) {
+            return true;
+        }
+        let seq = u16::from_be_bytes([icmp[6], icmp[7]]);
+        let Some(i) = self.index_of(seq) else {
+            return true;
+        };
+        // The request's transmit stamp, if not read yet.
+        if self.tx_stamps && self.sent[i].tx_kernel.is_none() {
+            self.drain_error_queue(sock, Some(i));
+        }
+        let s = &mut self.sent[i];
+        let tx = s.tx_kernel.unwrap_or(s.wall);
+        let rtt = match rx_kernel
+            .or(Some(rx_wall_user))
+            .and_then(|rx| rx.checked_sub(tx))
+        {
+            Some(d) if self.kernel_clock => d,
+            _ => rx_at.duration_since(s.at),
+        };
+        let dup = s.replied;
+        s.replied = true;
+        if !dup {
+            self.answered += 1;
+        }
+        let reply = Reply {
+            seq,
+            bytes: icmp.len(),
+            ttl,
+            rtt,
+            dup,
+        };
+        if !self.json {
+            let _ = write!(
+                self.out,
+                "{} bytes from {}: icmp_seq={seq}",
+                reply.bytes, self.from_text
+            );
+            if let Some(t) = ttl {
+                let _ = write!(self.out, " ttl={t}");
+            }
+            let _ = write!(self.out, " time={}", RttText(rtt));
+            if dup {
+                self.out.push_str(" (DUP!)");
+            }
+            self.out.push('\n');
+        }
+        self.replies.push(reply);
+        true
     }
 
     fn finish(mut self, o: &PingOptions, ip_text: &str, elapsed: Duration) -> Result<(), Failure> {
@@ -692,16 +776,20 @@ impl Run {
 /// A round-trip time as iputils prints it: three decimals below 1 ms,
 /// two below 10 ms, one below 100 ms, none above (in microseconds,
 /// rounded as iputils rounds).
-fn rtt_text(rtt: Duration) -> String {
-    let t = rtt.as_micros() as u64;
-    if t >= 100_000 - 50 {
-        format!("{} ms", (t + 500) / 1000)
-    } else if t >= 10_000 - 5 {
-        format!("{}.{:01} ms", (t + 50) / 1000, ((t + 50) % 1000) / 100)
-    } else if t >= 1000 {
-        format!("{}.{:02} ms", (t + 5) / 1000, ((t + 5) % 1000) / 10)
-    } else {
-        format!("{}.{:03} ms", t / 1000, t % 1000)
+struct RttText(Duration);
+
+impl std::fmt::Display for RttText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0.as_micros() as u64;
+        if t >= 100_000 - 50 {
+            write!(f, "{} ms", (t + 500) / 1000)
+        } else if t >= 10_000 - 5 {
+            write!(f, "{}.{:01} ms", (t + 50) / 1000, ((t + 50) % 1000) / 100)
+        } else if t >= 1000 {
+            write!(f, "{}.{:02} ms", (t + 5) / 1000, ((t + 5) % 1000) / 10)
+        } else {
+            write!(f, "{}.{:03} ms", t / 1000, t % 1000)
+        }
     }
 }
 
@@ -776,6 +864,10 @@ fn icmp6_text(ty: u8, code: u8, info: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rtt_text(rtt: Duration) -> String {
+        RttText(rtt).to_string()
+    }
 
     #[test]
     fn times_print_as_iputils_prints_them() {

@@ -39,10 +39,11 @@ impl<'a> ControlMessages<'a> {
     }
 }
 
-impl<'a> Iterator for ControlMessages<'a> {
-    type Item = ReceivedControl<'a>;
-
-    fn next(&mut self) -> Option<ReceivedControl<'a>> {
+impl<'a> ControlMessages<'a> {
+    /// The next message's level, type and payload (the bytes present),
+    /// undecoded, with the same bounds checks as the iterator: for
+    /// parsers that look at a few kinds only (the error queue's).
+    pub(crate) fn next_raw(&mut self) -> Option<(c_int, c_int, &'a [u8])> {
         let buf = self.rest;
         let (len, level, ty) = sys::read_cmsg_header(buf)?;
         let offset = sys::cmsg_data_offset();
@@ -50,11 +51,7 @@ impl<'a> Iterator for ControlMessages<'a> {
             // A length shorter than its own header: the walk cannot go on.
             self.rest = &[];
             let start = offset.min(buf.len());
-            return Some(ReceivedControl::Raw {
-                level,
-                ty,
-                data: &buf[start..start],
-            });
+            return Some((level, ty, &buf[start..start]));
         }
         let end = len.min(buf.len());
         let data = &buf[offset.min(end)..end];
@@ -65,6 +62,15 @@ impl<'a> Iterator for ControlMessages<'a> {
             Some(step) if step < buf.len() => &buf[step..],
             _ => &[],
         };
+        Some((level, ty, data))
+    }
+}
+
+impl<'a> Iterator for ControlMessages<'a> {
+    type Item = ReceivedControl<'a>;
+
+    fn next(&mut self) -> Option<ReceivedControl<'a>> {
+        let (level, ty, data) = self.next_raw()?;
         Some(decode(level, ty, data))
     }
 }
