@@ -607,7 +607,8 @@ impl SocketHandle {
     /// Sets which timestamps the kernel takes and reports for this socket
     /// (`SO_TIMESTAMPING`, Linux): received ones arrive with
     /// [`recv_msg`](Self::recv_msg) as
-    /// [`ReceivedControl::Timestamping`]; transmit ones on the error queue
+    /// [`ReceivedControl::Timestamping`](crate::ReceivedControl::Timestamping);
+    /// transmit ones on the error queue
     /// ([`ErrorQueueEntry::Timestamp`]). [`Timestamping::empty`] turns it
     /// off.
     ///
