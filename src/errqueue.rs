@@ -615,6 +615,10 @@ impl SocketHandle {
     /// Setting [`Timestamping::OPT_ID`] (re)starts the send numbering at
     /// 0.
     ///
+    /// Linux turns receive stamping on for the whole system lazily, from
+    /// a work queue, when the first socket asks for it: the first packets
+    /// received after that may come without a stamp.
+    ///
     /// Corresponds to `setsockopt(2)` with `SOL_SOCKET`,
     /// `SO_TIMESTAMPING`; see the kernel's `timestamping.rst`.
     ///

@@ -572,12 +572,11 @@ impl Run {
         let from_ok = msg.addr().as_socket_addr().map(|a| a.ip()) == Some(self.target);
         drop(msg);
         let mut icmp = &buf[..len];
-        if self.kind == Kind::Raw && !self.v6 {
-            // A raw IPv4 socket receives the IP header too.
-            let Some(&first) = icmp.first() else {
-                return true;
-            };
-            let ihl = usize::from(first & 0x0f) * 4;
+        // A raw IPv4 socket receives the IP header too, and so does a
+        // datagram one on macOS and the BSDs: its version nibble (4) can
+        // never start an echo reply (type 0).
+        if !self.v6 && icmp.first().is_some_and(|b| b >> 4 == 4) {
+            let ihl = usize::from(icmp[0] & 0x0f) * 4;
             if icmp.len() < ihl + 8 || ihl < 20 {
                 return true;
             }
@@ -589,9 +588,11 @@ impl Run {
         }
         let reply_type = if self.v6 { 129 } else { 0 };
         let id = u16::from_be_bytes([icmp[4], icmp[5]]);
-        // A datagram socket's kernel matches the identifier (it chose
-        // it); a raw socket sees every echo reply on the host.
-        if icmp[0] != reply_type || (self.kind == Kind::Raw && id != self.id) {
+        // Linux's datagram socket matches the identifier (it chose it);
+        // a raw socket, and a datagram one elsewhere, sees every echo
+        // reply on the host.
+        let kernel_id = self.kind == Kind::Dgram && cfg!(target_os = "linux");
+        if icmp[0] != reply_type || (!kernel_id && id != self.id) {
             return true;
         }
         let seq = u16::from_be_bytes([icmp[6], icmp[7]]);
