@@ -88,6 +88,29 @@ mod linux {
     }
 
     #[test]
+    fn a_queued_entry_wakes_a_poller_and_select() {
+        let to = closed_port(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+        s.set_recv_err_v4(true).unwrap();
+        let poller = Poller::new().unwrap();
+        poller.add(&s, 7, Interest::READABLE).unwrap();
+        s.send_msg(Some(&to), &[IoSlice::new(b"wake")], &[], 0)
+            .unwrap();
+        let mut events = Events::with_capacity(4);
+        let n = poller
+            .wait(&mut events, Some(Duration::from_secs(5)))
+            .unwrap();
+        assert_eq!(n, 1);
+        let e = events.iter().next().unwrap();
+        assert_eq!(e.key, 7);
+        assert!(e.error, "EPOLLERR for the queued entry: {e:?}");
+        let mut ready = vec![&s];
+        assert_eq!(select_read(&mut ready, 5000).unwrap(), 1);
+        let (entry, _) = next_entry(&s);
+        assert!(matches!(entry, ErrorQueueEntry::Error(_)), "{entry:?}");
+    }
+
+    #[test]
     fn zero_copy_sends_complete_in_order_contiguous_and_copied_on_loopback() {
         const SENDS: u32 = 1000;
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
