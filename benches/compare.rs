@@ -22,6 +22,9 @@
 #[path = "compare/connect.rs"]
 mod connect;
 #[cfg(target_os = "linux")]
+#[path = "compare/errqueue.rs"]
+mod errqueue;
+#[cfg(target_os = "linux")]
 #[path = "compare/harness.rs"]
 mod harness;
 #[cfg(target_os = "linux")]
@@ -92,6 +95,7 @@ fn main() {
     options::run(&mut bench);
     messages::run(&mut bench);
     connect::run(&mut bench);
+    errqueue::run(&mut bench);
 
     let table = harness::table(&bench.rows);
     println!();

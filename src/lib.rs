@@ -107,6 +107,7 @@ mod batch;
 mod connect;
 mod conversions;
 mod cstr;
+mod errqueue;
 mod hosts;
 mod ip_text;
 mod message;
@@ -127,10 +128,16 @@ pub use addr::{get_addr_string, RawSockAddr, RawSockAddrStorage, SockLen};
 pub use addrinfo::{get_addr_info, AddrInfo, AddrInfoIter, AddrInfoList, RawAddrInfo};
 pub use batch::{segmentation_offload, set_segmentation_offload, RecvBuffers, RecvMeta, Transmit};
 pub use connect::{connect_host, ConnectError, ConnectEvent, ConnectOptions};
+pub use errqueue::{
+    ErrorOrigin, ErrorQueueEntry, ErrorQueueMsg, ExtendedError, TimestampKind, Timestamping,
+    TxTimestamp, ZeroCopyCompletion, ERROR_QUEUE_CONTROL_SPACE,
+};
 pub use hosts::{get_host_by_addr, get_host_by_name, get_hostname, get_proto_by_name, Hostent};
 pub use hosts::{get_protoent_by_name, get_protoent_by_number, Protoent};
 pub use ip_text::{if_indextoname, if_nametoindex, parse_ip_text};
-pub use message::control::{cmsg_space, control_space, ControlMessage, ReceivedControl};
+pub use message::control::{
+    cmsg_space, control_space, ControlMessage, ReceivedControl, Timestamps,
+};
 #[cfg(unix)]
 pub use message::control::{Credentials, Fds};
 pub use message::parse::ControlMessages;

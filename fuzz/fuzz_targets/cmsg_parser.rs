@@ -1,4 +1,5 @@
-//! `ControlMessages` (the received-control-message parser) on arbitrary
+//! `ControlMessages` (the received-control-message parser), and
+//! `ErrorQueueEntry::parse` (the error queue's, which walks it too), on arbitrary
 //! bytes: the first byte picks how much of the rest is the control area
 //! and where it starts (unaligned starts included), as a kernel's
 //! `msg_controllen` would. Every message yielded must lie inside the
@@ -8,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nativesockets::{ControlMessages, ReceivedControl};
+use nativesockets::{ControlMessages, ErrorQueueEntry, ReceivedControl};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
@@ -42,6 +43,20 @@ fuzz_target!(|data: &[u8]| {
             other => {
                 let _ = format!("{other:?}");
             }
+        }
+    }
+    // The error-queue parser on the same bytes: a raw entry is the area
+    // itself, and the statistics of a timestamp lie inside it.
+    match ErrorQueueEntry::parse(area) {
+        ErrorQueueEntry::Raw(bytes) => assert_eq!(bytes.len(), area.len()),
+        ErrorQueueEntry::Timestamp(t) => {
+            if let Some(stats) = t.stats {
+                let p = stats.as_ptr() as usize;
+                assert!(stats.is_empty() || (p >= lo && p + stats.len() <= hi));
+            }
+        }
+        other => {
+            let _ = format!("{other:?}");
         }
     }
 });

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::address::{self, PortList};
-use crate::{broker, lookup, relay, scan};
+use crate::{broker, lookup, ping, relay, scan};
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 1 a name was not found, a connection failed or \
@@ -47,6 +47,9 @@ pub enum Command {
     /// Connect and copy stdin to the socket and the socket to stdout.
     #[command(after_long_help = relay::CONNECT_HELP)]
     Connect(ConnectArgs),
+    /// Send ICMP echo requests and print the replies, as ping(8) does.
+    #[command(after_long_help = ping::PING_HELP)]
+    Ping(PingArgs),
 }
 
 #[derive(Args, Debug)]
@@ -368,6 +371,53 @@ impl ConnectArgs {
             check: self.check,
             source: self.source,
             source_port: self.source_port,
+        }
+    }
+}
+
+/// `nsock ping`'s flags, named as iputils' ping names them.
+#[derive(Args, Debug)]
+pub struct PingArgs {
+    /// The host to ping: a name or an address.
+    host: String,
+    /// Stop after sending COUNT requests (and waiting for their replies).
+    #[arg(short = 'c', value_name = "COUNT", value_parser = clap::value_parser!(u32).range(1..))]
+    count: Option<u32>,
+    /// Seconds between requests (fractions allowed; 0: each as soon as the last is answered).
+    #[arg(short = 'i', value_name = "SECS", default_value = "1", value_parser = ping::parse_secs)]
+    interval: std::time::Duration,
+    /// Seconds to wait for the replies still missing after the last request [default: 10].
+    #[arg(short = 'W', value_name = "SECS", value_parser = ping::parse_secs)]
+    wait: Option<std::time::Duration>,
+    /// Data bytes in each request (the ICMP message is 8 more).
+    #[arg(short = 's', value_name = "SIZE", default_value_t = 56,
+          value_parser = clap::value_parser!(u32).range(0..=65_527))]
+    size: u32,
+    /// The requests' time to live (IPv6: hop limit).
+    #[arg(short = 't', value_name = "TTL", value_parser = clap::value_parser!(u8).range(1..))]
+    ttl: Option<u8>,
+    /// Which socket: an ICMP datagram one if allowed, else raw (auto); or only one of them.
+    #[arg(long, value_enum, default_value_t = ping::SocketChoice::Auto)]
+    socket: ping::SocketChoice,
+    #[command(flatten)]
+    family: FamilyFlags,
+    #[command(flatten)]
+    out: JsonFlag,
+}
+
+impl PingArgs {
+    /// What `ping::run` is asked.
+    pub fn options(self) -> ping::PingOptions {
+        ping::PingOptions {
+            host: self.host,
+            count: self.count,
+            interval: self.interval,
+            wait: self.wait,
+            size: self.size,
+            ttl: self.ttl,
+            domain: self.family.domain(),
+            socket: self.socket,
+            json: self.out.json,
         }
     }
 }

@@ -19,6 +19,7 @@ mod episode;
 mod json;
 mod lookup;
 mod output;
+mod ping;
 mod relay;
 mod scan;
 
@@ -42,6 +43,7 @@ fn run(command: Command) -> Result<(), Failure> {
             None => relay::listen(&a.options()),
         },
         Command::Connect(a) => relay::connect(&a.options()),
+        Command::Ping(a) => ping::run(&a.options()),
     }
 }
 

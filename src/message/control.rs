@@ -381,6 +381,11 @@ pub enum ReceivedControl<'a> {
     /// `SCM_TIMESTAMPNS` (Linux) / `SCM_TIMESTAMP`: when the datagram
     /// arrived, as time since the Unix epoch (the system clock).
     Timestamp(Duration),
+    /// `SCM_TIMESTAMPING` (Linux, with
+    /// [`set_timestamping`](crate::SocketHandle::set_timestamping)'s
+    /// reporting flags): the three timestamps of a received datagram, or
+    /// of a sent one on the error queue.
+    Timestamping(Timestamps),
     /// `UDP_GRO` (Linux) / `UDP_COALESCED_INFO` (Windows): the data is
     /// several datagrams of this size, coalesced (the last may be
     /// shorter).
@@ -429,4 +434,24 @@ impl fmt::Debug for Fds<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }
+}
+
+/// The three timestamps of a `SCM_TIMESTAMPING` message (Linux's `struct
+/// scm_timestamping`), each as time since the Unix epoch on its clock, or
+/// `None` where the kernel took none (it writes zeros).
+///
+/// Which are filled follows the flags given to
+/// [`set_timestamping`](crate::SocketHandle::set_timestamping): `software`
+/// with `SOFTWARE` reporting (the system clock, `CLOCK_REALTIME`),
+/// `hardware` with `RAW_HARDWARE` (the network card's clock); `legacy` is
+/// the slot Linux no longer fills (once the hardware time converted to
+/// the system clock).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Timestamps {
+    /// `ts[0]`: the software timestamp.
+    pub software: Option<Duration>,
+    /// `ts[1]`: deprecated, zero on current kernels.
+    pub legacy: Option<Duration>,
+    /// `ts[2]`: the raw hardware timestamp.
+    pub hardware: Option<Duration>,
 }

@@ -4,9 +4,9 @@
 
 use std::os::raw::c_int;
 
-use super::control::ReceivedControl;
 #[cfg(unix)]
 use super::control::{Credentials, Fds};
+use super::control::{ReceivedControl, Timestamps};
 use crate::sys;
 use crate::sys::cmsg::CmsgKind;
 
@@ -39,10 +39,11 @@ impl<'a> ControlMessages<'a> {
     }
 }
 
-impl<'a> Iterator for ControlMessages<'a> {
-    type Item = ReceivedControl<'a>;
-
-    fn next(&mut self) -> Option<ReceivedControl<'a>> {
+impl<'a> ControlMessages<'a> {
+    /// The next message's level, type and payload (the bytes present),
+    /// undecoded, with the same bounds checks as the iterator: for
+    /// parsers that look at a few kinds only (the error queue's).
+    pub(crate) fn next_raw(&mut self) -> Option<(c_int, c_int, &'a [u8])> {
         let buf = self.rest;
         let (len, level, ty) = sys::read_cmsg_header(buf)?;
         let offset = sys::cmsg_data_offset();
@@ -50,11 +51,7 @@ impl<'a> Iterator for ControlMessages<'a> {
             // A length shorter than its own header: the walk cannot go on.
             self.rest = &[];
             let start = offset.min(buf.len());
-            return Some(ReceivedControl::Raw {
-                level,
-                ty,
-                data: &buf[start..start],
-            });
+            return Some((level, ty, &buf[start..start]));
         }
         let end = len.min(buf.len());
         let data = &buf[offset.min(end)..end];
@@ -65,6 +62,15 @@ impl<'a> Iterator for ControlMessages<'a> {
             Some(step) if step < buf.len() => &buf[step..],
             _ => &[],
         };
+        Some((level, ty, data))
+    }
+}
+
+impl<'a> Iterator for ControlMessages<'a> {
+    type Item = ReceivedControl<'a>;
+
+    fn next(&mut self) -> Option<ReceivedControl<'a>> {
+        let (level, ty, data) = self.next_raw()?;
         Some(decode(level, ty, data))
     }
 }
@@ -98,6 +104,15 @@ fn decode(level: c_int, ty: c_int, data: &[u8]) -> ReceivedControl<'_> {
         CmsgKind::HopLimitV6 => byte(sys::decode_int(data)).map(ReceivedControl::HopLimitV6),
         CmsgKind::TimestampNs | CmsgKind::TimestampUs => {
             sys::decode_timestamp(kind, data).map(ReceivedControl::Timestamp)
+        }
+        CmsgKind::Timestamping => {
+            sys::decode_timestamping(data).map(|[software, legacy, hardware]| {
+                ReceivedControl::Timestamping(Timestamps {
+                    software,
+                    legacy,
+                    hardware,
+                })
+            })
         }
         CmsgKind::UdpGro => sys::decode_int(data)
             .and_then(|v| u16::try_from(v).ok())

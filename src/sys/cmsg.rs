@@ -9,6 +9,7 @@
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
 use std::os::raw::c_int;
+use std::time::Duration;
 
 use super::raw::{read_struct, write_struct};
 use super::SockAddr;
@@ -49,8 +50,48 @@ pub(crate) enum CmsgKind {
     /// `UDP_GRO` (Linux, `int`) / `UDP_COALESCED_INFO` (Windows, `DWORD`):
     /// the segment size of a coalesced receive.
     UdpGro,
+    /// `IP_RECVERR` / `IPV6_RECVERR` (Linux, error queue): a
+    /// `sock_extended_err` and the offender's address.
+    ExtendedErr,
+    /// `SCM_TIMESTAMPING` (Linux): a `scm_timestamping`, three timespecs.
+    Timestamping,
+    /// `SCM_TIMESTAMPING_OPT_STATS` (Linux): netlink attributes.
+    TimestampingStats,
     /// Any other level and type.
     Other,
+}
+
+/// Where a queued error came from: `ee_origin` of a `sock_extended_err`
+/// (Linux's `SO_EE_ORIGIN_*`), decoded in the platform folder so that
+/// the portable layer never sees the numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Only Linux decodes one; elsewhere the type exists for the shared code.
+#[allow(dead_code)]
+pub(crate) enum EeOrigin {
+    None,
+    Local,
+    Icmp,
+    Icmp6,
+    ZeroCopy,
+    Timestamping,
+    Other(u8),
+}
+
+/// A `sock_extended_err` and what follows it, decoded: the fields as
+/// the kernel wrote them, the origin classified, whether a zero-copy
+/// completion says the kernel copied (`SO_EE_CODE_ZEROCOPY_COPIED`),
+/// and the offender's address (`SO_EE_OFFENDER`) when it is an IP one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)]
+pub(crate) struct ExtendedErr {
+    pub(crate) errno: u32,
+    pub(crate) origin: EeOrigin,
+    pub(crate) ty: u8,
+    pub(crate) code: u8,
+    pub(crate) info: u32,
+    pub(crate) data: u32,
+    pub(crate) copied: bool,
+    pub(crate) offender: Option<std::net::IpAddr>,
 }
 
 /// One datagram of a batch send, as the platform's `sendmmsg` wants it:
@@ -132,4 +173,63 @@ pub(crate) fn decode_int(data: &[u8]) -> Option<i64> {
         n if n >= 4 => read_struct::<c_int>(data).map(i64::from),
         _ => None,
     }
+}
+
+/// Linux's `SOF_TIMESTAMPING_*` bits (`linux/net_tstamp.h`), for the
+/// platforms whose C library has none: the typed flags keep the same,
+/// distinct values everywhere, though only Linux takes them.
+#[cfg(not(linux_like))]
+pub(crate) mod linux_ts_flags {
+    pub(crate) const TX_HARDWARE: u32 = 1 << 0;
+    pub(crate) const TX_SOFTWARE: u32 = 1 << 1;
+    pub(crate) const RX_HARDWARE: u32 = 1 << 2;
+    pub(crate) const RX_SOFTWARE: u32 = 1 << 3;
+    pub(crate) const SOFTWARE: u32 = 1 << 4;
+    pub(crate) const RAW_HARDWARE: u32 = 1 << 6;
+    pub(crate) const OPT_ID: u32 = 1 << 7;
+    pub(crate) const TX_SCHED: u32 = 1 << 8;
+    pub(crate) const TX_ACK: u32 = 1 << 9;
+    pub(crate) const OPT_CMSG: u32 = 1 << 10;
+    pub(crate) const OPT_TSONLY: u32 = 1 << 11;
+    pub(crate) const OPT_STATS: u32 = 1 << 12;
+    pub(crate) const OPT_PKTINFO: u32 = 1 << 13;
+    pub(crate) const OPT_TX_SWHW: u32 = 1 << 14;
+}
+
+/// `SCM_TSTAMP_SND`, `SCM_TSTAMP_SCHED`, `SCM_TSTAMP_ACK` (Linux's
+/// `linux/errqueue.h`): which point of a send a transmit timestamp marks
+/// (its `ee_info`).
+pub(crate) const TSTAMP_SND: u32 = 0;
+pub(crate) const TSTAMP_SCHED: u32 = 1;
+pub(crate) const TSTAMP_ACK: u32 = 2;
+
+/// A `scm_timestamping` payload: three timespecs (software, legacy,
+/// raw hardware), a zero one meaning "not taken". The width of its
+/// fields follows the payload's length: 48 bytes are 64-bit fields
+/// (64-bit targets, and 32-bit ones with `SO_TIMESTAMPING_NEW`), 24
+/// bytes are 32-bit fields (older 32-bit ones).
+pub(crate) fn decode_timestamping(data: &[u8]) -> Option<[Option<Duration>; 3]> {
+    let mut fields = [0i64; 6];
+    if data.len() >= 48 {
+        for (v, b) in fields.iter_mut().zip(data.chunks_exact(8)) {
+            *v = i64::from_ne_bytes(b.try_into().ok()?);
+        }
+    } else if data.len() >= 24 {
+        for (v, b) in fields.iter_mut().zip(data.chunks_exact(4)) {
+            *v = i64::from(i32::from_ne_bytes(b.try_into().ok()?));
+        }
+    } else {
+        return None;
+    }
+    let mut out = [None; 3];
+    for (i, slot) in out.iter_mut().enumerate() {
+        let (secs, nanos) = (fields[2 * i], fields[2 * i + 1]);
+        if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
+            return None;
+        }
+        if secs != 0 || nanos != 0 {
+            *slot = Some(Duration::new(secs as u64, nanos as u32));
+        }
+    }
+    Some(out)
 }

@@ -54,7 +54,7 @@ mod sock_addr;
 mod tcp_info;
 
 pub(crate) use self::addr_layout::*;
-pub(crate) use self::cmsg::{decode_int, encode_int};
+pub(crate) use self::cmsg::{decode_int, decode_timestamping, encode_int};
 #[cfg(any(windows, hostent_r))]
 pub(crate) use self::hostent::copy_hostent;
 pub(crate) use self::hostent::{copy_protoent, HostEntry, ProtoEntry};

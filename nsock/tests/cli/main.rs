@@ -348,6 +348,7 @@ mod broker;
 mod limits;
 mod lookup;
 mod nc;
+mod ping;
 mod relay;
 mod scan;
 #[cfg(unix)]

@@ -98,6 +98,14 @@ pub(crate) fn cmsg_kind(level: c_int, ty: c_int) -> CmsgKind {
         (libc::SOL_UDP, libc::UDP_GRO) => CmsgKind::UdpGro,
         #[cfg(linux_like)]
         (libc::SOL_UDP, libc::UDP_SEGMENT) => CmsgKind::UdpSegment,
+        #[cfg(linux_like)]
+        (libc::IPPROTO_IP, libc::IP_RECVERR) => CmsgKind::ExtendedErr,
+        #[cfg(linux_like)]
+        (libc::IPPROTO_IPV6, libc::IPV6_RECVERR) => CmsgKind::ExtendedErr,
+        #[cfg(linux_like)]
+        (libc::SOL_SOCKET, libc::SCM_TIMESTAMPING) => CmsgKind::Timestamping,
+        #[cfg(linux_like)]
+        (libc::SOL_SOCKET, libc::SCM_TIMESTAMPING_OPT_STATS) => CmsgKind::TimestampingStats,
         _ => CmsgKind::Other,
     }
 }
@@ -709,6 +717,36 @@ pub mod msg_constants {
     #[cfg(linux_like)]
     #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub const MSG_ERRQUEUE: c_int = libc::MSG_ERRQUEUE;
+    /// `MSG_ZEROCOPY` (Linux 4.14+): a send flag for
+    /// [`send_msg`](crate::SocketHandle::send_msg) (and `send_with_flags`)
+    /// that lets the kernel send from the caller's pages instead of
+    /// copying them. It needs [`set_zerocopy`](crate::SocketHandle::set_zerocopy)
+    /// on the socket first (else the flag is ignored), and the caller must
+    /// leave the bytes untouched, and alive, until the completion for that
+    /// send arrives on the error queue
+    /// ([`recv_error_queue`](crate::SocketHandle::recv_error_queue),
+    /// [`ErrorQueueEntry::ZeroCopy`](crate::ErrorQueueEntry::ZeroCopy)):
+    /// the kernel may still be reading them after the call returns. It
+    /// pays only for large sends (about 10 KB and up per call): below
+    /// that, pinning the pages and reading the completion cost more than
+    /// the copy saved. [`SocketHandle::send_zerocopy`](crate::SocketHandle::send_zerocopy)
+    /// is the portable way to pass it.
+    #[cfg(linux_like)]
+    pub const MSG_ZEROCOPY: c_int = libc::MSG_ZEROCOPY;
+    /// `SO_ZEROCOPY` (Linux 4.14+): allow `MSG_ZEROCOPY` sends on a
+    /// socket (level `SOL_SOCKET`); see
+    /// [`set_zerocopy`](crate::SocketHandle::set_zerocopy).
+    #[cfg(linux_like)]
+    pub const SO_ZEROCOPY: c_int = libc::SO_ZEROCOPY;
+    /// `SO_TIMESTAMPING` (Linux): which timestamps the kernel takes and
+    /// reports (level `SOL_SOCKET`); see
+    /// [`set_timestamping`](crate::SocketHandle::set_timestamping).
+    #[cfg(linux_like)]
+    pub const SO_TIMESTAMPING: c_int = libc::SO_TIMESTAMPING;
+    /// `SCM_TIMESTAMPING` (Linux): the control message of three
+    /// timestamps ([`ReceivedControl::Timestamping`](crate::ReceivedControl::Timestamping)).
+    #[cfg(linux_like)]
+    pub const SCM_TIMESTAMPING: c_int = libc::SCM_TIMESTAMPING;
     /// `MSG_TRUNC`: in a received message's flags, the datagram was cut.
     pub const MSG_TRUNC: c_int = libc::MSG_TRUNC;
     /// `MSG_CTRUNC`: in a received message's flags, the control area was

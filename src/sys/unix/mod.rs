@@ -15,6 +15,9 @@
 //!   `tcp_info.rs`: `TCP_INFO` and its platform twins;
 //! - `message.rs`: `sendmsg`/`recvmsg`, their batches, the `CMSG_*`
 //!   layout; `sendfile.rs`: `sendfile(2)`;
+//! - `errqueue.rs`: `recvmsg(2)` with `MSG_ERRQUEUE`, the
+//!   `sock_extended_err` payload, `SO_ZEROCOPY` and `SO_TIMESTAMPING`
+//!   (Linux; `Unsupported` and `None` elsewhere);
 //! - `select.rs`: the `poll(2)` set behind `select`;
 //! - `netdb.rs`: `getaddrinfo`, its errors, the host name, the services
 //!   file's path and a coarse clock;
@@ -44,6 +47,7 @@ macro_rules! syscall {
     }};
 }
 
+mod errqueue;
 mod hosts;
 mod interface;
 mod message;
@@ -56,6 +60,7 @@ mod sendfile;
 mod socket;
 mod tcp_info;
 
+pub(crate) use self::errqueue::*;
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::message::*;

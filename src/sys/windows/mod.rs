@@ -50,6 +50,7 @@ macro_rules! syscall {
     }};
 }
 
+mod errqueue;
 mod hosts;
 mod interface;
 mod message;
@@ -61,6 +62,7 @@ mod select;
 mod selector;
 mod socket;
 
+pub(crate) use self::errqueue::*;
 pub(crate) use self::hosts::*;
 pub(crate) use self::interface::*;
 pub(crate) use self::message::*;
