@@ -120,6 +120,7 @@ mod select;
 mod services;
 mod socket;
 mod sockref;
+mod transfer;
 mod types;
 #[cfg(windows)]
 pub mod windows;
