@@ -496,35 +496,11 @@ fn threads_add_modify_and_delete_while_one_waits() {
     assert!(wait(&p, QUIET).is_empty());
 }
 
-/// Counts the allocations of the current thread, so that a test can see
-/// that `wait` makes none (other tests' threads are not counted).
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; the
-// thread-local counter is const-initialised, so counting never allocates.
-unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: the caller's contract is passed on.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: as above.
-        unsafe { std::alloc::System.realloc(ptr, layout, new) }
-    }
-}
-
+/// Counts each thread's allocations, so that a test can see that wait
+/// makes none.
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+static GLOBAL: nativesockets_testutil::alloc::CountingAlloc =
+    nativesockets_testutil::alloc::CountingAlloc;
 
 #[test]
 #[cfg_attr(miri, ignore = "epoll/kqueue/poll(2), which Miri does not emulate")]
@@ -542,10 +518,10 @@ fn wait_allocates_nothing_beyond_the_events_buffer() {
     wait_for(&p, 50);
     p.wait(&mut events, Some(Duration::ZERO)).unwrap();
     // The counter sees this thread's allocations.
-    let probe = ALLOCATIONS.with(|c| c.get());
+    let probe = nativesockets_testutil::alloc::allocations();
     drop(std::hint::black_box(Vec::<u8>::with_capacity(8)));
-    assert_eq!(ALLOCATIONS.with(|c| c.get()), probe + 1);
-    let before = ALLOCATIONS.with(|c| c.get());
+    assert_eq!(nativesockets_testutil::alloc::allocations(), probe + 1);
+    let before = nativesockets_testutil::alloc::allocations();
     let mut seen = 0;
     for round in 0..100 {
         if round % 10 == 0 {
@@ -554,7 +530,7 @@ fn wait_allocates_nothing_beyond_the_events_buffer() {
         seen += p.wait(&mut events, Some(PATIENCE)).unwrap();
         seen += events.iter().filter(|e| e.readable).count();
     }
-    let after = ALLOCATIONS.with(|c| c.get());
+    let after = nativesockets_testutil::alloc::allocations();
     assert!(seen > 0);
     assert_eq!(after - before, 0, "allocations in 100 waits");
 }

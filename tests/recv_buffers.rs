@@ -7,35 +7,11 @@ use std::time::Duration;
 
 use nativesockets::*;
 
-/// Counts the allocations of the current thread, so that a test can see
-/// that a receive makes none (other tests' threads are not counted).
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; the
-// thread-local counter is const-initialised, so counting never allocates.
-unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: the caller's contract is passed on.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: as above.
-        unsafe { std::alloc::System.realloc(ptr, layout, new) }
-    }
-}
-
+/// Counts each thread's allocations, so that a test can see that a receive
+/// makes none.
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+static GLOBAL: nativesockets_testutil::alloc::CountingAlloc =
+    nativesockets_testutil::alloc::CountingAlloc;
 
 /// A bound receiver (with a timeout, so that a lost datagram fails the
 /// test instead of hanging it) and a sender connected to it.
@@ -63,11 +39,11 @@ fn receives_into_kept_buffers_allocate_nothing() {
         tx.send(&[i as u8; 100]).unwrap();
     }
     // The counter sees this thread's allocations.
-    let probe = ALLOCATIONS.with(|c| c.get());
+    let probe = nativesockets_testutil::alloc::allocations();
     drop(std::hint::black_box(Vec::<u8>::with_capacity(8)));
-    assert_eq!(ALLOCATIONS.with(|c| c.get()), probe + 1);
+    assert_eq!(nativesockets_testutil::alloc::allocations(), probe + 1);
 
-    let before = ALLOCATIONS.with(|c| c.get());
+    let before = nativesockets_testutil::alloc::allocations();
     let mut next = 0u8;
     let mut got = 0;
     while got < ROUNDS * PER_ROUND {
@@ -80,7 +56,7 @@ fn receives_into_kept_buffers_allocate_nothing() {
         }
         got += n;
     }
-    let after = ALLOCATIONS.with(|c| c.get());
+    let after = nativesockets_testutil::alloc::allocations();
     assert_eq!(got, ROUNDS * PER_ROUND);
     assert_eq!(
         after - before,

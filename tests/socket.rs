@@ -8,16 +8,10 @@ use std::time::Duration;
 use nativesockets::*;
 
 mod common;
+#[cfg(unix)]
+use nativesockets_testutil::files::TempDir;
 // Under the short names this file's tests have always used.
 use common::{handle_tcp_pair_on as tcp_pair, loopback_v4 as v4, loopback_v6 as v6, tcp_listener};
-
-#[cfg(unix)]
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("nativesockets-{}-{}", std::process::id(), tag));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 #[cfg_attr(miri, ignore = "getsockopt(SO_DOMAIN), which Miri does not emulate")]
@@ -429,7 +423,8 @@ fn sending_to_a_closed_peer_is_broken_pipe_not_sigpipe() {
 #[test]
 #[cfg_attr(miri, ignore = "Unix-domain sockets, which Miri does not emulate")]
 fn unix_stream_sockets_on_a_path() {
-    let dir = temp_dir("stream");
+    let tmp = TempDir::new("stream");
+    let dir = &tmp.0;
     let path = dir.join("s.sock");
     let addr = SockAddr::unix(&path).unwrap();
     let l = new_native_socket(Domain::Unix, SockType::Stream, Protocol::Ip).unwrap();
@@ -457,14 +452,14 @@ fn unix_stream_sockets_on_a_path() {
     let mut buf = [0u8; 9];
     (&s).read_exact(&mut buf).unwrap();
     assert_eq!(&buf, b"over unix");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[cfg(unix)]
 #[test]
 #[cfg_attr(miri, ignore = "Unix-domain sockets, which Miri does not emulate")]
 fn unix_datagram_and_seqpacket_sockets_keep_message_boundaries() {
-    let dir = temp_dir("dgram");
+    let tmp = TempDir::new("dgram");
+    let dir = &tmp.0;
     let a_addr = SockAddr::unix(dir.join("a")).unwrap();
     let b_addr = SockAddr::unix(dir.join("b")).unwrap();
     let a = new_native_socket(Domain::Unix, SockType::Dgram, Protocol::Ip).unwrap();
@@ -491,7 +486,6 @@ fn unix_datagram_and_seqpacket_sockets_keep_message_boundaries() {
     assert_eq!(s.recv(&mut buf).unwrap(), 5);
     assert_eq!(s.recv(&mut buf).unwrap(), 6);
     assert_eq!(&buf[..6], b"second");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -749,7 +743,8 @@ fn std_sockets_convert_both_ways_and_can_be_borrowed() {
 #[cfg_attr(miri, ignore = "Unix-domain sockets, which Miri does not emulate")]
 fn unix_std_sockets_convert_and_borrow() {
     use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
-    let dir = temp_dir("stdunix");
+    let tmp = TempDir::new("stdunix");
+    let dir = &tmp.0;
     let l = UnixListener::bind(dir.join("l")).unwrap();
     assert_eq!(get_sock_domain(&SocketRef::from(&l)).unwrap(), Domain::Unix);
     let h = SocketHandle::from(l);
@@ -764,7 +759,6 @@ fn unix_std_sockets_convert_and_borrow() {
     let a = SocketHandle::from(a);
     assert!(a.local_addr().unwrap().is_unnamed());
     let _ = UnixDatagram::from(a);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

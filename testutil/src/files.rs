@@ -12,3 +12,25 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> (PathBuf, File) {
     let f = File::open(&path).unwrap();
     (path, f)
 }
+
+/// A fresh directory in the system's temporary directory, named after this
+/// process and `tag` (each test of a binary gives its own tag), removed
+/// with what it holds when dropped. A leftover of a killed run of the same
+/// test is removed first.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// Makes the directory; panics (the test fails) when it cannot.
+    pub fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("nativesockets-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -12,6 +12,7 @@
 //! - [`harness`]: a runner for a test binary without libtest's harness,
 //!   whose tests report as ignored when what they need is missing.
 //! - [`files`]: scratch files in the temporary directory.
+//! - [`alloc`]: a global allocator that counts each thread's allocations.
 //! - [`descriptors`]: counting the open descriptors, to prove none leaked,
 //!   and a child's descriptors and CPU time.
 //! - [`threads`]: a time bound on a wait that might never end, and a lock
@@ -24,6 +25,7 @@
 //! (Linux, Windows, macOS, FreeBSD, the qemu targets, Miri), and it needs
 //! neither package it serves (both depend on it).
 
+pub mod alloc;
 pub mod descriptors;
 pub mod files;
 pub mod harness;

@@ -2,26 +2,8 @@
 //! paths in a temporary directory).
 
 use super::*;
-use std::path::PathBuf;
 
-/// A fresh directory under the system's temporary one, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("nsock-cli-{tag}-{}", std::process::id()));
-        // A leftover of a killed run of this same test is stale.
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use nativesockets_testutil::files::TempDir;
 
 #[test]
 fn unix_stream_sockets_move_data_both_ways_and_the_file_is_removed() {

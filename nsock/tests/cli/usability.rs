@@ -12,26 +12,9 @@ use super::*;
 mod socket_file {
     use super::*;
     use std::os::unix::process::ExitStatusExt;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
-    /// A fresh directory under the system's temporary one, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> TempDir {
-            let dir =
-                std::env::temp_dir().join(format!("nsock-usability-{tag}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use nativesockets_testutil::files::TempDir;
 
     /// Whether this process ignores `sig`: its children then start with it
     /// ignored too, and nsock rightly leaves it so (a background job of a
@@ -66,7 +49,7 @@ mod socket_file {
             eprintln!("signal {sig} is ignored by this test process: not tested");
             return;
         }
-        let dir = TempDir::new(tag);
+        let dir = TempDir::new(&format!("signal-{tag}"));
         let path = dir.0.join("l.sock");
         let mut child = listen_unix(&path, &[]);
         let pid = libc::pid_t::try_from(child.id()).unwrap();
@@ -97,7 +80,7 @@ mod socket_file {
         if ignored(libc::SIGTERM) {
             return;
         }
-        let dir = TempDir::new("dgram");
+        let dir = TempDir::new("signal-dgram");
         let path = dir.0.join("d.sock");
         let mut child = listen_unix(&path, &["--udp"]);
         let pid = libc::pid_t::try_from(child.id()).unwrap();
