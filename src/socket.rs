@@ -471,11 +471,17 @@ impl SocketHandle {
                 &format!("no connection within {timeout:?}"),
             ));
         }
+        self.connect_outcome(addr)
+    }
+
+    /// Once a non-blocking connect to `addr` shows writable: `SO_ERROR`
+    /// says whether it failed. Writable with no pending error should mean
+    /// connected; a peer address proves it, and its absence must not pass
+    /// as success.
+    pub(crate) fn connect_outcome(&self, addr: &dyn fmt::Display) -> io::Result<()> {
         if let Some(e) = self.take_error()? {
             return Err(e);
         }
-        // Writable with no pending error should mean connected; a peer
-        // address proves it, and its absence must not pass as success.
         match self.peer_addr() {
             Ok(_) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(with_kind(

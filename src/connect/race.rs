@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use super::{ConnectEvent, ConnectOptions};
 use crate::connect::error::ConnectError;
-use crate::error::with_kind;
 use crate::select::select_write;
 use crate::socket::SocketHandle;
 use crate::sys::SockAddr;
@@ -239,7 +238,7 @@ impl Attempts<'_> {
             while i < pending.len() {
                 let p = &pending[i];
                 let outcome = if ready.contains(&p.socket.as_raw()) {
-                    Some(connect_outcome(&p.socket, &outcomes[p.index].0))
+                    Some(p.socket.connect_outcome(&outcomes[p.index].0))
                 } else if p.give_up.is_some_and(|g| now >= g) {
                     Some(Err(timed_out_attempt(
                         self.options.attempt_timeout.unwrap_or_default(),
@@ -324,24 +323,6 @@ fn start(addr: &SocketAddr, options: &ConnectOptions) -> io::Result<(SocketHandl
     socket.set_blocking(false)?;
     let done = socket.start_connect(&SockAddr::from(*addr))?;
     Ok((socket, done))
-}
-
-/// After writability: `SO_ERROR` says whether the connect failed; a peer
-/// address proves it did not.
-fn connect_outcome(socket: &SocketHandle, addr: &SocketAddr) -> io::Result<()> {
-    if let Some(e) = socket.take_error()? {
-        return Err(e);
-    }
-    match socket.peer_addr() {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(with_kind(
-            io::ErrorKind::ConnectionRefused,
-            "connect to",
-            format_args!("{addr}"),
-            "the connection failed and the OS gave no reason",
-        )),
-        Err(e) => Err(e),
-    }
 }
 
 fn timed_out_attempt(after: Duration) -> io::Error {
