@@ -12,11 +12,13 @@ mod address;
 mod bind;
 mod broker;
 mod cli;
+mod exec;
 mod json;
 mod lookup;
 mod output;
 mod relay;
 mod scan;
+mod tls;
 
 use std::process::ExitCode;
 

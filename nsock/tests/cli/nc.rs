@@ -230,7 +230,10 @@ fn connect_v_prints_each_attempt_as_it_happens() {
     let o = run(&["connect", "-v", "127.0.0.1", &closed.to_string()]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains(&format!("127.0.0.1:{closed}: Connection refused")), "{err}");
+    assert!(
+        err.contains(&format!("127.0.0.1:{closed}: Connection refused")),
+        "{err}"
+    );
 
     assert_fails(
         &run(&["connect", "--fallback-delay", "x", "127.0.0.1", &port]),
