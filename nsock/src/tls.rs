@@ -135,7 +135,13 @@ pub fn server(args: &TlsArgs) -> Result<Server, Failure> {
                 }
                 _ => "the self-signed certificate".to_string(),
             };
-            Failure::usage(format!("{what}: {e}"))
+            let why = match e {
+                rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
+                    "the key does not match the certificate".to_string()
+                }
+                e => e.to_string(),
+            };
+            Failure::usage(format!("{what}: {why}"))
         })?;
     config.alpn_protocols = alpn(args)?;
     Ok(Server {
@@ -355,16 +361,34 @@ fn describe(e: io::Error) -> io::Error {
              (--ssl-trustfile adds one, --ssl-no-verify skips the check)"
                 .to_string()
         }
-        rustls::Error::InvalidCertificate(
-            c @ (CertificateError::NotValidForName
-            | CertificateError::NotValidForNameContext { .. }),
-        ) => format!("name mismatch: {c:?} (--ssl-servername sets the name checked)"),
+        rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        }) => format!(
+            "name mismatch: the certificate is for {}, not {} (--ssl-servername sets the name checked)",
+            presented
+                .iter()
+                .map(|p| p
+                    .strip_prefix("DnsName(\"")
+                    .and_then(|p| p.strip_suffix("\")"))
+                    .unwrap_or(p))
+                .collect::<Vec<_>>()
+                .join(", "),
+            expected.to_str()
+        ),
+        rustls::Error::InvalidCertificate(CertificateError::NotValidForName) => {
+            "name mismatch: the certificate is not for this name \
+             (--ssl-servername sets the name checked)"
+                .to_string()
+        }
         rustls::Error::InvalidCertificate(c) => format!("bad certificate: {c:?}"),
         rustls::Error::AlertReceived(AlertDescription::ProtocolVersion) => {
             "protocol version: the peer speaks no TLS version nsock does (1.2, 1.3)".to_string()
         }
         rustls::Error::AlertReceived(a) => format!("the peer refused: alert {a:?}"),
-        rustls::Error::PeerIncompatible(p) => format!("protocol version or features: {p:?}"),
+        rustls::Error::PeerIncompatible(p) => format!(
+            "protocol version: the peer offers nothing nsock speaks (TLS 1.2, 1.3): {p:?}"
+        ),
         rustls::Error::InvalidMessage(m) => {
             format!("not TLS, or a TLS version nsock does not speak: {m:?}")
         }
