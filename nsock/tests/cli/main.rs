@@ -342,10 +342,12 @@ fn ping_pong(mut l: Listener, mut c: Proc) -> String {
 }
 
 mod broker;
+mod exec;
 mod lookup;
 mod nc;
 mod relay;
 mod scan;
+mod tls;
 #[cfg(unix)]
 mod unix;
 mod usability;
