@@ -5,6 +5,7 @@
 use super::*;
 
 /// Connects to `addr`, sends `data`, half-closes, and reads to the end.
+#[cfg(unix)]
 fn echo_through(addr: &str, data: &[u8]) -> Vec<u8> {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(DEADLINE)).unwrap();
