@@ -285,11 +285,11 @@ macro_rules! exec_flags {
             /// Run CMD (split on whitespace, no shell) with the connection as its stdin and
             /// stdout: `-e cat`.
             #[arg(short = 'e', long = "exec", value_name = "CMD",
-                                          conflicts_with_all = ["sh_exec", "udp", $other])]
+                                                  conflicts_with_all = ["sh_exec", "udp", $other])]
             exec: Option<String>,
             /// The same through `sh -c` (Windows: `cmd /C`): `-c 'echo hello; cat'`.
             #[arg(short = 'c', long = "sh-exec", value_name = "CMD",
-                                          conflicts_with_all = ["udp", $other])]
+                                                  conflicts_with_all = ["udp", $other])]
             sh_exec: Option<String>,
         }
 

@@ -552,6 +552,11 @@ fn deliver(s: &Session, inner: &SocketHandle, mut data: &[u8]) -> io::Result<boo
         let mut out = Vec::new();
         let (closed, wants_write) = {
             let mut conn = lock(&s.conn);
+            // Records already queued are the other thread's, which sends
+            // them: this one sends only what reading made (an alert, a key
+            // update), so that it never blocks on a full socket with the
+            // peer doing the same, nobody reading.
+            let queued = conn.wants_write();
             if !pending && (!data.is_empty() || feed_eof) {
                 feed_eof = false;
                 conn.read_tls(&mut data)?;
@@ -578,7 +583,7 @@ fn deliver(s: &Session, inner: &SocketHandle, mut data: &[u8]) -> io::Result<boo
                     Err(e) => return Err(e),
                 }
             };
-            (closed, conn.wants_write())
+            (closed, conn.wants_write() && !queued)
         };
         if wants_write {
             let _ = s.flush();

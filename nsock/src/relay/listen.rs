@@ -43,7 +43,8 @@ it: remove it by hand), and one that is already there (a directory, a \
 socket, a file) is named, never replaced.
 
 nc's habits: -l is accepted (listen always listens), -p PORT [-s ADDR] is \
-[ADDR:]PORT, -u, -w SECS, -v, -k, -4 and -6 mean what they mean to nc.
+[ADDR:]PORT, -u, -w SECS, -v, -4 and -6 mean what they mean to nc; -k, \
+-e and -c what they mean to ncat.
 
 Exit codes: 0 when the connection ended normally; 1 when listening, \
 receiving or sending failed; 2 for a usage error.";
