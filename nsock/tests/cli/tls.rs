@@ -6,8 +6,13 @@
 use super::*;
 use std::path::{Path, PathBuf};
 
-/// Whether `program` runs here.
+/// Whether `program` runs here. Not on Windows: there the tests run
+/// under Wine, whose Windows paths a Linux openssl would not understand.
 fn have(program: &str, arg: &str) -> bool {
+    if cfg!(windows) {
+        eprintln!("{program} is not used on Windows");
+        return false;
+    }
     Command::new(program)
         .arg(arg)
         .stdin(Stdio::null())
