@@ -2,7 +2,9 @@
 //! with `--ssl` (the session then carried by a `tls::Bridge`), then either
 //! the child of `-e`/`-c` or the relay with stdin and stdout.
 
+use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use nativesockets::SocketHandle;
 use rustls::pki_types::ServerName;
@@ -30,16 +32,39 @@ impl Handshake {
         peer: &str,
         o: &Options,
     ) -> Result<(SocketHandle, Option<Bridge>), Failure> {
-        let session = match self {
-            Handshake::Plain => return Ok((conn, None)),
-            Handshake::Server(config) => tls::accept(&conn, config),
-            Handshake::Client(config, name) => tls::connect(&conn, config, name.clone()),
+        if matches!(self, Handshake::Plain) {
+            return Ok((conn, None));
         }
-        .map_err(|e| context(e, format_args!("TLS with {peer}")))?;
+        // --idle (or -w) bounds the handshake too: a peer that never
+        // answers ends it.
+        let limit = o.idle_ms.map(|ms| Duration::from_millis(ms.into()));
+        if limit.is_some() {
+            conn.set_read_timeout(limit)?;
+        }
+        let session = self.run(&conn).map_err(|e| match (e.kind(), o.idle_ms) {
+            (io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut, Some(ms)) => io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("TLS with {peer}: no handshake within {ms} ms"),
+            ),
+            _ => context(e, format_args!("TLS with {peer}")),
+        })?;
+        if limit.is_some() {
+            conn.set_read_timeout(None)?;
+        }
         o.detail(format_args!("TLS with {peer}: {}", tls::summary(&session)));
         let (plain, bridge) =
             Bridge::start(conn, session).map_err(|e| context(e, "starting the TLS relay"))?;
         Ok((plain, Some(bridge)))
+    }
+}
+
+impl Handshake {
+    fn run(&self, conn: &SocketHandle) -> io::Result<rustls::Connection> {
+        match self {
+            Handshake::Plain => Err(io::Error::other("no TLS asked")),
+            Handshake::Server(config) => tls::accept(conn, config),
+            Handshake::Client(config, name) => tls::connect(conn, config, name.clone()),
+        }
     }
 }
 
