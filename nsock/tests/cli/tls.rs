@@ -473,3 +473,29 @@ fn bad_tls_input_is_named_before_anything_listens() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_client_of_an_old_protocol_version_is_refused_naming_it() {
+    let Some(pki) = Pki::new("version") else {
+        return;
+    };
+    let mut l = listen(&["127.0.0.1:0", "--ssl"]);
+    // TLS 1.1, which OpenSSL 3 offers only at security level 0.
+    let client = start(
+        "openssl",
+        &[
+            "s_client",
+            "-connect",
+            &l.addr,
+            "-tls1_1",
+            "-cipher",
+            "DEFAULT@SECLEVEL=0",
+        ],
+        &pki.dir,
+    );
+    let _ = finish(client, "openssl s_client -tls1_1");
+    let status = wait(&mut l.child, "listen --ssl");
+    let err = l.stderr.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("protocol version"), "{err}");
+}
