@@ -1,5 +1,5 @@
 //! Accepting connections the way a server that must stay up does, for
-//! every accepting server of the tool (the broker today) and whichever
+//! every accepting server of the tool (the broker, `listen -k`) and whichever
 //! engine runs it: the engine makes the `accept` call and hands the result
 //! to an [`Acceptor`], which says what to do next.
 //!

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::address::{self, PortList};
-use crate::{broker, lookup, ping, relay, scan};
+use crate::{broker, exec, lookup, ping, relay, scan, tls};
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 1 a name was not found, a connection failed or \
@@ -42,10 +42,12 @@ pub enum Command {
     #[command(after_long_help = scan::SCAN_HELP)]
     Scan(ScanArgs),
     /// Wait for a connection (or datagrams) and copy stdin to it and it to stdout.
-    #[command(after_long_help = format!("{}\n\n{}", relay::LISTEN_HELP, broker::BROKER_HELP))]
+    #[command(after_long_help = format!("{}\n\n{}\n\n{}\n\n{}",
+        relay::LISTEN_HELP, tls::LISTEN_TLS_HELP, exec::EXEC_HELP, broker::BROKER_HELP))]
     Listen(ListenArgs),
     /// Connect and copy stdin to the socket and the socket to stdout.
-    #[command(after_long_help = relay::CONNECT_HELP)]
+    #[command(after_long_help = format!("{}\n\n{}\n\n{}",
+        relay::CONNECT_HELP, tls::CONNECT_TLS_HELP, exec::EXEC_HELP))]
     Connect(ConnectArgs),
     /// Send ICMP echo requests and print the replies, as ping(8) does.
     #[command(after_long_help = ping::PING_HELP)]
@@ -221,12 +223,89 @@ pub struct ListenArgs {
     /// SIGTERM included; on Windows, Ctrl-C leaves it).
     #[arg(long, value_name = "PATH", conflicts_with = "address")]
     unix: Option<PathBuf>,
-    /// After a connection ends, wait for the next one (TCP and Unix streams).
-    #[arg(short, long, conflicts_with = "udp")]
+    /// ncat's -k: keep accepting, and serve every client at once (stdin to each, each to
+    /// stdout; with -e/-c, a child each): `nsock listen -k 7000`.
+    #[arg(short, long, visible_alias = "keep-open", conflicts_with = "udp")]
     keep: bool,
+    #[command(flatten)]
+    tls: ListenTlsFlags,
+    #[command(flatten)]
+    exec: ListenExecFlags,
     #[command(flatten)]
     flags: RelayFlags,
 }
+
+/// listen's TLS flags.
+#[derive(Args, Debug)]
+pub struct ListenTlsFlags {
+    /// Serve TLS 1.2/1.3 (a self-signed certificate unless --ssl-cert): `listen --ssl 8443`.
+    #[arg(long, conflicts_with_all = ["udp", "broker"])]
+    ssl: bool,
+    /// The certificate (PEM, chain first), with --ssl-key: `--ssl-cert cert.pem --ssl-key key.pem`.
+    #[arg(long, value_name = "FILE", requires_all = ["ssl", "ssl_key"])]
+    ssl_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM), with --ssl-cert: `--ssl-key key.pem`.
+    #[arg(long, value_name = "FILE", requires_all = ["ssl", "ssl_cert"])]
+    ssl_key: Option<PathBuf>,
+    /// ALPN protocols offered, comma-separated, first preferred: `--ssl-alpn h2,http/1.1`.
+    #[arg(long, value_name = "LIST", requires = "ssl")]
+    ssl_alpn: Option<String>,
+}
+
+/// connect's TLS flags.
+#[derive(Args, Debug)]
+pub struct ConnectTlsFlags {
+    /// Speak TLS 1.2/1.3, checking the certificate against the system's roots:
+    /// `connect --ssl example.com 443`.
+    #[arg(long, conflicts_with_all = ["udp", "check"])]
+    ssl: bool,
+    /// CA certificates (PEM) to trust besides the system's: `--ssl-trustfile ca.pem`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "ssl",
+        conflicts_with = "ssl_no_verify"
+    )]
+    ssl_trustfile: Option<PathBuf>,
+    /// Do not check the server's certificate (a warning says so): `--ssl-no-verify`.
+    #[arg(long, requires = "ssl")]
+    ssl_no_verify: bool,
+    /// The name to check and send as SNI, instead of HOST: `--ssl-servername test.local`.
+    #[arg(long, value_name = "NAME", requires = "ssl")]
+    ssl_servername: Option<String>,
+    /// ALPN protocols to offer, comma-separated: `--ssl-alpn h2,http/1.1`.
+    #[arg(long, value_name = "LIST", requires = "ssl")]
+    ssl_alpn: Option<String>,
+}
+
+/// -e and -c: the same flags on listen and connect, each conflicting with
+/// what its command alone has (--broker, -z).
+macro_rules! exec_flags {
+    ($name:ident, $other:literal) => {
+        /// -e and -c.
+        #[derive(Args, Debug)]
+        pub struct $name {
+            /// Run CMD (split on whitespace, no shell) with the connection as its stdin and
+            /// stdout: `-e cat`.
+            #[arg(short = 'e', long = "exec", value_name = "CMD",
+                                                  conflicts_with_all = ["sh_exec", "udp", $other])]
+            exec: Option<String>,
+            /// The same through `sh -c` (Windows: `cmd /C`): `-c 'echo hello; cat'`.
+            #[arg(short = 'c', long = "sh-exec", value_name = "CMD",
+                                                  conflicts_with_all = ["udp", $other])]
+            sh_exec: Option<String>,
+        }
+
+        impl $name {
+            fn command(self) -> Option<exec::ExecCommand> {
+                exec::ExecCommand::from_flags(self.exec, self.sh_exec)
+            }
+        }
+    };
+}
+
+exec_flags!(ListenExecFlags, "broker");
+exec_flags!(ConnectExecFlags, "check");
 
 #[derive(Args, Debug)]
 pub struct ConnectArgs {
@@ -267,6 +346,10 @@ pub struct ConnectArgs {
     /// without an answer (default 250; a failed attempt starts the next at once).
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(0..=3_600_000))]
     fallback_delay: Option<u32>,
+    #[command(flatten)]
+    tls: ConnectTlsFlags,
+    #[command(flatten)]
+    exec: ConnectExecFlags,
     #[command(flatten)]
     flags: RelayFlags,
 }
@@ -349,6 +432,13 @@ impl ListenArgs {
             check: false,
             source: None,
             source_port: None,
+            tls: self.tls.ssl.then(|| tls::TlsArgs {
+                cert: self.tls.ssl_cert,
+                key: self.tls.ssl_key,
+                alpn: self.tls.ssl_alpn,
+                ..tls::TlsArgs::default()
+            }),
+            exec: self.exec.command(),
         }
     }
 }
@@ -371,6 +461,14 @@ impl ConnectArgs {
             check: self.check,
             source: self.source,
             source_port: self.source_port,
+            tls: self.tls.ssl.then(|| tls::TlsArgs {
+                trustfile: self.tls.ssl_trustfile,
+                no_verify: self.tls.ssl_no_verify,
+                servername: self.tls.ssl_servername,
+                alpn: self.tls.ssl_alpn,
+                ..tls::TlsArgs::default()
+            }),
+            exec: self.exec.command(),
         }
     }
 }

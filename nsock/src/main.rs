@@ -16,12 +16,14 @@ mod bind;
 mod broker;
 mod cli;
 mod episode;
+mod exec;
 mod json;
 mod lookup;
 mod output;
 mod ping;
 mod relay;
 mod scan;
+mod tls;
 
 use std::process::ExitCode;
 

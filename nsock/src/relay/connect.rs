@@ -14,8 +14,8 @@ use nativesockets::{
 
 use super::datagram::datagrams;
 use super::pump::Relay;
+use super::session::{one_connection, Handshake};
 use super::socket_file::SocketFile;
-use super::stream::stream_session;
 use super::Options;
 use crate::address::{no_address, parse_port_list, resolve_port, split_host_port, wire_addrs};
 use crate::output::{context, note, Failure};
@@ -50,6 +50,21 @@ pub fn connect(o: &Options) -> Result<(), Failure> {
     if o.check {
         return check(o);
     }
+    // Bad certificates, names and commands are named before connecting.
+    if let Some(cmd) = &o.exec {
+        cmd.check()?;
+    }
+    let handshake = match &o.tls {
+        Some(args) => {
+            let host = match &o.unix {
+                Some(_) => "localhost".to_string(),
+                None => target(o)?.0,
+            };
+            let name = crate::tls::server_name(args, &host)?;
+            Handshake::Client(crate::tls::client(args)?, name)
+        }
+        None => Handshake::Plain,
+    };
     let mut _client_path = None;
     let (sock, peer) = match &o.unix {
         Some(path) => {
@@ -80,12 +95,11 @@ pub fn connect(o: &Options) -> Result<(), Failure> {
     if let Ok(local) = sock.local_addr() {
         o.detail(format_args!("local address {local}"));
     }
-    let relay = Relay::start(o.chunk())?;
-    let sock = Arc::new(sock);
     if o.udp {
-        datagrams(&relay, &[sock], Some(&peer), o)
+        let relay = Relay::start(o.chunk())?;
+        datagrams(&relay, &[Arc::new(sock)], Some(&peer), o)
     } else {
-        stream_session(&relay, &sock, &peer, o, true)
+        one_connection(sock, &peer, o, &handshake)
     }
 }
 

@@ -9,9 +9,10 @@ use nativesockets::{
 };
 
 use super::datagram::datagrams;
+use super::keep;
 use super::pump::Relay;
+use super::session::{one_connection, Handshake};
 use super::socket_file::SocketFile;
-use super::stream::stream_session;
 use super::{transient, Options};
 use crate::bind::bind_all;
 use crate::output::{context, Failure};
@@ -20,8 +21,12 @@ pub const LISTEN_HELP: &str = "\
 Standard input goes to the connection and the connection to standard \
 output. At the end of input the connection is half-closed (the peer reads \
 end-of-stream); the tool exits when the peer has finished sending and, \
-unless stdin is a terminal, all of stdin has been sent. With --keep, \
-connections are served one after another (stdin goes to the current one).
+unless stdin is a terminal, all of stdin has been sent. With -k \
+(--keep, --keep-open), as with ncat -k, every client is served at once: \
+stdin goes to each connected client, and what each sends goes to stdout; \
+a client that stops reading while 1 MiB of stdin is queued for it is \
+disconnected. It runs until interrupted (or --idle passes with no client).
+  nsock listen -k 7000
 
 Without an address, every interface is used (0.0.0.0 and [::], where \
 IPv6 exists); a name such as localhost is listened on at each of its \
@@ -38,13 +43,19 @@ it: remove it by hand), and one that is already there (a directory, a \
 socket, a file) is named, never replaced.
 
 nc's habits: -l is accepted (listen always listens), -p PORT [-s ADDR] is \
-[ADDR:]PORT, -u, -w SECS, -v, -k, -4 and -6 mean what they mean to nc.
+[ADDR:]PORT, -u, -w SECS, -v, -4 and -6 mean what they mean to nc; -k, \
+-e and -c what they mean to ncat.
 
 Exit codes: 0 when the connection ended normally; 1 when listening, \
 receiving or sending failed; 2 for a usage error.";
 
 /// `nsock listen [ADDR:]PORT` or `nsock listen --unix PATH`.
 pub fn listen(o: &Options) -> Result<(), Failure> {
+    // Bad certificates and commands are named before anything listens.
+    if let Some(cmd) = &o.exec {
+        cmd.check()?;
+    }
+    let tls = o.tls.as_ref().map(crate::tls::server).transpose()?;
     let mut _socket_file = None;
     let listeners = match &o.unix {
         Some(path) => {
@@ -73,8 +84,15 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
             .map_or_else(|_| "?".to_string(), |a| a.to_string());
         o.info(format_args!("listening on {shown}"));
     }
-    let relay = Relay::start(o.chunk())?;
+    if let Some(server) = &tls {
+        crate::tls::announce(server, o.quiet);
+    }
+    let handshake = match tls {
+        Some(server) => Handshake::Server(server.config),
+        None => Handshake::Plain,
+    };
     if o.udp {
+        let relay = Relay::start(o.chunk())?;
         let socks: Vec<Arc<SocketHandle>> = listeners.into_iter().map(Arc::new).collect();
         return datagrams(&relay, &socks, None, o);
     }
@@ -83,34 +101,26 @@ pub fn listen(o: &Options) -> Result<(), Failure> {
         // accept then says so instead of waiting for the next client.
         l.set_blocking(false)?;
     }
-    loop {
-        // The idle limit counts from the start: a listener nobody
-        // connects to ends too.
-        let Some((conn, peer)) = accept_any(&listeners, o.idle())? else {
-            o.info(format_args!("no connection for {} ms: closing", o.idle()));
-            return Ok(());
-        };
-        let peer = if peer.is_unnamed() || peer.domain() == Some(Domain::Unix) {
-            "a local client".to_string()
-        } else {
-            peer.to_string()
-        };
-        o.info(format_args!("connection from {peer}"));
-        // Accepted sockets inherit non-blocking mode on BSD and Windows.
-        conn.set_blocking(true)?;
-        let conn = Arc::new(conn);
-        if !o.keep {
-            // Like nc: one connection, and nobody else may connect.
-            drop(listeners);
-            return stream_session(&relay, &conn, &peer, o, true);
-        }
-        match stream_session(&relay, &conn, &peer, o, false) {
-            Ok(()) => {}
-            // stdout is gone: nobody reads what the next client sends.
-            Err(f) if f.stdout_gone() => return Err(f),
-            Err(f) => f.report(),
-        }
+    if o.keep {
+        return keep::serve(&listeners, o, handshake);
     }
+    // The idle limit counts from the start: a listener nobody connects to
+    // ends too.
+    let Some((conn, peer)) = accept_any(&listeners, o.idle())? else {
+        o.info(format_args!("no connection for {} ms: closing", o.idle()));
+        return Ok(());
+    };
+    let peer = if peer.is_unnamed() || peer.domain() == Some(Domain::Unix) {
+        "a local client".to_string()
+    } else {
+        peer.to_string()
+    };
+    o.info(format_args!("connection from {peer}"));
+    // Accepted sockets inherit non-blocking mode on BSD and Windows.
+    conn.set_blocking(true)?;
+    // Like nc: one connection, and nobody else may connect.
+    drop(listeners);
+    one_connection(conn, &peer, o, &handshake)
 }
 
 /// Why a Unix-domain socket could not be bound at `path`, saying what is

@@ -31,8 +31,10 @@ use crate::output::note;
 
 mod connect;
 mod datagram;
+mod keep;
 mod listen;
 mod pump;
+mod session;
 mod socket_file;
 mod stream;
 
@@ -40,6 +42,7 @@ pub use connect::{connect, CONNECT_HELP};
 pub use listen::{listen, LISTEN_HELP};
 
 /// What `listen` and `connect` were asked.
+#[derive(Clone)]
 pub struct Options {
     pub address: Option<String>,
     pub unix: Option<PathBuf>,
@@ -62,6 +65,10 @@ pub struct Options {
     /// connect -s / -p: the local address and port to connect from.
     pub source: Option<String>,
     pub source_port: Option<String>,
+    /// --ssl and its companions.
+    pub tls: Option<crate::tls::TlsArgs>,
+    /// -e / -c: the connection becomes this command's stdin and stdout.
+    pub exec: Option<crate::exec::ExecCommand>,
 }
 
 impl Options {

@@ -35,7 +35,7 @@ pub(super) fn stream_session(
     let mut buf = vec![0u8; STREAM_RECV_BUF];
     let mut out = RawStdout::new();
     let mut receiving = true;
-    let mut batch = Batching::new(o.unix.is_none());
+    let mut batch = Batching::new(o.unix.is_none() && o.tls.is_none());
     let mut ready: Vec<&SocketHandle> = Vec::with_capacity(2);
     let result = loop {
         if !receiving && (!wait_for_input || relay.shared.input_ended()) {

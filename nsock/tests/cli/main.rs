@@ -344,6 +344,7 @@ fn ping_pong(mut l: Listener, mut c: Proc) -> String {
 }
 
 mod broker;
+mod exec;
 #[cfg(target_os = "linux")]
 mod limits;
 mod lookup;
@@ -351,6 +352,7 @@ mod nc;
 mod ping;
 mod relay;
 mod scan;
+mod tls;
 #[cfg(unix)]
 mod unix;
 mod usability;

@@ -128,7 +128,7 @@ fn the_tail_of_a_burst_arrives_while_the_connection_stays_open() {
 }
 
 #[test]
-fn listen_keep_serves_connections_one_after_another() {
+fn listen_keep_goes_on_serving_client_after_client() {
     let mut l = listen(&["127.0.0.1:0", "--keep"]);
     let addr = l.addr.clone();
     drop(l.child.stdin.take());
