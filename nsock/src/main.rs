@@ -8,15 +8,20 @@
 //! how they fail goes through `output` (and `json`); `main` parses,
 //! dispatches and exits.
 
+mod access;
 mod address;
 mod bind;
 mod broker;
 mod cli;
+mod forward;
 mod json;
 mod lookup;
 mod output;
+mod proxy;
 mod relay;
 mod scan;
+mod server;
+mod socks;
 
 use std::process::ExitCode;
 
@@ -38,6 +43,8 @@ fn run(command: Command) -> Result<(), Failure> {
             None => relay::listen(&a.options()),
         },
         Command::Connect(a) => relay::connect(&a.options()),
+        Command::Forward(a) => forward::run(&a.options().map_err(Failure::usage)?),
+        Command::Socks(a) => socks::run(&a.options()),
     }
 }
 

@@ -126,9 +126,20 @@ fn resolve(host: &str, port: Port, o: &Options) -> Result<Vec<SockAddr>, Failure
     Ok(addrs.into_iter().map(SockAddr::from).collect())
 }
 
-/// Resolves the target and connects to the first address that answers.
+/// Resolves the target and connects to the first address that answers
+/// (or has the proxy do so).
 fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
     let (host, ports) = target(o)?;
+    if let Some(proxy) = &o.proxy {
+        let port = resolve_port(&ports[0], "tcp")?;
+        let timeout = o
+            .connect_timeout_ms
+            .map(|ms| Duration::from_millis(ms.into()));
+        let detail = |m: std::fmt::Arguments<'_>| o.detail(m);
+        return Ok(crate::proxy::connect(
+            proxy, &host, port, o.domain, timeout, &detail,
+        )?);
+    }
     let text = o.address.as_deref().unwrap_or_default();
     let (_, proto_name) = o.ip_protocol();
     let port = resolve_port(&ports[0], proto_name)?;

@@ -56,6 +56,8 @@ pub struct Options {
     /// connect -s / -p: the local address and port to connect from.
     pub source: Option<String>,
     pub source_port: Option<String>,
+    /// connect --proxy (with --proxy-auth folded in).
+    pub proxy: Option<crate::proxy::Proxy>,
 }
 
 impl Options {

@@ -1,0 +1,126 @@
+//! Accepting without flooding stderr: errors are counted and reported
+//! once per episode, and when the process (or the system) is out of
+//! descriptors or memory the listener rests a while instead of being
+//! retried at once by a level-triggered wait that would spin.
+//!
+//! Kept in one place so that a shared helper can take its place.
+
+use std::fmt;
+use std::io;
+use std::time::{Duration, Instant};
+
+use nativesockets::{SockAddr, SocketHandle};
+
+use crate::output::warn;
+
+/// How long an episode of repeated errors lasts: the first error is shown
+/// at once, the others are counted and summed up when this much time has
+/// passed since the last line written.
+const EPISODE: Duration = Duration::from_secs(10);
+
+/// One kind of error that may repeat (a failed accept, a refused
+/// target): the first is written, the rest counted.
+#[derive(Debug)]
+pub struct Repeated {
+    what: &'static str,
+    count: u64,
+    shown: Option<Instant>,
+}
+
+impl Repeated {
+    pub fn new(what: &'static str) -> Repeated {
+        Repeated {
+            what,
+            count: 0,
+            shown: None,
+        }
+    }
+
+    /// Notes one more error; writes it when it starts an episode, or
+    /// when an episode's time has passed (with how many were not shown).
+    pub fn hit(&mut self, detail: impl fmt::Display) {
+        let now = Instant::now();
+        match self.shown {
+            Some(t) if now.duration_since(t) < EPISODE => self.count += 1,
+            _ => {
+                if self.count > 0 {
+                    warn(format_args!(
+                        "{}: {detail} (and {} more like it before)",
+                        self.what, self.count
+                    ));
+                } else {
+                    warn(format_args!("{}: {detail}", self.what));
+                }
+                self.count = 0;
+                self.shown = Some(now);
+            }
+        }
+    }
+
+    /// Ends an episode whose time has passed, writing how many errors
+    /// were counted in it; call it now and then (after each wait).
+    pub fn tick(&mut self) {
+        if let Some(t) = self.shown {
+            if t.elapsed() >= EPISODE {
+                if self.count > 0 {
+                    warn(format_args!(
+                        "{}: {} more in the last {} s",
+                        self.what,
+                        self.count,
+                        t.elapsed().as_secs()
+                    ));
+                }
+                self.count = 0;
+                self.shown = None;
+            }
+        }
+    }
+}
+
+/// What one accept gave.
+pub enum Accepted {
+    /// A connection, and who it is from.
+    Client(SocketHandle, SockAddr),
+    /// Nothing more is pending.
+    Drained,
+    /// Out of descriptors or memory: stop watching the listener for this
+    /// long, then watch it again.
+    Rest(Duration),
+}
+
+/// How long a listener rests after running out of descriptors.
+pub const REST: Duration = Duration::from_millis(100);
+
+/// Accepts one pending connection of the non-blocking `listener`. A
+/// client that gave up before it was accepted and other passing errors
+/// are counted in `errors` and skipped; running out of descriptors or
+/// memory is counted and answered with [`Accepted::Rest`].
+pub fn accept(listener: &SocketHandle, errors: &mut Repeated) -> Accepted {
+    loop {
+        match listener.accept() {
+            Ok((sock, addr)) => return Accepted::Client(sock, addr),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Accepted::Drained,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if out_of_resources(&e) => {
+                errors.hit(&e);
+                return Accepted::Rest(REST);
+            }
+            Err(e) => errors.hit(&e),
+        }
+    }
+}
+
+/// `EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM` (and Windows' `WSAEMFILE`,
+/// `WSAENOBUFS`): retrying at once would fail the same way.
+fn out_of_resources(e: &io::Error) -> bool {
+    if e.kind() == io::ErrorKind::OutOfMemory {
+        return true;
+    }
+    #[cfg(target_os = "linux")]
+    const CODES: &[i32] = &[24, 23, 105, 12];
+    #[cfg(all(unix, not(target_os = "linux")))]
+    const CODES: &[i32] = &[24, 23, 55, 12];
+    #[cfg(windows)]
+    const CODES: &[i32] = &[10024, 10055];
+    e.raw_os_error().is_some_and(|c| CODES.contains(&c))
+}
