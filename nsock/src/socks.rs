@@ -25,7 +25,7 @@ use crate::address::wire_addrs;
 use crate::forward::engine::{shown, Worker};
 use crate::forward::{Gate, Shared};
 use crate::output::{context, note, Failure};
-use crate::server::accept::{accept, Accepted};
+use crate::server::accept::{accept, Accepted, Reports};
 use crate::server::{self};
 
 pub const SOCKS_HELP: &str = "\
@@ -101,6 +101,7 @@ pub fn run(o: &SocksOptions) -> Result<(), Failure> {
         max_conns: o.max_conns.unwrap_or(usize::MAX),
         live: Arc::new(AtomicUsize::new(0)),
         verbose: o.verbose,
+        reports: Arc::new(Reports::new()),
     });
     let mut workers: Vec<(Arc<Poller>, Sender<Pair>)> = Vec::new();
     for _ in 0..server::threads() {
@@ -111,6 +112,7 @@ pub fn run(o: &SocksOptions) -> Result<(), Failure> {
             Arc::clone(&shared.targets),
             Arc::clone(&shared.live),
             o.verbose,
+            Arc::clone(&shared.reports),
         );
         std::thread::spawn(move || {
             if let Err(e) = relay(w, &rx) {
@@ -130,7 +132,7 @@ pub fn run(o: &SocksOptions) -> Result<(), Failure> {
         busy: AtomicUsize::new(0),
         live: Arc::clone(&shared.live),
     });
-    let mut gate = Gate::new(&shared);
+    let gate = Gate(&shared);
     let mut resting: Vec<Option<Instant>> = vec![None; listeners.len()];
     let mut events = Events::with_capacity(64);
     let mut next = 0usize;
@@ -148,7 +150,7 @@ pub fn run(o: &SocksOptions) -> Result<(), Failure> {
         for e in events.iter() {
             let i = LISTENER_KEY - e.key;
             loop {
-                match accept(&listeners[i], &mut gate.accept_errors) {
+                match accept(&listeners[i], &shared.reports.accept) {
                     Accepted::Client(sock, peer) => {
                         if !gate.admit(&peer) {
                             continue;
@@ -186,7 +188,7 @@ pub fn run(o: &SocksOptions) -> Result<(), Failure> {
                 poller.add(&listeners[i], LISTENER_KEY - i, Interest::READABLE)?;
             }
         }
-        gate.tick();
+        shared.reports.tick();
     }
 }
 
@@ -202,7 +204,6 @@ fn relay(mut w: Worker, rx: &Receiver<Pair>) -> io::Result<()> {
         while let Ok((client, target, peer)) = rx.try_recv() {
             w.add_connected(client, target, peer);
         }
-        w.tick();
     }
 }
 

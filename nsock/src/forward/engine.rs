@@ -26,7 +26,7 @@ use nativesockets::{
 };
 
 use crate::output::note;
-use crate::server::accept::Repeated;
+use crate::server::accept::Reports;
 
 /// Bytes buffered per direction of a connection.
 pub const BUF: usize = 64 * 1024;
@@ -166,8 +166,7 @@ pub struct Worker {
     /// Connections alive in every worker of the server.
     live: Arc<AtomicUsize>,
     verbose: bool,
-    refused: Repeated,
-    dropped: Repeated,
+    reports: Arc<Reports>,
 }
 
 /// The highest key a connection's socket may have; listeners and the like
@@ -180,6 +179,7 @@ impl Worker {
         targets: Arc<[SockAddr]>,
         live: Arc<AtomicUsize>,
         verbose: bool,
+        reports: Arc<Reports>,
     ) -> Worker {
         Worker {
             poller,
@@ -189,8 +189,7 @@ impl Worker {
             targets,
             live,
             verbose,
-            refused: Repeated::new("connecting to the target"),
-            dropped: Repeated::new("a connection ended with an error"),
+            reports,
         }
     }
 
@@ -209,7 +208,8 @@ impl Worker {
         let target = match self.connect_from(0) {
             Ok((sock, attempt)) => (sock, attempt),
             Err(e) => {
-                self.refused
+                self.reports
+                    .refused
                     .hit(format_args!("client {}: {e}", shown(&peer)));
                 self.live.fetch_sub(1, Ordering::Relaxed);
                 return;
@@ -343,7 +343,7 @@ impl Worker {
             Err(_) => {
                 let c = self.conns[slot].as_ref().expect("a live slot");
                 let addr = &self.targets[c.attempt];
-                self.refused.hit(format_args!(
+                self.reports.refused.hit(format_args!(
                     "{addr}: {err} (client {} closed)",
                     shown(&c.peer)
                 ));
@@ -389,7 +389,7 @@ impl Worker {
                     | io::ErrorKind::ConnectionAborted
             ) {
                 let peer = shown(&c.peer);
-                self.dropped.hit(format_args!("client {peer}: {e}"));
+                self.reports.dropped.hit(format_args!("client {peer}: {e}"));
             }
         }
         self.close_quietly(slot);
@@ -420,12 +420,6 @@ impl Worker {
         }
         self.free.push(slot);
         self.live.fetch_sub(1, Ordering::Relaxed);
-    }
-
-    /// Ends the counting episodes whose time has passed.
-    pub fn tick(&mut self) {
-        self.refused.tick();
-        self.dropped.tick();
     }
 }
 

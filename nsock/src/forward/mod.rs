@@ -17,7 +17,7 @@ use crate::access::Access;
 use crate::address::{ip_transport, resolve_port, split_host_port, wire_addrs};
 use crate::output::{context, Failure};
 use crate::server;
-use crate::server::accept::{accept, Accepted, Repeated};
+use crate::server::accept::{accept, Accepted, Reports};
 
 pub mod engine;
 mod udp;
@@ -90,23 +90,20 @@ pub fn run(o: &ForwardOptions) -> Result<(), Failure> {
     let threads = server::threads();
     let mut _unix_file = None;
     let mut sets: Vec<Vec<SocketHandle>> = Vec::new();
-    match &o.listen {
+    let place = match &o.listen {
         ListenOn::Unix(path) => {
             let (sock, guard) = server::bind_unix(path)?;
             _unix_file = Some(guard);
-            if !o.quiet {
-                crate::output::note(format_args!("forward listening on {}", path.display()));
-            }
             for _ in 1..threads {
                 sets.push(vec![sock.try_clone()?]);
             }
             sets.push(vec![sock]);
+            None
         }
         ListenOn::Inet(text) => {
             let mut place = server::place(text, o.domain, false)?;
             let reuse = cfg!(target_os = "linux");
             let first = server::bind(&mut place, false, reuse, o.quiet)?;
-            server::announce("forward", &place, &o.access, false, o.quiet);
             for _ in 1..threads {
                 let set = if reuse {
                     server::bind(&mut place, false, true, true)?
@@ -119,28 +116,49 @@ pub fn run(o: &ForwardOptions) -> Result<(), Failure> {
                 sets.push(set);
             }
             sets.push(first);
+            Some(place)
         }
-    }
+    };
     let shared = Arc::new(Shared {
         targets: targets.into(),
         access: o.access.clone(),
         max_conns: o.max_conns.unwrap_or(usize::MAX),
         live: Arc::new(AtomicUsize::new(0)),
         verbose: o.verbose,
+        reports: Arc::new(Reports::new()),
     });
+    // Every poller is made (and every listener registered) before the
+    // threads start, so that a failure is reported before serving.
+    let mut pollers = Vec::new();
+    for set in &sets {
+        let poller = Poller::new()?;
+        for (i, l) in set.iter().enumerate() {
+            poller.add(l, LISTENER_KEY - i, Interest::READABLE)?;
+        }
+        pollers.push(poller);
+    }
+    // Said once everything is ready to serve.
+    match (&place, &o.listen) {
+        (Some(place), _) => server::announce("forward", place, &o.access, false, o.quiet),
+        (None, ListenOn::Unix(path)) if !o.quiet => {
+            crate::output::note(format_args!("forward listening on {}", path.display()));
+        }
+        _ => {}
+    }
     let main_set = sets.pop().expect("one set per thread");
-    for set in sets {
+    let main_poller = pollers.pop().expect("one poller per thread");
+    for (set, poller) in sets.into_iter().zip(pollers) {
         let shared = Arc::clone(&shared);
         std::thread::spawn(move || {
             // A worker only returns on a poller failure, which ends the
             // whole server as the main thread's would.
-            if let Err(e) = serve(set, &shared) {
+            if let Err(e) = serve(set, poller, &shared) {
                 Failure::from(context(e, "forward")).report();
                 std::process::exit(1);
             }
         });
     }
-    serve(main_set, &shared).map_err(|e| context(e, "forward").into())
+    serve(main_set, main_poller, &shared).map_err(|e| context(e, "forward").into())
 }
 
 /// What every worker of a server shares.
@@ -150,6 +168,7 @@ pub struct Shared {
     pub max_conns: usize,
     pub live: Arc<AtomicUsize>,
     pub verbose: bool,
+    pub reports: Arc<Reports>,
 }
 
 /// The target's addresses: every address of HOST, or the Unix path.
@@ -171,11 +190,8 @@ fn resolve_target(dest: &Dest, domain: Domain, udp: bool) -> Result<Vec<SockAddr
 }
 
 /// One worker thread: its listeners and its connections.
-fn serve(listeners: Vec<SocketHandle>, shared: &Shared) -> io::Result<()> {
-    let poller = Arc::new(Poller::new()?);
-    for (i, l) in listeners.iter().enumerate() {
-        poller.add(l, LISTENER_KEY - i, Interest::READABLE)?;
-    }
+fn serve(listeners: Vec<SocketHandle>, poller: Poller, shared: &Shared) -> io::Result<()> {
+    let poller = Arc::new(poller);
     let lowest = LISTENER_KEY + 1 - listeners.len();
     debug_assert!(lowest > MAX_CONN_KEY);
     let mut worker = Worker::new(
@@ -183,8 +199,9 @@ fn serve(listeners: Vec<SocketHandle>, shared: &Shared) -> io::Result<()> {
         Arc::clone(&shared.targets),
         Arc::clone(&shared.live),
         shared.verbose,
+        Arc::clone(&shared.reports),
     );
-    let mut gate = Gate::new(shared);
+    let gate = Gate(shared);
     let mut resting: Vec<Option<Instant>> = vec![None; listeners.len()];
     let mut events = Events::with_capacity(512);
     loop {
@@ -203,7 +220,7 @@ fn serve(listeners: Vec<SocketHandle>, shared: &Shared) -> io::Result<()> {
             }
             let i = LISTENER_KEY - e.key;
             for _ in 0..64 {
-                match accept(&listeners[i], &mut gate.accept_errors) {
+                match accept(&listeners[i], &shared.reports.accept) {
                     Accepted::Client(sock, peer) => {
                         if gate.admit(&peer) {
                             if sock.set_blocking(false).is_ok() {
@@ -229,58 +246,38 @@ fn serve(listeners: Vec<SocketHandle>, shared: &Shared) -> io::Result<()> {
                 poller.add(&listeners[i], LISTENER_KEY - i, Interest::READABLE)?;
             }
         }
-        worker.tick();
-        gate.tick();
+        shared.reports.tick();
     }
 }
 
 /// Who is let in: `--allow`/`--deny`, `--max-conns`; the refused are
 /// closed at once and counted (shown with -v).
-pub struct Gate<'a> {
-    shared: &'a Shared,
-    pub accept_errors: Repeated,
-    denied: Repeated,
-    full: Repeated,
-}
+pub struct Gate<'a>(pub &'a Shared);
 
-impl<'a> Gate<'a> {
-    pub fn new(shared: &'a Shared) -> Gate<'a> {
-        Gate {
-            shared,
-            accept_errors: Repeated::new("accept"),
-            denied: Repeated::new("refused (--allow/--deny)"),
-            full: Repeated::new("refused (--max-conns)"),
-        }
-    }
-
+impl Gate<'_> {
     /// Whether the client may be served (counted in `live` if so); a
     /// refused one is closed when the caller drops it.
-    pub fn admit(&mut self, peer: &SockAddr) -> bool {
+    pub fn admit(&self, peer: &SockAddr) -> bool {
+        let shared = self.0;
         let ip = peer.as_socket_addr().map(|a| a.ip());
-        if !self.shared.access.permits(ip) {
-            if self.shared.verbose {
-                self.denied.hit(shown(peer));
+        if !shared.access.permits(ip) {
+            if shared.verbose {
+                shared.reports.denied.hit(shown(peer));
             }
             return false;
         }
-        let before = self.shared.live.fetch_add(1, Ordering::Relaxed);
-        if before >= self.shared.max_conns {
-            self.shared.live.fetch_sub(1, Ordering::Relaxed);
-            if self.shared.verbose {
-                self.full.hit(format_args!(
+        let before = shared.live.fetch_add(1, Ordering::Relaxed);
+        if before >= shared.max_conns {
+            shared.live.fetch_sub(1, Ordering::Relaxed);
+            if shared.verbose {
+                shared.reports.full.hit(format_args!(
                     "{} ({} connections already)",
                     shown(peer),
-                    self.shared.max_conns
+                    shared.max_conns
                 ));
             }
             return false;
         }
         true
-    }
-
-    pub fn tick(&mut self) {
-        self.accept_errors.tick();
-        self.denied.tick();
-        self.full.tick();
     }
 }

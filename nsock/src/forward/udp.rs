@@ -48,7 +48,7 @@ pub fn run(o: &ForwardOptions, targets: &[SockAddr]) -> Result<(), Failure> {
     let mut sessions: Vec<Option<Session>> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
     let mut by_peer: HashMap<(usize, SocketAddr), usize> = HashMap::new();
-    let mut errors = Repeated::new("forward (UDP)");
+    let errors = Repeated::new("forward (UDP)");
     let mut events = Events::with_capacity(256);
     let mut buf = vec![0u8; 65_536];
     let mut next_sweep = Instant::now() + idle.min(Duration::from_secs(1));

@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use nativesockets::{SockAddr, SocketHandle};
@@ -19,10 +20,16 @@ use crate::output::warn;
 const EPISODE: Duration = Duration::from_secs(10);
 
 /// One kind of error that may repeat (a failed accept, a refused
-/// target): the first is written, the rest counted.
+/// target): the first is written, the rest counted. Shared by the threads
+/// of a server, so that the count is the server's.
 #[derive(Debug)]
 pub struct Repeated {
     what: &'static str,
+    state: Mutex<Episode>,
+}
+
+#[derive(Debug, Default)]
+struct Episode {
     count: u64,
     shown: Option<Instant>,
 }
@@ -31,25 +38,38 @@ impl Repeated {
     pub fn new(what: &'static str) -> Repeated {
         Repeated {
             what,
-            count: 0,
-            shown: None,
+            state: Mutex::new(Episode::default()),
         }
     }
 
     /// Notes one more error; writes it when it starts an episode, or
     /// when an episode's time has passed (with how many were not shown).
-    pub fn hit(&mut self, detail: impl fmt::Display) {
+    pub fn hit(&self, detail: impl fmt::Display) {
+        let mut e = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        e.hit(self.what, detail);
+    }
+
+    /// Ends an episode whose time has passed, writing how many errors
+    /// were counted in it; call it now and then (after each wait).
+    pub fn tick(&self) {
+        let mut e = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        e.tick(self.what);
+    }
+}
+
+impl Episode {
+    fn hit(&mut self, what: &str, detail: impl fmt::Display) {
         let now = Instant::now();
         match self.shown {
             Some(t) if now.duration_since(t) < EPISODE => self.count += 1,
             _ => {
                 if self.count > 0 {
                     warn(format_args!(
-                        "{}: {detail} (and {} more like it before)",
-                        self.what, self.count
+                        "{what}: {detail} (and {} more like it before)",
+                        self.count
                     ));
                 } else {
-                    warn(format_args!("{}: {detail}", self.what));
+                    warn(format_args!("{what}: {detail}"));
                 }
                 self.count = 0;
                 self.shown = Some(now);
@@ -57,15 +77,12 @@ impl Repeated {
         }
     }
 
-    /// Ends an episode whose time has passed, writing how many errors
-    /// were counted in it; call it now and then (after each wait).
-    pub fn tick(&mut self) {
+    fn tick(&mut self, what: &str) {
         if let Some(t) = self.shown {
             if t.elapsed() >= EPISODE {
                 if self.count > 0 {
                     warn(format_args!(
-                        "{}: {} more in the last {} s",
-                        self.what,
+                        "{what}: {} more in the last {} s",
                         self.count,
                         t.elapsed().as_secs()
                     ));
@@ -95,7 +112,7 @@ pub const REST: Duration = Duration::from_millis(100);
 /// client that gave up before it was accepted and other passing errors
 /// are counted in `errors` and skipped; running out of descriptors or
 /// memory is counted and answered with [`Accepted::Rest`].
-pub fn accept(listener: &SocketHandle, errors: &mut Repeated) -> Accepted {
+pub fn accept(listener: &SocketHandle, errors: &Repeated) -> Accepted {
     loop {
         match listener.accept() {
             Ok((sock, addr)) => return Accepted::Client(sock, addr),
@@ -123,4 +140,39 @@ fn out_of_resources(e: &io::Error) -> bool {
     #[cfg(windows)]
     const CODES: &[i32] = &[10024, 10055];
     e.raw_os_error().is_some_and(|c| CODES.contains(&c))
+}
+
+/// The counted errors of a server, shared by its threads.
+#[derive(Debug)]
+pub struct Reports {
+    pub accept: Repeated,
+    pub refused: Repeated,
+    pub dropped: Repeated,
+    pub denied: Repeated,
+    pub full: Repeated,
+}
+
+impl Reports {
+    pub fn new() -> Reports {
+        Reports {
+            accept: Repeated::new("accept"),
+            refused: Repeated::new("connecting to the target"),
+            dropped: Repeated::new("a connection ended with an error"),
+            denied: Repeated::new("refused (--allow/--deny)"),
+            full: Repeated::new("refused (--max-conns)"),
+        }
+    }
+
+    /// Ends the episodes whose time has passed.
+    pub fn tick(&self) {
+        for r in [
+            &self.accept,
+            &self.refused,
+            &self.dropped,
+            &self.denied,
+            &self.full,
+        ] {
+            r.tick();
+        }
+    }
 }

@@ -342,10 +342,13 @@ fn ping_pong(mut l: Listener, mut c: Proc) -> String {
 }
 
 mod broker;
+mod forward;
 mod lookup;
 mod nc;
+mod proxy;
 mod relay;
 mod scan;
+mod socks;
 #[cfg(unix)]
 mod unix;
 mod usage;
