@@ -86,6 +86,7 @@ mod select;
 mod services;
 mod socket;
 mod sockref;
+mod splice;
 mod types;
 #[cfg(windows)]
 pub mod windows;
@@ -113,6 +114,7 @@ pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
 pub use socket::{SocketHandle, SOMAXCONN};
 pub use sockref::SocketRef;
+pub use splice::SplicePipe;
 pub use sys::msg_constants::*;
 pub use sys::SockAddr;
 pub use types::{
