@@ -410,6 +410,9 @@ pub struct ForwardArgs {
     /// Forward UDP datagrams: one session per client address.
     #[arg(short = 'u', long)]
     udp: bool,
+    /// Move every byte through nsock's buffers (recv/send), never by splice(2) (Linux).
+    #[arg(long)]
+    no_splice: bool,
     /// With -u: end a session after this many seconds without a datagram either way.
     #[arg(long, value_name = "SECS", default_value_t = 60,
           value_parser = clap::value_parser!(u32).range(1..=86_400))]
@@ -461,6 +464,7 @@ impl ForwardArgs {
             domain: self.family.domain(),
             quiet: self.quiet,
             verbose: self.verbose,
+            splice: !self.no_splice,
         })
     }
 }

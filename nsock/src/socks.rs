@@ -102,18 +102,20 @@ pub fn run(o: &SocksOptions) -> Result<(), Failure> {
         live: Arc::new(AtomicUsize::new(0)),
         verbose: o.verbose,
         reports: Arc::new(Reports::new()),
+        splice: true,
     });
     let mut workers: Vec<(Arc<Poller>, Sender<Pair>)> = Vec::new();
     for _ in 0..server::threads() {
         let poller = Arc::new(Poller::new()?);
         let (tx, rx) = mpsc::channel();
-        let w = Worker::new(
+        let mut w = Worker::new(
             Arc::clone(&poller),
             Arc::clone(&shared.targets),
             Arc::clone(&shared.live),
             o.verbose,
             Arc::clone(&shared.reports),
         );
+        w.splice(shared.splice);
         std::thread::spawn(move || {
             if let Err(e) = relay(w, &rx) {
                 Failure::from(context(e, "socks")).report();

@@ -12,9 +12,12 @@
 //! its side still gets the target's reply; the connection ends when both
 //! directions have ended, or at the first error on either side.
 //!
-//! Bytes go through user space (`recv` into the buffer, `send` from it):
-//! the library offers no `splice`, which on Linux would move them through
-//! a pipe without the copy (BENCHMARKS.md has the figures).
+//! Bytes start through user space (`recv` into the buffer, `send` from
+//! it). On Linux a direction whose `recv` fills the whole buffer (a bulk
+//! transfer, not a request and its answer) moves on to a kernel pipe
+//! (`SplicePipe`): its bytes then go from socket to socket by `splice`,
+//! never copied into this process. Short connections never pay for the
+//! pipe's two descriptors; the pipes are kept for reuse.
 
 use std::io;
 use std::net::Shutdown;
@@ -23,6 +26,7 @@ use std::sync::Arc;
 
 use nativesockets::{
     new_native_socket, Domain, Event, Interest, Poller, Protocol, SockAddr, SockType, SocketHandle,
+    SplicePipe,
 };
 
 use crate::output::note;
@@ -35,15 +39,25 @@ pub const BUF: usize = 64 * 1024;
 /// do not allocate.
 const POOL: usize = 256;
 
+/// How many empty pipes a worker keeps for reuse (two descriptors each).
+const PIPE_POOL: usize = 16;
+
 /// How many recv/send rounds one event may take, so that one busy
 /// connection cannot starve the others.
 const ROUNDS: usize = 16;
 
-/// One direction: bytes read from its source, not yet sent on.
+/// The most one `splice` into a pipe is asked for.
+const SPLICE_MAX: usize = 1 << 20;
+
+/// One direction: bytes read from its source, not yet sent on, in the
+/// buffer or, once the direction moved to splicing, in the pipe.
 struct Half {
     buf: Box<[u8]>,
     start: usize,
     end: usize,
+    pipe: Option<SplicePipe>,
+    /// A `recv` filled the whole buffer: worth a pipe.
+    bulk: bool,
     /// The source reached end-of-stream.
     eof: bool,
     /// The end was passed on (`shutdown(Write)` of the destination).
@@ -57,6 +71,8 @@ impl Half {
             buf,
             start: 0,
             end: 0,
+            pipe: None,
+            bulk: false,
             eof: false,
             shut: false,
             moved: 0,
@@ -64,15 +80,24 @@ impl Half {
     }
 
     fn wants_read(&self) -> bool {
-        !self.eof && self.end < self.buf.len()
+        // A pipe is filled only when empty, so that a would-block from
+        // `splice` can only mean the source has nothing.
+        !self.eof
+            && match &self.pipe {
+                Some(p) => p.is_empty(),
+                None => self.end < self.buf.len(),
+            }
     }
 
     fn has_data(&self) -> bool {
-        self.start < self.end
+        self.start < self.end || self.pipe.as_ref().is_some_and(|p| !p.is_empty())
     }
 
     /// Moves what it can from `src` to `dst` without blocking.
     fn pump(&mut self, src: &SocketHandle, dst: &SocketHandle) -> io::Result<()> {
+        if self.pipe.is_some() {
+            return self.pump_spliced(src, dst);
+        }
         for _ in 0..ROUNDS {
             if self.has_data() {
                 match dst.send(&self.buf[self.start..self.end]) {
@@ -92,20 +117,14 @@ impl Half {
                 self.end = 0;
             }
             if self.eof {
-                if !self.shut {
-                    self.shut = true;
-                    match dst.shutdown(Shutdown::Write) {
-                        Err(e) if e.kind() != io::ErrorKind::NotConnected => return Err(e),
-                        _ => {}
-                    }
-                }
-                return Ok(());
+                return self.pass_end(dst);
             }
             let room = self.buf.len() - self.end;
             match src.recv(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => {
                     self.end += n;
+                    self.bulk |= n == self.buf.len();
                     if n < room {
                         // The source is drained: send this, then wait.
                         self.flush_once(dst)?;
@@ -117,7 +136,51 @@ impl Half {
                 Err(e) => return Err(e),
             }
         }
+        // The rounds may run out just as the end was read.
+        self.pass_end(dst)
+    }
+
+    /// Passes the end of the stream on once everything before it went:
+    /// `shutdown(Write)` of `dst`, once.
+    fn pass_end(&mut self, dst: &SocketHandle) -> io::Result<()> {
+        if self.eof && !self.shut && !self.has_data() {
+            self.shut = true;
+            match dst.shutdown(Shutdown::Write) {
+                Err(e) if e.kind() != io::ErrorKind::NotConnected => return Err(e),
+                _ => {}
+            }
+        }
         Ok(())
+    }
+
+    /// `pump` for a direction that splices: drain the pipe into `dst`,
+    /// then refill it from `src`.
+    fn pump_spliced(&mut self, src: &SocketHandle, dst: &SocketHandle) -> io::Result<()> {
+        let pipe = self.pipe.as_mut().expect("splicing");
+        for _ in 0..ROUNDS {
+            if !pipe.is_empty() {
+                match dst.splice_from_pipe(pipe, usize::MAX) {
+                    Ok(n) => self.moved += n as u64,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+                if !pipe.is_empty() {
+                    return Ok(());
+                }
+            }
+            if self.eof {
+                return self.pass_end(dst);
+            }
+            match src.splice_to_pipe(pipe, SPLICE_MAX) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.pass_end(dst)
     }
 
     fn flush_once(&mut self, dst: &SocketHandle) -> io::Result<()> {
@@ -161,6 +224,9 @@ pub struct Worker {
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
     pool: Vec<Box<[u8]>>,
+    /// Empty pipes kept for reuse; `None`: no splicing (not Linux, or
+    /// turned off).
+    pipes: Option<Vec<SplicePipe>>,
     /// Where new clients are forwarded to, tried in turn.
     targets: Arc<[SockAddr]>,
     /// Connections alive in every worker of the server.
@@ -186,10 +252,35 @@ impl Worker {
             conns: Vec::new(),
             free: Vec::new(),
             pool: Vec::new(),
+            pipes: None,
             targets,
             live,
             verbose,
             reports,
+        }
+    }
+
+    /// Lets bulk directions move to splicing (where `SplicePipe` works).
+    pub fn splice(&mut self, on: bool) {
+        self.pipes = (on && SplicePipe::new().is_ok()).then(Vec::new);
+    }
+
+    /// Gives a bulk direction of `slot` whose buffer is empty a pipe.
+    fn promote(&mut self, slot: usize) {
+        let Some(pipes) = self.pipes.as_mut() else {
+            return;
+        };
+        let Some(c) = self.conns.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        for half in [&mut c.up, &mut c.down] {
+            if half.bulk && half.pipe.is_none() && half.start == half.end && !half.eof {
+                match pipes.pop().map_or_else(SplicePipe::new, Ok) {
+                    Ok(p) => half.pipe = Some(p),
+                    // Out of descriptors: this direction stays as it is.
+                    Err(_) => half.bulk = false,
+                }
+            }
         }
     }
 
@@ -309,6 +400,7 @@ impl Worker {
         match result {
             Ok(true) => self.close(slot, None),
             Ok(false) => {
+                self.promote(slot);
                 if let Err(e) = self.sync(slot) {
                     self.close(slot, Some(e));
                 }
@@ -413,9 +505,16 @@ impl Worker {
                 c.down.moved
             ));
         }
-        for buf in [c.up.buf, c.down.buf] {
+        for half in [c.up, c.down] {
             if self.pool.len() < POOL {
-                self.pool.push(buf);
+                self.pool.push(half.buf);
+            }
+            if let (Some(pipe), Some(pipes)) = (half.pipe, self.pipes.as_mut()) {
+                // A pipe with bytes left in it cannot serve another
+                // connection; it is closed.
+                if pipe.is_empty() && pipes.len() < PIPE_POOL {
+                    pipes.push(pipe);
+                }
             }
         }
         self.free.push(slot);

@@ -28,7 +28,9 @@ pub const FORWARD_HELP: &str = "\
 Every connection to [ADDR:]PORT is relayed, both ways, to HOST:PORT, \
 many at once: one thread per core, each with its own poller, and a fixed \
 64 KiB buffer each way per connection (a side that stops reading stalls \
-only its own connection). A client that shuts its sending side still \
+only its own connection). On Linux a bulk transfer moves on to splice(2) \
+through a kernel pipe, never copied into nsock (--no-splice keeps it in \
+the buffer). A client that shuts its sending side still \
 gets the target's reply. A target that refuses closes that client, with \
 a message on stderr (repeats are counted, not each written); the \
 forwarder serves on. Every address of HOST is tried in turn.
@@ -76,6 +78,8 @@ pub struct ForwardOptions {
     pub domain: Domain,
     pub quiet: bool,
     pub verbose: bool,
+    /// Let bulk transfers move by `splice` (Linux).
+    pub splice: bool,
 }
 
 /// Keys from here up are the listeners, counted down.
@@ -126,6 +130,7 @@ pub fn run(o: &ForwardOptions) -> Result<(), Failure> {
         live: Arc::new(AtomicUsize::new(0)),
         verbose: o.verbose,
         reports: Arc::new(Reports::new()),
+        splice: o.splice,
     });
     // Every poller is made (and every listener registered) before the
     // threads start, so that a failure is reported before serving.
@@ -169,6 +174,7 @@ pub struct Shared {
     pub live: Arc<AtomicUsize>,
     pub verbose: bool,
     pub reports: Arc<Reports>,
+    pub splice: bool,
 }
 
 /// The target's addresses: every address of HOST, or the Unix path.
@@ -201,6 +207,7 @@ fn serve(listeners: Vec<SocketHandle>, poller: Poller, shared: &Shared) -> io::R
         shared.verbose,
         Arc::clone(&shared.reports),
     );
+    worker.splice(shared.splice);
     let gate = Gate(shared);
     let mut resting: Vec<Option<Instant>> = vec![None; listeners.len()];
     let mut events = Events::with_capacity(512);

@@ -154,13 +154,21 @@ fn two_hundred_clients_at_once_each_get_their_own_echo() {
 }
 
 #[test]
-fn a_megabyte_each_way_survives_the_relay() {
+fn sixteen_megabytes_each_way_survive_the_relay_spliced_or_not() {
     let port = echo_server();
-    let fwd = server(&["forward", "127.0.0.1:0", &format!("127.0.0.1:{port}")]);
-    let data = pattern(4 << 20, 7);
-    let addr = fwd.addr.clone();
-    let back = within("4 MiB echo", move || round_trip(&addr, &data));
-    assert!(back == pattern(4 << 20, 7));
+    let target = format!("127.0.0.1:{port}");
+    // By default a bulk transfer moves on to splice (Linux); --no-splice
+    // keeps it in the buffers.
+    for extra in [None, Some("--no-splice")] {
+        let mut args = vec!["forward", "127.0.0.1:0", &target];
+        args.extend(extra);
+        let fwd = server(&args);
+        let addr = fwd.addr.clone();
+        let back = within("16 MiB echo", move || {
+            round_trip(&addr, &pattern(16 << 20, 7))
+        });
+        assert!(back == pattern(16 << 20, 7), "{extra:?}: the echo differs");
+    }
 }
 
 #[test]
