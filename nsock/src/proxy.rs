@@ -213,10 +213,15 @@ fn socks5(s: &SocketHandle, p: &Proxy, host: &str, port: u16, domain: Domain) ->
             ))
         }
         _ => {
+            let hint = if p.auth.is_none() {
+                " (it may want a password: --proxy-auth USER:PASS)"
+            } else {
+                ""
+            };
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
-                "the proxy accepts none of the offered authentication methods",
-            ))
+                format!("the proxy accepts none of the offered authentication methods{hint}"),
+            ));
         }
     }
     let mut req = vec![5, 1, 0];

@@ -419,7 +419,11 @@ impl Worker {
         };
         let Some(err) = failure else {
             self.connected(slot);
-            return Ok(false);
+            // The client has often sent already: pass it on now rather
+            // than after one more wait.
+            let c = self.conns[slot].as_mut().expect("a live slot");
+            c.up.pump(&c.client, &c.target)?;
+            return Ok(c.up.shut && c.down.shut);
         };
         let next = c.attempt + 1;
         if c.reg[1].take().is_some() {
