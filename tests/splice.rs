@@ -3,10 +3,10 @@
 //! `Unsupported` where there is no `splice`.
 
 use std::io;
-use std::net::Shutdown;
 
 use nativesockets::*;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn tcp_pair() -> (SocketHandle, SocketHandle) {
     pair(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap()
 }
@@ -25,7 +25,7 @@ fn a_megabyte_goes_from_one_connection_to_another_and_its_end_is_seen() {
         while !rest.is_empty() {
             rest = &rest[a.send(rest).unwrap()..];
         }
-        a.shutdown(Shutdown::Write).unwrap();
+        a.shutdown(std::net::Shutdown::Write).unwrap();
     });
     let reader = std::thread::spawn(move || {
         let mut got = Vec::new();
@@ -58,7 +58,7 @@ fn a_megabyte_goes_from_one_connection_to_another_and_its_end_is_seen() {
             select_read(&mut ready, 10_000).unwrap();
         }
     }
-    c.shutdown(Shutdown::Write).unwrap();
+    c.shutdown(std::net::Shutdown::Write).unwrap();
     writer.join().unwrap();
     assert!(reader.join().unwrap() == data, "the bytes came out changed");
 }

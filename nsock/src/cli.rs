@@ -401,7 +401,7 @@ pub struct ForwardArgs {
     /// `HOST:PORT` to forward to; either is left out when --unix or --to-unix takes its place.
     #[arg(value_name = "[ADDR:]PORT HOST:PORT", num_args = 0..=2)]
     addresses: Vec<String>,
-    /// Listen on a Unix-domain socket at PATH instead of [ADDR:]PORT.
+    /// Listen on a Unix-domain socket at PATH instead of `[ADDR:]PORT`.
     #[arg(long, value_name = "PATH")]
     unix: Option<PathBuf>,
     /// Forward to the Unix-domain socket at PATH instead of HOST:PORT.

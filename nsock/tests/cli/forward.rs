@@ -5,7 +5,7 @@
 
 use super::*;
 
-use std::net::{Shutdown, SocketAddr, UdpSocket};
+use std::net::{Shutdown, UdpSocket};
 
 /// A running server (`forward` or `socks`): the child, the address it
 /// listens on, and its stderr lines as they come.
@@ -272,9 +272,10 @@ fn udp_sessions_get_their_own_replies_and_expire() {
 
 /// Connects from `source` (a loopback address) to `addr`; true when the
 /// echo came back, false when the connection was closed first.
+#[cfg(target_os = "linux")]
 fn served_from(source: [u8; 4], addr: &str) -> bool {
     let s = new_native_socket(Domain::Inet, SockType::Stream, Protocol::Tcp).unwrap();
-    s.bind_addr(&SockAddr::from(SocketAddr::from((source, 0))))
+    s.bind_addr(&SockAddr::from(std::net::SocketAddr::from((source, 0))))
         .unwrap();
     s.connect(&addr.parse::<SockAddr>().unwrap()).unwrap();
     s.set_read_timeout(Some(DEADLINE)).unwrap();
