@@ -426,3 +426,126 @@ fn ten_thousand_short_connections_leave_no_descriptor_behind() {
     }
     assert_eq!(now, idle, "descriptors before {idle}, after {now}");
 }
+
+#[test]
+fn a_client_that_stops_reading_stalls_only_itself() {
+    let port = echo_server();
+    let fwd = server(&["forward", "127.0.0.1:0", &format!("127.0.0.1:{port}")]);
+    // It sends 32 MiB and never reads its echo: every buffer on its path
+    // fills and its sends stop.
+    let mut stuck = TcpStream::connect(&fwd.addr).unwrap();
+    stuck.set_nonblocking(true).unwrap();
+    let chunk = vec![1u8; 1 << 20];
+    let mut sent = 0usize;
+    let end = Instant::now() + Duration::from_secs(5);
+    while sent < 32 << 20 && Instant::now() < end {
+        match stuck.write(&chunk) {
+            Ok(n) => sent += n,
+            Err(_) => thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    assert!(sent < 32 << 20, "the stalled path took all {sent} bytes");
+    // Meanwhile others are served as ever.
+    let addr = fwd.addr.clone();
+    within("others while one stalls", move || {
+        for i in 0..20u64 {
+            let data = pattern(100_000, i + 1);
+            assert!(round_trip(&addr, &data) == data);
+        }
+    });
+    drop(stuck);
+}
+
+#[test]
+fn max_conns_closes_the_one_too_many() {
+    let port = echo_server();
+    let fwd = server(&[
+        "forward",
+        "--max-conns",
+        "1",
+        "127.0.0.1:0",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let mut first = TcpStream::connect(&fwd.addr).unwrap();
+    first.set_read_timeout(Some(DEADLINE)).unwrap();
+    first.write_all(b"one").unwrap();
+    let mut buf = [0u8; 3];
+    first.read_exact(&mut buf).unwrap();
+    let mut second = TcpStream::connect(&fwd.addr).unwrap();
+    second.set_read_timeout(Some(DEADLINE)).unwrap();
+    let _ = second.write_all(b"two");
+    assert!(
+        matches!(second.read(&mut buf), Ok(0) | Err(_)),
+        "the second was served"
+    );
+    drop(first);
+    // Once the first is gone, there is room again.
+    let addr = fwd.addr.clone();
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let a = addr.clone();
+        let ok = within("a connection after the first ended", move || {
+            let mut s = TcpStream::connect(&a).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            s.write_all(b"three").is_ok() && {
+                let mut b = [0u8; 5];
+                s.read_exact(&mut b).is_ok()
+            }
+        });
+        if ok {
+            break;
+        }
+        assert!(Instant::now() < end, "no room after the first ended");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn out_of_descriptors_it_neither_floods_stderr_nor_stops() {
+    // 24 descriptors: a few connections use them all, and the accepts
+    // past that fail with EMFILE.
+    let port = echo_server();
+    let bin = env!("CARGO_BIN_EXE_nsock");
+    let mut child = Proc(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -n 24 && exec {bin} forward 127.0.0.1:0 127.0.0.1:{port}"
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr = line
+        .split_once(" listening on ")
+        .unwrap()
+        .1
+        .split(" and ")
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let rest = thread::spawn(move || drain(err));
+    let held: Vec<TcpStream> = (0..40)
+        .filter_map(|_| TcpStream::connect(&addr).ok())
+        .collect();
+    thread::sleep(Duration::from_millis(500));
+    drop(held);
+    thread::sleep(Duration::from_millis(300));
+    let a = addr.clone();
+    let back = within("a connection after the storm", move || {
+        round_trip(&a, b"again")
+    });
+    assert_eq!(back, b"again");
+    assert!(child.try_wait().unwrap().is_none(), "the forwarder ended");
+    child.kill().unwrap();
+    let text = rest.join().unwrap();
+    let lines = text.lines().filter(|l| l.contains("accept")).count();
+    assert!(lines <= 2, "an accept error line each: {text}");
+}

@@ -191,3 +191,46 @@ fn without_an_address_loopback_and_beyond_it_a_warning_unless_auth() {
         closed.seen
     );
 }
+
+#[test]
+fn a_python_client_speaks_socks5_to_it() {
+    if !have("python3") {
+        return;
+    }
+    let web = http_server();
+    let socks = server(&["socks", "127.0.0.1:0"]);
+    let (host, port) = socks.addr.rsplit_once(':').unwrap();
+    // RFC 1928 by hand, as a Python program without PySocks would.
+    let script = format!(
+        r#"
+import socket, struct
+s = socket.create_connection(("{host}", {port}), timeout=30)
+s.sendall(b"\x05\x01\x00")
+assert s.recv(2) == b"\x05\x00"
+name = b"localhost"
+s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack(">H", {web}))
+head = s.recv(4)
+assert head[1] == 0, head
+s.recv(6 if head[3] == 1 else 18)
+s.sendall(b"GET /py HTTP/1.0\r\n\r\n")
+data = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+print(data.split(b"\r\n\r\n", 1)[1].decode())
+"#
+    );
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "hello /py");
+}
