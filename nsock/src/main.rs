@@ -3,10 +3,12 @@
 //! is enough for real tools.
 //!
 //! The command line is defined in `cli`, each command runs in its own
-//! module (`lookup`, `scan`, `relay` for listen and connect, `broker`),
-//! on the shared `address` parsing and `bind`ing, and what they print and
-//! how they fail goes through `output` (and `json`); `main` parses,
-//! dispatches and exits.
+//! module (`lookup`, `scan`, `relay` for listen and connect, `broker`,
+//! `forward`, `socks`; `proxy` is connect's --proxy), on the shared
+//! `address` parsing and `bind`ing (`server` for the servers' listeners,
+//! defaults and counted errors, `access` for --allow/--deny), and what
+//! they print and how they fail goes through `output` (and `json`);
+//! `main` parses, dispatches and exits.
 
 mod access;
 mod address;

@@ -39,7 +39,8 @@ A bare PORT listens on the loopback addresses only (127.0.0.1 and ::1); \
 :PORT listens on every interface, ADDR:PORT on ADDR. Listening beyond \
 loopback without --allow draws a warning: anyone who can reach the port \
 may use it. --allow CIDR and --deny CIDR (repeatable, as ncat's) choose \
-who is served; a client refused is closed at once (and reported with -v).
+who is served, --max-conns N how many at once; a client refused is closed \
+at once (and reported with -v).
 
 --unix PATH listens on a Unix-domain socket instead of [ADDR:]PORT; \
 --to-unix PATH forwards to one instead of HOST:PORT. With -u, datagrams \

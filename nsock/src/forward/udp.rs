@@ -35,6 +35,11 @@ pub fn run(o: &ForwardOptions, targets: &[SockAddr]) -> Result<(), Failure> {
         ));
     };
     let target = targets[0].clone();
+    if target.domain() == Some(Domain::Unix) {
+        return Err(Failure::usage(
+            "-u with --to-unix: datagram forwarding is offered between IP addresses only",
+        ));
+    }
     let mut place = server::place(text, o.domain, true)?;
     let listeners = server::bind(&mut place, true, false, o.quiet)?;
     server::announce("forward (UDP)", &place, &o.access, false, o.quiet);
