@@ -120,6 +120,7 @@ mod select;
 mod services;
 mod socket;
 mod sockref;
+mod splice;
 mod transfer;
 mod types;
 #[cfg(windows)]
@@ -155,6 +156,7 @@ pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
 pub use socket::{is_lost_before_accept, is_resource_exhausted, SocketHandle, SOMAXCONN};
 pub use sockref::SocketRef;
+pub use splice::SplicePipe;
 pub use sys::msg_constants::*;
 pub use sys::SockAddr;
 pub use types::{

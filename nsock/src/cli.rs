@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::address::{self, PortList};
+use crate::{access, forward, proxy, socks};
 use crate::{broker, exec, lookup, ping, relay, scan, tls};
 
 const EXIT_CODES: &str = "\
@@ -52,6 +53,12 @@ pub enum Command {
     /// Send ICMP echo requests and print the replies, as ping(8) does.
     #[command(after_long_help = ping::PING_HELP)]
     Ping(PingArgs),
+    /// Accept connections (or datagrams) and relay each, both ways, to HOST:PORT.
+    #[command(after_long_help = forward::FORWARD_HELP)]
+    Forward(ForwardArgs),
+    /// Run a SOCKS5 (and SOCKS4/4a) proxy server.
+    #[command(after_long_help = socks::SOCKS_HELP)]
+    Socks(SocksArgs),
 }
 
 #[derive(Args, Debug)]
@@ -350,6 +357,14 @@ pub struct ConnectArgs {
     tls: ConnectTlsFlags,
     #[command(flatten)]
     exec: ConnectExecFlags,
+    /// Connect through a proxy: `socks5://`, `socks5h://` (the proxy resolves HOST),
+    /// `socks4://`, `socks4a://` or `http://` (CONNECT), as `SCHEME://[USER:PASS@]HOST:PORT`.
+    #[arg(long, value_name = "URL", value_parser = proxy::parse_proxy,
+          conflicts_with_all = ["unix", "check", "udp", "source", "source_port"])]
+    proxy: Option<proxy::Proxy>,
+    /// The user name and password the proxy asks for (SOCKS5, HTTP Basic; SOCKS4's user id).
+    #[arg(long, value_name = "USER:PASS", requires = "proxy", value_parser = socks::parse_auth)]
+    proxy_auth: Option<(String, String)>,
     #[command(flatten)]
     flags: RelayFlags,
 }
@@ -439,6 +454,7 @@ impl ListenArgs {
                 ..tls::TlsArgs::default()
             }),
             exec: self.exec.command(),
+            proxy: None,
         }
     }
 }
@@ -469,6 +485,12 @@ impl ConnectArgs {
                 ..tls::TlsArgs::default()
             }),
             exec: self.exec.command(),
+            proxy: self.proxy.map(|mut p| {
+                if self.proxy_auth.is_some() {
+                    p.auth = self.proxy_auth;
+                }
+                p
+            }),
         }
     }
 }
@@ -516,6 +538,140 @@ impl PingArgs {
             domain: self.family.domain(),
             socket: self.socket,
             json: self.out.json,
+        }
+    }
+}
+
+// `forward` and `socks`: the servers (forward/, socks.rs), who may use
+// them (access.rs), and connect's --proxy (proxy.rs).
+
+#[derive(Args, Debug)]
+pub struct AccessFlags {
+    /// Serve only clients in this address block (`10.0.0.0/8`, `::1`); repeatable.
+    #[arg(long, value_name = "CIDR", value_parser = access::parse_cidr)]
+    allow: Vec<access::Cidr>,
+    /// Refuse clients in this address block; repeatable; wins over --allow.
+    #[arg(long, value_name = "CIDR", value_parser = access::parse_cidr)]
+    deny: Vec<access::Cidr>,
+    /// Serve at most N clients at once; more are closed at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_conns: Option<u32>,
+}
+
+impl AccessFlags {
+    fn access(&self) -> access::Access {
+        access::Access {
+            allow: self.allow.clone(),
+            deny: self.deny.clone(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ForwardArgs {
+    /// `[ADDR:]PORT` to listen on (a bare PORT: loopback only; `:PORT`: every interface), then
+    /// `HOST:PORT` to forward to; either is left out when --unix or --to-unix takes its place.
+    #[arg(value_name = "[ADDR:]PORT HOST:PORT", num_args = 0..=2)]
+    addresses: Vec<String>,
+    /// Listen on a Unix-domain socket at PATH instead of `[ADDR:]PORT`.
+    #[arg(long, value_name = "PATH")]
+    unix: Option<PathBuf>,
+    /// Forward to the Unix-domain socket at PATH instead of HOST:PORT.
+    #[arg(long, value_name = "PATH")]
+    to_unix: Option<PathBuf>,
+    /// Forward UDP datagrams: one session per client address.
+    #[arg(short = 'u', long)]
+    udp: bool,
+    /// Move every byte through nsock's buffers (recv/send), never by splice(2) (Linux).
+    #[arg(long)]
+    no_splice: bool,
+    /// With -u: end a session after this many seconds without a datagram either way.
+    #[arg(long, value_name = "SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    idle: u32,
+    #[command(flatten)]
+    access: AccessFlags,
+    #[command(flatten)]
+    family: FamilyFlags,
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Report each connection, its end and bytes moved, and each client refused.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+impl ForwardArgs {
+    /// What `forward::run` is asked, or the usage error of the addresses.
+    pub fn options(self) -> Result<forward::ForwardOptions, String> {
+        let mut given = self.addresses.into_iter();
+        let wanted = 2 - usize::from(self.unix.is_some()) - usize::from(self.to_unix.is_some());
+        if given.len() != wanted {
+            return Err(format!(
+                "forward takes {wanted} address{} here ([ADDR:]PORT{}HOST:PORT, less what --unix and --to-unix replace), {} given",
+                if wanted == 1 { "" } else { "es" },
+                " and ",
+                given.len()
+            ));
+        }
+        let listen = match self.unix {
+            Some(path) => forward::ListenOn::Unix(path),
+            None => {
+                let text = given.next().expect("counted");
+                address::listen_address(&text)?;
+                forward::ListenOn::Inet(text)
+            }
+        };
+        let target = match self.to_unix {
+            Some(path) => forward::Dest::Unix(path),
+            None => forward::Dest::Inet(given.next().expect("counted")),
+        };
+        Ok(forward::ForwardOptions {
+            listen,
+            target,
+            udp: self.udp,
+            idle_secs: self.idle,
+            max_conns: self.access.max_conns.map(|n| n as usize),
+            access: self.access.access(),
+            domain: self.family.domain(),
+            quiet: self.quiet,
+            verbose: self.verbose,
+            splice: !self.no_splice,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SocksArgs {
+    /// `[ADDR:]PORT` to listen on: a bare PORT listens on loopback only, `:PORT` on every interface.
+    #[arg(value_name = "[ADDR:]PORT", value_parser = address::listen_address)]
+    address: String,
+    /// Ask SOCKS5 clients for this user name and password (RFC 1929); SOCKS4 clients are then refused.
+    #[arg(long, value_name = "USER:PASS", value_parser = socks::parse_auth)]
+    auth: Option<(String, String)>,
+    #[command(flatten)]
+    access: AccessFlags,
+    #[command(flatten)]
+    family: FamilyFlags,
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Report each request (who asked for what) and each client refused.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+impl SocksArgs {
+    /// What `socks::run` is asked.
+    pub fn options(self) -> socks::SocksOptions {
+        socks::SocksOptions {
+            address: self.address,
+            auth: self.auth,
+            max_conns: self.access.max_conns.map(|n| n as usize),
+            access: self.access.access(),
+            domain: self.family.domain(),
+            quiet: self.quiet,
+            verbose: self.verbose,
         }
     }
 }

@@ -3,26 +3,33 @@
 //! is enough for real tools.
 //!
 //! The command line is defined in `cli`, each command runs in its own
-//! module (`lookup`, `scan`, `relay` for listen and connect, `broker`),
-//! on the shared `address` parsing and `bind`ing, and what they print and
-//! how they fail goes through `output` (and `json`); every accepting
-//! server accepts through `accept` (the back-off at the descriptor limit),
-//! and errors that can repeat per event are counted through `episode`;
-//! `main` parses, dispatches and exits.
+//! module (`lookup`, `scan`, `ping`, `relay` for listen and connect with
+//! `tls` and `exec`, `broker`, `forward`, `socks`; `proxy` is connect's
+//! --proxy), on the shared `address` parsing and `bind`ing (`server` for
+//! the servers' listeners and defaults, `access` for --allow/--deny), and
+//! what they print and how they fail goes through `output` (and `json`);
+//! every accepting server accepts through `accept` (the back-off at the
+//! descriptor limit), and errors that can repeat per event are counted
+//! through `episode`; `main` parses, dispatches and exits.
 
 mod accept;
+mod access;
 mod address;
 mod bind;
 mod broker;
 mod cli;
 mod episode;
 mod exec;
+mod forward;
 mod json;
 mod lookup;
 mod output;
 mod ping;
+mod proxy;
 mod relay;
 mod scan;
+mod server;
+mod socks;
 mod tls;
 
 use std::process::ExitCode;
@@ -46,6 +53,8 @@ fn run(command: Command) -> Result<(), Failure> {
         },
         Command::Connect(a) => relay::connect(&a.options()),
         Command::Ping(a) => ping::run(&a.options()),
+        Command::Forward(a) => forward::run(&a.options().map_err(Failure::usage)?),
+        Command::Socks(a) => socks::run(&a.options()),
     }
 }
 

@@ -151,9 +151,20 @@ fn resolve(host: &str, port: Port, o: &Options) -> Result<Vec<SockAddr>, Failure
 
 /// Resolves the target and connects with `connect_host`: the addresses
 /// raced as Happy Eyeballs does, the lookup and every attempt within -w /
-/// --timeout, and with -v each attempt as it happens (curl's "Trying").
+/// --timeout, and with -v each attempt as it happens (curl's "Trying");
+/// or has the proxy connect.
 fn connect_inet(o: &Options) -> Result<(SocketHandle, String), Failure> {
     let (host, ports) = target(o)?;
+    if let Some(proxy) = &o.proxy {
+        let port = resolve_port(&ports[0], "tcp")?;
+        let timeout = o
+            .connect_timeout_ms
+            .map(|ms| Duration::from_millis(ms.into()));
+        let detail = |m: std::fmt::Arguments<'_>| o.detail(m);
+        return Ok(crate::proxy::connect(
+            proxy, &host, port, o.domain, timeout, &detail,
+        )?);
+    }
     // One shape whether HOST:PORT or HOST PORT was typed: `connect to
     // "HOST:PORT": ...`, with the address tried when it is not that text.
     let shown = if host.contains(':') {

@@ -69,6 +69,8 @@ pub struct Options {
     pub tls: Option<crate::tls::TlsArgs>,
     /// -e / -c: the connection becomes this command's stdin and stdout.
     pub exec: Option<crate::exec::ExecCommand>,
+    /// connect --proxy (with --proxy-auth folded in).
+    pub proxy: Option<crate::proxy::Proxy>,
 }
 
 impl Options {

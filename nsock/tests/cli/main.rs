@@ -345,13 +345,16 @@ fn ping_pong(mut l: Listener, mut c: Proc) -> String {
 
 mod broker;
 mod exec;
+mod forward;
 #[cfg(target_os = "linux")]
 mod limits;
 mod lookup;
 mod nc;
 mod ping;
+mod proxy;
 mod relay;
 mod scan;
+mod socks;
 mod tls;
 #[cfg(unix)]
 mod unix;

@@ -58,6 +58,7 @@ mod select;
 mod selector;
 mod sendfile;
 mod socket;
+mod splice;
 mod tcp_info;
 
 pub(crate) use self::errqueue::*;
@@ -73,6 +74,7 @@ pub(crate) use self::select::*;
 pub(crate) use self::selector::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::sendfile::*;
 pub(crate) use self::socket::*;
+pub(crate) use self::splice::*;
 #[cfg(tcp_info)]
 pub(crate) use self::tcp_info::*;
 

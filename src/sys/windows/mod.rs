@@ -61,6 +61,7 @@ mod pair;
 mod select;
 mod selector;
 mod socket;
+mod splice;
 
 pub(crate) use self::errqueue::*;
 pub(crate) use self::hosts::*;
@@ -73,6 +74,7 @@ pub(crate) use self::pair::*;
 pub(crate) use self::select::*;
 pub(crate) use self::selector::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::socket::*;
+pub(crate) use self::splice::*;
 
 // The address types, families and layouts are shared with Unix; the
 // files here name them as this folder's own (`super::socklen_t`).
