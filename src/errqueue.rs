@@ -489,7 +489,7 @@ impl SocketHandle {
     /// What lands on the queue: ICMP errors with
     /// [`set_recv_err_v4`](Self::set_recv_err_v4) /
     /// [`set_recv_err_v6`](Self::set_recv_err_v6); completions of
-    /// [`MSG_ZEROCOPY`](crate::MSG_ZEROCOPY) sends with
+    /// `MSG_ZEROCOPY` (Linux) sends with
     /// [`set_zerocopy`](Self::set_zerocopy); transmit timestamps with
     /// [`set_timestamping`](Self::set_timestamping).
     ///
@@ -551,7 +551,7 @@ impl SocketHandle {
         })
     }
 
-    /// Allows [`MSG_ZEROCOPY`](crate::MSG_ZEROCOPY) sends on the socket
+    /// Allows `MSG_ZEROCOPY` (Linux) sends on the socket
     /// (`SO_ZEROCOPY`, Linux 4.14+; TCP and UDP, 5.0+ for UDP). Without
     /// it the flag is ignored and every send copies.
     ///

@@ -142,6 +142,7 @@ impl ConnectOptions {
     /// 16 bytes or longer, or holds a NUL (`InvalidInput`); an interface
     /// that does not exist fails each attempt (`ENODEV`).
     #[cfg(linux_like)]
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     pub fn bind_device(mut self, interface: &[u8]) -> ConnectOptions {
         self.device = Some(interface.to_vec());
         self
