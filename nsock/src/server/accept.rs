@@ -1,96 +1,49 @@
-//! Accepting without flooding stderr: errors are counted and reported
-//! once per episode, and when the process (or the system) is out of
-//! descriptors or memory the listener rests a while instead of being
-//! retried at once by a level-triggered wait that would spin.
-//!
-//! Kept in one place so that a shared helper can take its place.
+//! Accepting without flooding stderr, for the servers whose threads share
+//! their counts (forward, socks): errors are counted through the tool's
+//! [`Episode`] (the first of a run printed, the rest counted), and when the
+//! process (or the system) is out of descriptors or memory the listener
+//! rests a while instead of being retried at once by a level-triggered
+//! wait that would spin. The library tells those errors apart
+//! (`is_resource_exhausted`, `is_lost_before_accept`), as it does for the
+//! broker's and `listen -k`'s [`Acceptor`](crate::accept::Acceptor).
 
 use std::fmt;
 use std::io;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use nativesockets::{SockAddr, SocketHandle};
+use nativesockets::{is_resource_exhausted, SockAddr, SocketHandle};
 
-use crate::output::warn;
-
-/// How long an episode of repeated errors lasts: the first error is shown
-/// at once, the others are counted and summed up when this much time has
-/// passed since the last line written.
-const EPISODE: Duration = Duration::from_secs(10);
+use crate::episode::Episode;
 
 /// One kind of error that may repeat (a failed accept, a refused
-/// target): the first is written, the rest counted. Shared by the threads
-/// of a server, so that the count is the server's.
+/// target): an [`Episode`] shared by the threads of a server, so that the
+/// count is the server's.
 #[derive(Debug)]
 pub struct Repeated {
     what: &'static str,
     state: Mutex<Episode>,
 }
 
-#[derive(Debug, Default)]
-struct Episode {
-    count: u64,
-    shown: Option<Instant>,
-}
-
 impl Repeated {
     pub fn new(what: &'static str) -> Repeated {
         Repeated {
             what,
-            state: Mutex::new(Episode::default()),
+            state: Mutex::new(Episode::new("errors like it", "")),
         }
     }
 
-    /// Notes one more error; writes it when it starts an episode, or
-    /// when an episode's time has passed (with how many were not shown).
+    /// Notes one more error: printed when it starts a run, else counted.
     pub fn hit(&self, detail: impl fmt::Display) {
         let mut e = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        e.hit(self.what, detail);
+        e.record(Instant::now(), format_args!("{}: {detail}", self.what));
     }
 
-    /// Ends an episode whose time has passed, writing how many errors
-    /// were counted in it; call it now and then (after each wait).
+    /// Prints a count that is due and ends a run that has gone quiet;
+    /// call it now and then (after each wait).
     pub fn tick(&self) {
         let mut e = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        e.tick(self.what);
-    }
-}
-
-impl Episode {
-    fn hit(&mut self, what: &str, detail: impl fmt::Display) {
-        let now = Instant::now();
-        match self.shown {
-            Some(t) if now.duration_since(t) < EPISODE => self.count += 1,
-            _ => {
-                if self.count > 0 {
-                    warn(format_args!(
-                        "{what}: {detail} (and {} more like it before)",
-                        self.count
-                    ));
-                } else {
-                    warn(format_args!("{what}: {detail}"));
-                }
-                self.count = 0;
-                self.shown = Some(now);
-            }
-        }
-    }
-
-    fn tick(&mut self, what: &str) {
-        if let Some(t) = self.shown {
-            if t.elapsed() >= EPISODE {
-                if self.count > 0 {
-                    warn(format_args!(
-                        "{what}: {} more in the last {} s",
-                        self.count,
-                        t.elapsed().as_secs()
-                    ));
-                }
-                self.count = 0;
-                self.shown = None;
-            }
-        }
+        e.tick(Instant::now());
     }
 }
 
@@ -118,28 +71,13 @@ pub fn accept(listener: &SocketHandle, errors: &Repeated) -> Accepted {
             Ok((sock, addr)) => return Accepted::Client(sock, addr),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Accepted::Drained,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if out_of_resources(&e) => {
+            Err(e) if is_resource_exhausted(&e) => {
                 errors.hit(&e);
                 return Accepted::Rest(REST);
             }
             Err(e) => errors.hit(&e),
         }
     }
-}
-
-/// `EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM` (and Windows' `WSAEMFILE`,
-/// `WSAENOBUFS`): retrying at once would fail the same way.
-fn out_of_resources(e: &io::Error) -> bool {
-    if e.kind() == io::ErrorKind::OutOfMemory {
-        return true;
-    }
-    #[cfg(target_os = "linux")]
-    const CODES: &[i32] = &[24, 23, 105, 12];
-    #[cfg(all(unix, not(target_os = "linux")))]
-    const CODES: &[i32] = &[24, 23, 55, 12];
-    #[cfg(windows)]
-    const CODES: &[i32] = &[10024, 10055];
-    e.raw_os_error().is_some_and(|c| CODES.contains(&c))
 }
 
 /// The counted errors of a server, shared by its threads.
