@@ -362,7 +362,12 @@ fn run_event(
 
 /// Drops the registration of a socket nothing waits on; narrows what a
 /// level-triggered poller watches.
-fn settle(poller: &Poller, edge: bool, regs: &mut HashMap<RawSocketHandle, Reg>, raw: RawSocketHandle) {
+fn settle(
+    poller: &Poller,
+    edge: bool,
+    regs: &mut HashMap<RawSocketHandle, Reg>,
+    raw: RawSocketHandle,
+) {
     let Some(reg) = regs.get_mut(&raw) else {
         return;
     };
@@ -396,7 +401,12 @@ fn run_list(list: &mut List, core: &mut Core, free_bufs: &mut Vec<u16>, out: &mu
 
 /// Makes slot `index`'s call (again, for a multishot one, until it would
 /// block); `true` while the operation waits on.
-fn attempt(core: &mut Core, free_bufs: &mut Vec<u16>, index: u32, out: &mut Vec<Completion>) -> bool {
+fn attempt(
+    core: &mut Core,
+    free_bufs: &mut Vec<u16>,
+    index: u32,
+    out: &mut Vec<Completion>,
+) -> bool {
     loop {
         let slot = &mut core.slots[index as usize];
         let Some(sock) = slot.socket.as_deref() else {
@@ -432,6 +442,9 @@ fn attempt(core: &mut Core, free_bufs: &mut Vec<u16>, index: u32, out: &mut Vec<
                     out.push(core.complete(index, Ok(0), false));
                     return false;
                 };
+                if free_bufs.is_empty() {
+                    pool.take_returned(|bid| free_bufs.push(bid));
+                }
                 let Some(bid) = free_bufs.pop() else {
                     let e = io::Error::from_raw_os_error(sys::RING_NO_BUFFERS);
                     out.push(core.complete(index, Err(e), false));

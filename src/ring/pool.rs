@@ -34,8 +34,8 @@ impl Pool {
     /// `count` buffers of `size` bytes (neither zero).
     pub(crate) fn new(count: u16, size: usize) -> Arc<Pool> {
         let total = usize::from(count).checked_mul(size).unwrap_or(0);
-        let layout = Layout::from_size_align(total.max(1), 64)
-            .unwrap_or_else(|_| Layout::new::<u8>());
+        let layout =
+            Layout::from_size_align(total.max(1), 64).unwrap_or_else(|_| Layout::new::<u8>());
         // SAFETY: the layout's size is at least 1.
         let raw = unsafe { alloc::alloc(layout) };
         let Some(base) = NonNull::new(raw) else {

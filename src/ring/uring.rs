@@ -99,6 +99,12 @@ impl Driver {
             },
             OpKind::RecvPooled if self.multishot => SqOp::RecvMulti { fd, group: GROUP },
             OpKind::RecvPooled => {
+                if self.free_bufs.is_empty() {
+                    if let Some(pool) = &core.pool {
+                        let free = &mut self.free_bufs;
+                        pool.take_returned(|bid| free.push(bid));
+                    }
+                }
                 let Some(bid) = self.free_bufs.pop() else {
                     let c = core.complete(
                         index,
@@ -149,7 +155,10 @@ impl Driver {
     pub(super) fn cancel(&mut self, core: &mut Core, index: u32, data: u64) -> io::Result<()> {
         let _ = (core, index);
         // SAFETY: a cancel names no memory.
-        unsafe { self.uring.push(SqOp::Cancel { target: data }, sys::IGNORED_DATA) }
+        unsafe {
+            self.uring
+                .push(SqOp::Cancel { target: data }, sys::IGNORED_DATA)
+        }
     }
 
     /// Gives the buffers the caller dropped back to the kernel (or to the
@@ -217,7 +226,8 @@ impl Driver {
         if !slot.busy || slot.gen != gen {
             return;
         }
-        let result = if cqe.res < 0 {
+        // A notification's result is flags, not a count or an error.
+        let result = if cqe.res < 0 && !cqe.notif() {
             Err(io::Error::from_raw_os_error(-cqe.res))
         } else {
             Ok(cqe.res as usize)
@@ -337,7 +347,11 @@ impl Driver {
                 Some(left) if !left.is_zero() => left,
                 _ => return false,
             };
-            if self.uring.enter(1, Some(left.min(Duration::from_millis(100)))).is_err() {
+            if self
+                .uring
+                .enter(1, Some(left.min(Duration::from_millis(100))))
+                .is_err()
+            {
                 return false;
             }
             if self.reap(core, &mut sink).is_err() {

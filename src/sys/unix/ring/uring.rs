@@ -326,14 +326,16 @@ impl Uring {
     pub(crate) unsafe fn push(&mut self, op: SqOp<'_>, data: u64) -> io::Result<()> {
         const FLAGS: i32 = libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
         let entry = match op {
-            SqOp::Accept { fd, multishot: true } => {
-                opcode::AcceptMulti::new(Fd(fd)).flags(FLAGS).build()
-            }
-            SqOp::Accept { fd, multishot: false } => {
-                opcode::Accept::new(Fd(fd), std::ptr::null_mut(), std::ptr::null_mut())
-                    .flags(FLAGS)
-                    .build()
-            }
+            SqOp::Accept {
+                fd,
+                multishot: true,
+            } => opcode::AcceptMulti::new(Fd(fd)).flags(FLAGS).build(),
+            SqOp::Accept {
+                fd,
+                multishot: false,
+            } => opcode::Accept::new(Fd(fd), std::ptr::null_mut(), std::ptr::null_mut())
+                .flags(FLAGS)
+                .build(),
             SqOp::Connect { fd, addr } => {
                 opcode::Connect::new(Fd(fd), addr.as_ptr().cast(), addr.len()).build()
             }
@@ -344,12 +346,10 @@ impl Uring {
             SqOp::Send { fd, buf } => opcode::Send::new(Fd(fd), buf.as_ptr(), len32(buf.len()))
                 .flags(libc::MSG_NOSIGNAL)
                 .build(),
-            SqOp::SendZc { fd, buf } => {
-                opcode::SendZc::new(Fd(fd), buf.as_ptr(), len32(buf.len()))
-                    .flags(libc::MSG_NOSIGNAL)
-                    .zc_flags(SEND_ZC_REPORT_USAGE)
-                    .build()
-            }
+            SqOp::SendZc { fd, buf } => opcode::SendZc::new(Fd(fd), buf.as_ptr(), len32(buf.len()))
+                .flags(libc::MSG_NOSIGNAL)
+                .zc_flags(SEND_ZC_REPORT_USAGE)
+                .build(),
             SqOp::Shutdown { fd, how } => opcode::Shutdown::new(Fd(fd), how).build(),
             SqOp::Close { fd } => opcode::Close::new(Fd(fd)).build(),
             SqOp::Timeout { ts } => opcode::Timeout::new(ts as *const Timespec).build(),
@@ -386,7 +386,9 @@ impl Uring {
                 let args = SubmitArgs::new().timespec(&ts);
                 // With a zero timeout too, `want` 1 makes the enter run the
                 // deferred completions (GETEVENTS) and return at once.
-                self.ring.submitter().submit_with_args(want.max(1) as usize, &args)
+                self.ring
+                    .submitter()
+                    .submit_with_args(want.max(1) as usize, &args)
             }
         };
         match res {
