@@ -491,6 +491,7 @@ fn echo_server(l: Arc<SocketHandle>, total: usize, opts: RingOptions) -> u64 {
 #[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
 fn a_thousand_connections_echo_at_once() {
     let _one = exclusive();
+    #[cfg(unix)]
     nativesockets_testutil::limits::raise_fd_limit(8192);
     for multishot in [true, false] {
         let l = listener();

@@ -151,6 +151,7 @@ pub struct OpId {
 }
 
 impl OpId {
+    #[cfg(io_uring)]
     fn user_data(self) -> u64 {
         u64::from(self.index) | (u64::from(self.gen) << 32)
     }
@@ -417,6 +418,7 @@ struct Slot {
     #[cfg(io_uring)]
     ts: sys::RingTimespec,
     /// A zero-copy send's byte count, kept until its notification.
+    #[cfg(io_uring)]
     sent: i32,
 }
 
@@ -439,6 +441,7 @@ impl Slot {
             deadline: None,
             #[cfg(io_uring)]
             ts: sys::ring_timespec(Duration::ZERO),
+            #[cfg(io_uring)]
             sent: 0,
         }
     }
@@ -463,6 +466,7 @@ struct Core {
     backlog: Vec<Completion>,
     pool: Option<Arc<Pool>>,
     when_full: WhenFull,
+    #[cfg(io_uring)]
     multishot: bool,
 }
 
@@ -480,6 +484,7 @@ impl Core {
             backlog: Vec::with_capacity(cap as usize),
             pool: (opts.buffers > 0).then(|| Pool::new(opts.buffers, opts.buffer_size)),
             when_full: opts.when_full,
+            #[cfg(io_uring)]
             multishot: opts.multishot,
         }
     }
@@ -551,6 +556,9 @@ impl Core {
     }
 }
 
+// One per ring, made once and never moved in a hot path: its size is no
+// cost worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Backend {
     #[cfg(io_uring)]
     Uring(uring::Driver),
@@ -640,6 +648,7 @@ impl fmt::Debug for Ring {
 }
 
 /// The error of a submission the backend cannot take.
+#[cfg(io_uring)]
 #[cold]
 fn unsupported(op: OpKind, backend: RingBackend, why: &str) -> io::Error {
     io::Error::new(
@@ -675,6 +684,7 @@ impl Ring {
     /// # Errors
     /// As [`new`](Self::new).
     pub fn with_options(options: &RingOptions) -> io::Result<Ring> {
+        #[cfg_attr(not(io_uring), allow(unused_mut))]
         let mut core = Core::new(options);
         let emulate = options.emulate || env_forces_poller();
         #[cfg(io_uring)]

@@ -54,6 +54,7 @@ impl Pool {
         self.count
     }
 
+    #[cfg(io_uring)]
     pub(crate) fn buffer_size(&self) -> usize {
         self.size
     }

@@ -395,8 +395,7 @@ impl Uring {
             Ok(_) => Ok(()),
             Err(e) => match e.raw_os_error() {
                 Some(libc::ETIME) | Some(libc::EINTR) | Some(libc::EBUSY) => Ok(()),
-                Some(libc::EEXIST) => Err(io::Error::new(
-                    io::ErrorKind::Other,
+                Some(libc::EEXIST) => Err(io::Error::other(
                     "Ring: used from a thread other than the one that first waited on it \
                      (IORING_SETUP_SINGLE_ISSUER): keep a Ring on one thread",
                 )),
