@@ -34,6 +34,9 @@ mod options;
 #[path = "compare/readiness.rs"]
 mod readiness;
 #[cfg(target_os = "linux")]
+#[path = "compare/ring.rs"]
+mod ring;
+#[cfg(target_os = "linux")]
 #[path = "compare/sockets.rs"]
 mod sockets;
 #[cfg(target_os = "linux")]
@@ -85,6 +88,7 @@ fn main() {
     sockets::run(&mut bench);
     names::run(&mut bench);
     readiness::run(&mut bench);
+    ring::run(&mut bench);
     transfer::run(&mut bench);
     options::run(&mut bench);
     messages::run(&mut bench);
