@@ -14,8 +14,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use nativesockets::{
-    Completion, Completions, Domain, OpKind, Protocol, Ring, RingBackend, RingOptions, SockAddr,
-    SockType, SocketHandle, WhenFull,
+    Completion, Completions, Domain, OpKind, Protocol, ReceivedControl, Ring, RingBackend,
+    RingOptions, SockAddr, SockType, SocketHandle, WhenFull,
 };
 use nativesockets_testutil::threads::{bounded, exclusive};
 
@@ -244,6 +244,90 @@ fn an_exhausted_pool_ends_the_receive_and_the_ring_recovers() {
         );
         assert!(c.is_more());
     }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
+fn send_msg_and_recv_msg_carry_addresses_and_control_messages() {
+    let mut ring = ring();
+    let rx = SocketHandle::new(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+    rx.bind_addr(&SockAddr::from(
+        "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+    ))
+    .unwrap();
+    // Where the platform has IP_PKTINFO (not FreeBSD).
+    let pktinfo = rx.set_recv_pktinfo_v4(true).is_ok();
+    let rx = Arc::new(rx);
+    let tx = SocketHandle::new(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
+    tx.bind_addr(&SockAddr::from(
+        "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+    ))
+    .unwrap();
+    let tx = Arc::new(tx);
+    ring.recv_msg(&rx, vec![0; 64], vec![0; 128], 1).unwrap();
+    ring.send_msg(
+        &tx,
+        b"datagram".to_vec(),
+        &[],
+        Some(&rx.local_addr().unwrap()),
+        2,
+    )
+    .unwrap();
+    let mut sent = wait_for(&mut ring, key(2));
+    assert_eq!(sent.kind(), OpKind::SendMsg);
+    assert_eq!(sent.result().unwrap(), 8);
+    assert_eq!(sent.take_buffer().unwrap(), b"datagram");
+    let mut got = wait_for(&mut ring, key(1));
+    assert_eq!(got.kind(), OpKind::RecvMsg);
+    assert_eq!(got.result().unwrap(), 8, "{got:?}");
+    assert_eq!(
+        got.addr().unwrap().as_socket_addr(),
+        tx.local_addr().unwrap().as_socket_addr()
+    );
+    assert!(
+        !pktinfo
+            || got
+                .control()
+                .any(|c| matches!(c, ReceivedControl::PktInfoV4 { .. })),
+        "{:?}",
+        got.control().collect::<Vec<_>>()
+    );
+    assert_eq!(&got.take_buffer().unwrap()[..8], b"datagram");
+    assert!(got.take_control().is_some());
+}
+
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
+fn send_msg_passes_a_descriptor_that_recv_msg_owns() {
+    use nativesockets::ControlMessage;
+    use std::os::fd::AsFd;
+    let mut ring = ring();
+    let (a, b) = SocketHandle::pair(Domain::Unix, SockType::Stream, Protocol::Ip).unwrap();
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let file = std::fs::File::open("/dev/null").unwrap();
+    ring.send_msg(
+        &a,
+        b"x".to_vec(),
+        &[ControlMessage::Rights(&[file.as_fd()])],
+        None,
+        1,
+    )
+    .unwrap();
+    assert_eq!(wait_for(&mut ring, key(1)).result().unwrap(), 1);
+    ring.recv_msg(&b, vec![0; 4], vec![0; 64], 2).unwrap();
+    let mut c = wait_for(&mut ring, key(2));
+    assert_eq!(c.result().unwrap(), 1);
+    let fds = c.take_fds();
+    assert_eq!(fds.len(), 1);
+    assert!(c.take_fds().is_empty());
+    // Bad control messages are refused before anything is queued.
+    let many: Vec<_> = (0..300).map(|_| file.as_fd()).collect();
+    let e = ring
+        .send_msg(&a, b"x".to_vec(), &[ControlMessage::Rights(&many)], None, 3)
+        .unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+    assert_eq!(ring.in_flight(), 0);
 }
 
 /// Fills the send buffer of `s` (whose peer does not read).

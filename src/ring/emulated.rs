@@ -9,8 +9,8 @@
 //! does, so that the ring never holds a socket the caller dropped.
 
 use std::collections::HashMap;
-use std::io;
-use std::mem;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::{self, MaybeUninit};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -72,7 +72,10 @@ pub(super) struct Emulated {
 
 /// Which list an operation waits in.
 fn reads(kind: OpKind) -> bool {
-    matches!(kind, OpKind::Accept | OpKind::Recv | OpKind::RecvPooled)
+    matches!(
+        kind,
+        OpKind::Accept | OpKind::Recv | OpKind::RecvPooled | OpKind::RecvMsg
+    )
 }
 
 fn key_of(raw: RawSocketHandle) -> usize {
@@ -433,6 +436,28 @@ fn attempt(
                 let buf = slot.buf.as_deref().unwrap_or_default();
                 sock.send(buf)
             }
+            OpKind::SendMsg => {
+                let buf = slot.buf.as_deref().unwrap_or_default();
+                let to = slot.to_addr.then_some(&slot.addr);
+                sys::sendmsg(sock.sys(), to, &[IoSlice::new(buf)], &slot.ctrl, 0)
+            }
+            OpKind::RecvMsg => {
+                let buf = slot.buf.as_deref_mut().unwrap_or_default();
+                let ctrl = &mut slot.ctrl[..];
+                // SAFETY: the same bytes seen as possibly uninitialised; the
+                // kernel writes only initialised bytes into them.
+                let area = unsafe { &mut *(ctrl as *mut [u8] as *mut [MaybeUninit<u8>]) };
+                match sys::recvmsg(sock.sys(), &mut [IoSliceMut::new(buf)], area, 0) {
+                    Ok((n, from, flags, control_len)) => {
+                        let control = mem::take(&mut core.slots[index as usize].ctrl);
+                        let mut c = core.complete(index, Ok(n), false);
+                        super::finish_recv_msg(&mut c, control, control_len, from, flags);
+                        out.push(c);
+                        return false;
+                    }
+                    Err(e) => Err(e),
+                }
+            }
             OpKind::Connect => match sock.take_error() {
                 Ok(None) => Ok(0),
                 Ok(Some(e)) | Err(e) => Err(e),
@@ -471,8 +496,11 @@ fn attempt(
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             res => {
-                let zc = core.slots[index as usize].kind == OpKind::SendZc;
+                let slot = &mut core.slots[index as usize];
+                let zc = slot.kind == OpKind::SendZc;
+                let control = (slot.kind == OpKind::RecvMsg).then(|| mem::take(&mut slot.ctrl));
                 let mut c = core.complete(index, res, false);
+                c.control = control;
                 if zc {
                     c.copied = Some(true);
                 }

@@ -21,11 +21,15 @@ use std::fmt;
 use std::io;
 use std::mem;
 use std::net::Shutdown;
+#[cfg(unix)]
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use self::emulated::Emulated;
 use self::pool::Pool;
+use crate::message::control::{control_space, encode_into, ControlMessage};
+use crate::message::parse::ControlMessages;
 use crate::poller::Poller;
 use crate::socket::SocketHandle;
 use crate::sys::{self, SockAddr};
@@ -173,6 +177,10 @@ pub enum OpKind {
     Send,
     /// [`Ring::send_zc`].
     SendZc,
+    /// [`Ring::send_msg`].
+    SendMsg,
+    /// [`Ring::recv_msg`].
+    RecvMsg,
     /// [`Ring::shutdown`].
     Shutdown,
     /// [`Ring::close`].
@@ -190,6 +198,8 @@ impl OpKind {
             OpKind::RecvPooled => "recv_pooled",
             OpKind::Send => "send",
             OpKind::SendZc => "send_zc",
+            OpKind::SendMsg => "send_msg",
+            OpKind::RecvMsg => "recv_msg",
             OpKind::Shutdown => "shutdown",
             OpKind::Close => "close",
             OpKind::Timeout => "timeout",
@@ -211,6 +221,12 @@ pub struct Completion {
     accepted: Option<SocketHandle>,
     buf: Option<Vec<u8>>,
     pooled: Option<PoolBuf>,
+    /// A `recv_msg`'s sender, control area and `msg_flags`.
+    from: Option<SockAddr>,
+    control: Option<Vec<u8>>,
+    msg_flags: i32,
+    #[cfg(unix)]
+    fds: Vec<OwnedFd>,
 }
 
 impl fmt::Debug for Completion {
@@ -224,6 +240,7 @@ impl fmt::Debug for Completion {
             .field("copied", &self.copied)
             .field("accepted", &self.accepted)
             .field("pooled", &self.pooled)
+            .field("from", &self.from)
             .finish()
     }
 }
@@ -317,6 +334,38 @@ impl Completion {
     /// The operation's socket, given back by its last completion.
     pub fn take_socket(&mut self) -> Option<Arc<SocketHandle>> {
         self.socket.take()
+    }
+
+    /// A [`recv_msg`](Ring::recv_msg)'s sender (for a connected stream,
+    /// an address of length 0).
+    pub fn addr(&self) -> Option<&SockAddr> {
+        self.from.as_ref()
+    }
+
+    /// A [`recv_msg`](Ring::recv_msg)'s control messages, parsed (none
+    /// for other operations).
+    pub fn control(&self) -> ControlMessages<'_> {
+        ControlMessages::new(self.control.as_deref().unwrap_or_default())
+    }
+
+    /// A [`recv_msg`](Ring::recv_msg)'s control buffer, given back,
+    /// shortened to the bytes the kernel filled.
+    pub fn take_control(&mut self) -> Option<Vec<u8>> {
+        self.control.take()
+    }
+
+    /// A [`recv_msg`](Ring::recv_msg)'s `msg_flags` (`MSG_TRUNC`,
+    /// `MSG_CTRUNC`, ...); 0 for other operations.
+    pub fn msg_flags(&self) -> i32 {
+        self.msg_flags
+    }
+
+    /// The descriptors a [`recv_msg`](Ring::recv_msg) received
+    /// (`SCM_RIGHTS`), owned (close-on-exec): taken out of the control
+    /// area when the completion was made, so none leaks.
+    #[cfg(unix)]
+    pub fn take_fds(&mut self) -> Vec<OwnedFd> {
+        mem::take(&mut self.fds)
     }
 }
 
@@ -420,6 +469,13 @@ struct Slot {
     /// A zero-copy send's byte count, kept until its notification.
     #[cfg(io_uring)]
     sent: i32,
+    /// A `send_msg`'s encoded control messages (the capacity kept from
+    /// one operation to the next), or a `recv_msg`'s control buffer.
+    ctrl: Vec<u8>,
+    /// A `send_msg` goes to `addr` (else to the connected peer).
+    to_addr: bool,
+    #[cfg(io_uring)]
+    msg: sys::RingMsg,
 }
 
 impl Slot {
@@ -443,6 +499,10 @@ impl Slot {
             ts: sys::ring_timespec(Duration::ZERO),
             #[cfg(io_uring)]
             sent: 0,
+            ctrl: Vec::new(),
+            to_addr: false,
+            #[cfg(io_uring)]
+            msg: sys::RingMsg::new(),
         }
     }
 
@@ -537,6 +597,11 @@ impl Core {
             accepted: None,
             buf: None,
             pooled: None,
+            from: None,
+            control: None,
+            msg_flags: 0,
+            #[cfg(unix)]
+            fds: Vec::new(),
         };
         if !more {
             c.socket = slot.socket.take();
@@ -554,6 +619,23 @@ impl Core {
         }
         c
     }
+}
+
+/// Fills a `recv_msg`'s completion: the control buffer (shortened to
+/// `control_len`), its descriptors taken at once, the sender and flags.
+fn finish_recv_msg(
+    c: &mut Completion,
+    mut control: Vec<u8>,
+    control_len: usize,
+    from: SockAddr,
+    flags: i32,
+) {
+    control.truncate(control_len);
+    #[cfg(unix)]
+    crate::message::take_received_fds(&control, &mut c.fds);
+    c.control = Some(control);
+    c.from = Some(from);
+    c.msg_flags = flags;
 }
 
 // One per ring, made once and never moved in a hot path: its size is no
@@ -948,6 +1030,74 @@ impl Ring {
         let slot = &mut self.core.slots[i as usize];
         slot.socket = Some(Arc::clone(socket));
         slot.buf = Some(buf);
+        self.start(i)
+    }
+
+    /// Sends `buf` as one message with `control` messages (the crate's
+    /// typed [`ControlMessage`]s, encoded once, here), to `addr` or, when
+    /// `None`, the connected peer; the completion gives `buf` back with
+    /// the count sent.
+    ///
+    /// `IORING_OP_SENDMSG` with `MSG_NOSIGNAL`; `sendmsg` after
+    /// writability on the emulation.
+    ///
+    /// # Errors
+    /// `InvalidInput` (or `Unsupported`) for control messages that cannot
+    /// be encoded, naming them; otherwise as [`accept`](Self::accept).
+    pub fn send_msg(
+        &mut self,
+        socket: &Arc<SocketHandle>,
+        buf: Vec<u8>,
+        control: &[ControlMessage<'_>],
+        addr: Option<&SockAddr>,
+        key: u64,
+    ) -> io::Result<OpId> {
+        let space = control_space(control);
+        let i = self.slot(OpKind::SendMsg, key)?;
+        let slot = &mut self.core.slots[i as usize];
+        slot.ctrl.clear();
+        slot.ctrl.resize(space, 0);
+        match encode_into(control, &mut slot.ctrl) {
+            Ok(n) => slot.ctrl.truncate(n),
+            Err(e) => {
+                drop(self.core.complete(i, Ok(0), false));
+                return Err(e);
+            }
+        }
+        slot.socket = Some(Arc::clone(socket));
+        slot.buf = Some(buf);
+        slot.to_addr = addr.is_some();
+        if let Some(a) = addr {
+            slot.addr = a.clone();
+        }
+        self.start(i)
+    }
+
+    /// Receives one message into `buf` (up to `buf.len()` bytes) and its
+    /// control messages into `control` (up to `control.len()` bytes; see
+    /// [`cmsg_space`](crate::cmsg_space)). The completion gives both back
+    /// (`control` shortened to what came), with the sender
+    /// ([`Completion::addr`]), the parsed control messages
+    /// ([`Completion::control`]), `msg_flags` and, on Unix, the
+    /// descriptors received ([`Completion::take_fds`]).
+    ///
+    /// `IORING_OP_RECVMSG` with `MSG_CMSG_CLOEXEC`; `recvmsg` after
+    /// readability on the emulation.
+    ///
+    /// # Errors
+    /// As [`accept`](Self::accept).
+    pub fn recv_msg(
+        &mut self,
+        socket: &Arc<SocketHandle>,
+        buf: Vec<u8>,
+        control: Vec<u8>,
+        key: u64,
+    ) -> io::Result<OpId> {
+        let i = self.slot(OpKind::RecvMsg, key)?;
+        let slot = &mut self.core.slots[i as usize];
+        slot.socket = Some(Arc::clone(socket));
+        slot.buf = Some(buf);
+        slot.ctrl = control;
         self.start(i)
     }
 

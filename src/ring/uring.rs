@@ -131,6 +131,39 @@ impl Driver {
                     SqOp::SendZc { fd, buf }
                 }
             }
+            OpKind::SendMsg => {
+                let super::Slot {
+                    msg,
+                    buf,
+                    ctrl,
+                    addr,
+                    to_addr,
+                    ..
+                } = slot;
+                SqOp::SendMsg {
+                    fd,
+                    msg,
+                    buf: buf.as_deref().unwrap_or_default(),
+                    control: ctrl,
+                    addr: to_addr.then_some(&*addr),
+                }
+            }
+            OpKind::RecvMsg => {
+                let super::Slot {
+                    msg,
+                    buf,
+                    ctrl,
+                    addr,
+                    ..
+                } = slot;
+                SqOp::RecvMsg {
+                    fd,
+                    msg,
+                    buf: buf.as_deref_mut().unwrap_or_default(),
+                    control: ctrl,
+                    addr,
+                }
+            }
             OpKind::Shutdown => SqOp::Shutdown {
                 fd,
                 how: match slot.how {
@@ -311,7 +344,20 @@ impl Driver {
                 };
                 out.push(core.complete(index, result, false));
             }
-            OpKind::Connect | OpKind::Recv | OpKind::Send | OpKind::Shutdown => {
+            OpKind::RecvMsg => {
+                let (control_len, flags) = slot.msg.received(&mut slot.addr);
+                let from = slot.addr.clone();
+                let control = mem::take(&mut slot.ctrl);
+                let ok = result.is_ok();
+                let mut c = core.complete(index, result, false);
+                if ok {
+                    super::finish_recv_msg(&mut c, control, control_len, from, flags);
+                } else {
+                    c.control = Some(control);
+                }
+                out.push(c);
+            }
+            OpKind::Connect | OpKind::Recv | OpKind::Send | OpKind::SendMsg | OpKind::Shutdown => {
                 out.push(core.complete(index, result, false));
             }
         }

@@ -52,19 +52,120 @@ pub(crate) struct UringCaps {
     pub(crate) send_zc: bool,
 }
 
+/// A `sendmsg`/`recvmsg` operation's header and its one `iovec`, kept in
+/// the operation's slot (in place) while the kernel reads or fills them.
+pub(crate) struct RingMsg {
+    hdr: libc::msghdr,
+    iov: libc::iovec,
+}
+
+// SAFETY: the pointers in the header point into memory the same slot owns
+// (its buffer, control area and address), set at submission and used by
+// the kernel only while the operation is in flight; moving the ring to
+// another thread moves their owner with them.
+unsafe impl Send for RingMsg {}
+
+impl RingMsg {
+    pub(crate) fn new() -> RingMsg {
+        RingMsg {
+            // SAFETY: msghdr and iovec are plain data (pointers and
+            // integers); all zeros is a valid empty value (and musl's
+            // padding fields must be zero).
+            hdr: unsafe { std::mem::zeroed() },
+            // SAFETY: as above.
+            iov: unsafe { std::mem::zeroed() },
+        }
+    }
+
+    /// After a receive: sets `addr`'s length to what the kernel wrote,
+    /// and returns the bytes of control data and `msg_flags`.
+    // `msg_controllen` is a `usize` in glibc, a `u32` in musl.
+    #[allow(clippy::unnecessary_cast)]
+    pub(crate) fn received(&self, addr: &mut SockAddr) -> (usize, i32) {
+        addr.len = self.hdr.msg_namelen;
+        let control = if self.hdr.msg_control.is_null() {
+            0
+        } else {
+            self.hdr.msg_controllen as usize
+        };
+        (control, self.hdr.msg_flags)
+    }
+
+    fn fill(
+        &mut self,
+        buf: (*mut u8, usize),
+        control: (*mut u8, usize),
+        name: (*mut libc::c_void, libc::socklen_t),
+    ) {
+        self.iov.iov_base = buf.0.cast();
+        self.iov.iov_len = buf.1;
+        // SAFETY: as in `new`.
+        self.hdr = unsafe { std::mem::zeroed() };
+        self.hdr.msg_iov = &mut self.iov;
+        self.hdr.msg_iovlen = 1;
+        self.hdr.msg_name = name.0;
+        self.hdr.msg_namelen = name.1;
+        if control.1 > 0 {
+            self.hdr.msg_control = control.0.cast();
+            self.hdr.msg_controllen = control.1 as _;
+        }
+    }
+}
+
 /// One operation for the kernel, naming memory the caller keeps in place
 /// until the operation's last completion.
 pub(crate) enum SqOp<'a> {
-    Accept { fd: RawFd, multishot: bool },
-    Connect { fd: RawFd, addr: &'a SockAddr },
-    Recv { fd: RawFd, buf: &'a mut [u8] },
-    RecvMulti { fd: RawFd, group: u16 },
-    Send { fd: RawFd, buf: &'a [u8] },
-    SendZc { fd: RawFd, buf: &'a [u8] },
-    Shutdown { fd: RawFd, how: i32 },
-    Close { fd: RawFd },
-    Timeout { ts: &'a RingTimespec },
-    Cancel { target: u64 },
+    SendMsg {
+        fd: RawFd,
+        msg: &'a mut RingMsg,
+        buf: &'a [u8],
+        control: &'a [u8],
+        addr: Option<&'a SockAddr>,
+    },
+    RecvMsg {
+        fd: RawFd,
+        msg: &'a mut RingMsg,
+        buf: &'a mut [u8],
+        control: &'a mut [u8],
+        addr: &'a mut SockAddr,
+    },
+    Accept {
+        fd: RawFd,
+        multishot: bool,
+    },
+    Connect {
+        fd: RawFd,
+        addr: &'a SockAddr,
+    },
+    Recv {
+        fd: RawFd,
+        buf: &'a mut [u8],
+    },
+    RecvMulti {
+        fd: RawFd,
+        group: u16,
+    },
+    Send {
+        fd: RawFd,
+        buf: &'a [u8],
+    },
+    SendZc {
+        fd: RawFd,
+        buf: &'a [u8],
+    },
+    Shutdown {
+        fd: RawFd,
+        how: i32,
+    },
+    Close {
+        fd: RawFd,
+    },
+    Timeout {
+        ts: &'a RingTimespec,
+    },
+    Cancel {
+        target: u64,
+    },
 }
 
 /// A completion as the kernel wrote it.
@@ -350,6 +451,45 @@ impl Uring {
                 .flags(libc::MSG_NOSIGNAL)
                 .zc_flags(SEND_ZC_REPORT_USAGE)
                 .build(),
+            SqOp::SendMsg {
+                fd,
+                msg,
+                buf,
+                control,
+                addr,
+            } => {
+                let name = match addr {
+                    Some(a) => (a.as_ptr() as *mut libc::c_void, a.len()),
+                    None => (std::ptr::null_mut(), 0),
+                };
+                msg.fill(
+                    (buf.as_ptr() as *mut u8, buf.len()),
+                    (control.as_ptr() as *mut u8, control.len()),
+                    name,
+                );
+                opcode::SendMsg::new(Fd(fd), &msg.hdr)
+                    .flags(libc::MSG_NOSIGNAL as u32)
+                    .build()
+            }
+            SqOp::RecvMsg {
+                fd,
+                msg,
+                buf,
+                control,
+                addr,
+            } => {
+                let (storage, len) = addr.out_parts();
+                // SAFETY: `len` points at the address's length, just set.
+                let namelen = unsafe { *len };
+                msg.fill(
+                    (buf.as_mut_ptr(), buf.len()),
+                    (control.as_mut_ptr(), control.len()),
+                    (storage.cast(), namelen),
+                );
+                opcode::RecvMsg::new(Fd(fd), &mut msg.hdr)
+                    .flags(libc::MSG_CMSG_CLOEXEC as u32)
+                    .build()
+            }
             SqOp::Shutdown { fd, how } => opcode::Shutdown::new(Fd(fd), how).build(),
             SqOp::Close { fd } => opcode::Close::new(Fd(fd)).build(),
             SqOp::Timeout { ts } => opcode::Timeout::new(ts as *const Timespec).build(),
