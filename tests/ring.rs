@@ -330,6 +330,39 @@ fn send_msg_passes_a_descriptor_that_recv_msg_owns() {
     assert_eq!(ring.in_flight(), 0);
 }
 
+#[test]
+#[cfg(target_os = "linux")]
+#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
+fn splice_moves_bytes_from_a_socket_into_a_pipe() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut ring = ring();
+    let (server, mut client) = pair();
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: pipe2 just made both; each is owned once, here.
+    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    client.write_all(b"spliced").unwrap();
+    let res = ring.splice(server.clone(), Arc::new(wr), 64, 1);
+    if ring.backend() == RingBackend::Poller {
+        let e = res.unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
+        assert!(
+            e.to_string().contains("Ring::splice") && e.to_string().contains("Poller"),
+            "{e}"
+        );
+        return;
+    }
+    res.unwrap();
+    let c = wait_for(&mut ring, key(1));
+    assert_eq!(c.kind(), OpKind::Splice);
+    assert_eq!(c.result().unwrap(), 7, "{c:?}");
+    let mut got = [0; 7];
+    std::fs::File::from(rd).read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"spliced");
+    assert_eq!(Arc::strong_count(&server), 1);
+}
+
 /// Fills the send buffer of `s` (whose peer does not read).
 fn fill(s: &SocketHandle) {
     s.set_blocking(false).unwrap();

@@ -490,7 +490,7 @@ fn attempt(
                     }
                 }
             }
-            OpKind::Shutdown | OpKind::Close | OpKind::Timeout => Ok(0),
+            OpKind::Shutdown | OpKind::Close | OpKind::Timeout | OpKind::Splice => Ok(0),
         };
         match res {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,

@@ -181,6 +181,8 @@ pub enum OpKind {
     SendMsg,
     /// [`Ring::recv_msg`].
     RecvMsg,
+    /// `Ring::splice` (Linux).
+    Splice,
     /// [`Ring::shutdown`].
     Shutdown,
     /// [`Ring::close`].
@@ -200,6 +202,7 @@ impl OpKind {
             OpKind::SendZc => "send_zc",
             OpKind::SendMsg => "send_msg",
             OpKind::RecvMsg => "recv_msg",
+            OpKind::Splice => "splice",
             OpKind::Shutdown => "shutdown",
             OpKind::Close => "close",
             OpKind::Timeout => "timeout",
@@ -476,7 +479,16 @@ struct Slot {
     to_addr: bool,
     #[cfg(io_uring)]
     msg: sys::RingMsg,
+    /// A splice's two ends, kept open while it is in flight.
+    #[cfg(io_uring)]
+    splice: Option<(SpliceEnd, SpliceEnd)>,
+    #[cfg(io_uring)]
+    splice_len: u32,
 }
+
+/// One end of a splice: a socket, a pipe, any descriptor.
+#[cfg(io_uring)]
+type SpliceEnd = Arc<dyn std::os::fd::AsFd + Send + Sync>;
 
 impl Slot {
     fn new(next: u32) -> Slot {
@@ -503,6 +515,10 @@ impl Slot {
             to_addr: false,
             #[cfg(io_uring)]
             msg: sys::RingMsg::new(),
+            #[cfg(io_uring)]
+            splice: None,
+            #[cfg(io_uring)]
+            splice_len: 0,
         }
     }
 
@@ -609,6 +625,10 @@ impl Core {
             // A close's socket was closed by the operation (or is closed
             // now, by this drop, on the emulation where it failed early).
             slot.owned = None;
+            #[cfg(io_uring)]
+            {
+                slot.splice = None;
+            }
             slot.bid = None;
             slot.deadline = None;
             slot.busy = false;
@@ -1099,6 +1119,46 @@ impl Ring {
         slot.buf = Some(buf);
         slot.ctrl = control;
         self.start(i)
+    }
+
+    /// Moves up to `len` bytes from `from` to `to` inside the kernel,
+    /// one of them a pipe (`splice(2)`): a socket to a pipe, a pipe to a
+    /// socket or file. The ring keeps both ends open until the completion,
+    /// whose result is the count moved (0: `from` is at its end).
+    ///
+    /// `IORING_OP_SPLICE` (Linux 5.7).
+    ///
+    /// # Errors
+    /// `Unsupported` naming the operation and the backend on the
+    /// emulation (a splice waits on two descriptors, one of them not a
+    /// socket, which it does not do); otherwise as
+    /// [`accept`](Self::accept); the splice's own errors (`EINVAL` when
+    /// neither end is a pipe) come in its completion.
+    #[cfg(linux_like)]
+    pub fn splice(
+        &mut self,
+        from: Arc<dyn std::os::fd::AsFd + Send + Sync>,
+        to: Arc<dyn std::os::fd::AsFd + Send + Sync>,
+        len: usize,
+        key: u64,
+    ) -> io::Result<OpId> {
+        match &self.backend {
+            #[cfg(io_uring)]
+            Backend::Uring(_) => {
+                let i = self.slot(OpKind::Splice, key)?;
+                let slot = &mut self.core.slots[i as usize];
+                slot.splice = Some((from, to));
+                slot.splice_len = u32::try_from(len).unwrap_or(u32::MAX);
+                self.start(i)
+            }
+            Backend::Emulated(_) => {
+                drop((from, to, len, key));
+                Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "Ring::splice: not on the Poller backend (it waits on sockets only)",
+                ))
+            }
+        }
     }
 
     /// Shuts down reading, writing or both.

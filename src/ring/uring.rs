@@ -173,6 +173,17 @@ impl Driver {
                 },
             },
             OpKind::Close => SqOp::Close { fd },
+            OpKind::Splice => {
+                use std::os::fd::{AsFd, AsRawFd};
+                let Some((from, to)) = &slot.splice else {
+                    return Err(io::Error::from_raw_os_error(libc::EBADF));
+                };
+                SqOp::Splice {
+                    from: from.as_fd().as_raw_fd(),
+                    to: to.as_fd().as_raw_fd(),
+                    len: slot.splice_len,
+                }
+            }
             OpKind::Timeout => {
                 slot.ts = sys::ring_timespec(slot.after);
                 SqOp::Timeout { ts: &slot.ts }
@@ -357,7 +368,12 @@ impl Driver {
                 }
                 out.push(c);
             }
-            OpKind::Connect | OpKind::Recv | OpKind::Send | OpKind::SendMsg | OpKind::Shutdown => {
+            OpKind::Connect
+            | OpKind::Recv
+            | OpKind::Send
+            | OpKind::SendMsg
+            | OpKind::Splice
+            | OpKind::Shutdown => {
                 out.push(core.complete(index, result, false));
             }
         }

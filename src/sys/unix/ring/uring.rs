@@ -153,6 +153,11 @@ pub(crate) enum SqOp<'a> {
         fd: RawFd,
         buf: &'a [u8],
     },
+    Splice {
+        from: RawFd,
+        to: RawFd,
+        len: u32,
+    },
     Shutdown {
         fd: RawFd,
         how: i32,
@@ -489,6 +494,9 @@ impl Uring {
                 opcode::RecvMsg::new(Fd(fd), &mut msg.hdr)
                     .flags(libc::MSG_CMSG_CLOEXEC as u32)
                     .build()
+            }
+            SqOp::Splice { from, to, len } => {
+                opcode::Splice::new(Fd(from), -1, Fd(to), -1, len).build()
             }
             SqOp::Shutdown { fd, how } => opcode::Shutdown::new(Fd(fd), how).build(),
             SqOp::Close { fd } => opcode::Close::new(Fd(fd)).build(),
