@@ -106,6 +106,21 @@ fn linux_gets_io_uring_unless_refused_or_forced() {
 
 #[test]
 #[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
+fn a_pool_too_big_for_memory_is_an_error_not_an_abort() {
+    let e = Ring::with_options(&RingOptions::new().buffers(32768, usize::MAX)).unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::OutOfMemory | std::io::ErrorKind::InvalidInput
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().starts_with("Ring::new: "), "{e}");
+    assert!(e.to_string().contains("32768 buffers"), "{e}");
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
 fn accept_gives_each_connection_until_cancelled() {
     let mut ring = ring();
     let l = listener();

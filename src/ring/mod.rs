@@ -547,22 +547,26 @@ struct Core {
 }
 
 impl Core {
-    fn new(opts: &RingOptions) -> Core {
+    fn new(opts: &RingOptions) -> io::Result<Core> {
         let cap = opts.capacity;
         let slots = (0..cap)
             .map(|i| Slot::new(if i + 1 == cap { NONE } else { i + 1 }))
             .collect::<Vec<_>>()
             .into_boxed_slice();
-        Core {
+        let pool = match opts.buffers {
+            0 => None,
+            n => Some(Pool::new(n, opts.buffer_size)?),
+        };
+        Ok(Core {
             slots,
             free: 0,
             in_flight: 0,
             backlog: Vec::with_capacity(cap as usize),
-            pool: (opts.buffers > 0).then(|| Pool::new(opts.buffers, opts.buffer_size)),
+            pool,
             when_full: opts.when_full,
             #[cfg(io_uring)]
             multishot: opts.multishot,
-        }
+        })
     }
 
     /// The slot `id` names, if its operation is still in flight.
@@ -787,7 +791,8 @@ impl Ring {
     /// As [`new`](Self::new).
     pub fn with_options(options: &RingOptions) -> io::Result<Ring> {
         #[cfg_attr(not(io_uring), allow(unused_mut))]
-        let mut core = Core::new(options);
+        let mut core = Core::new(options).map_err(setup_failed)?;
+        #[cfg_attr(not(io_uring), allow(unused_variables))]
         let emulate = options.emulate || env_forces_poller();
         #[cfg(io_uring)]
         if !emulate {
@@ -799,15 +804,10 @@ impl Ring {
                     })
                 }
                 // No io_uring, or refused: the emulation.
-                Err(e)
-                    if matches!(
-                        e.raw_os_error(),
-                        Some(libc::ENOSYS) | Some(libc::EPERM) | Some(libc::EACCES)
-                    ) => {}
+                Err(e) if sys::uring_refused(&e) => {}
                 Err(e) => return Err(setup_failed(e)),
             }
         }
-        let _ = emulate;
         let emu = Emulated::new(&core).map_err(setup_failed)?;
         Ok(Ring {
             core,

@@ -6,6 +6,7 @@
 
 use std::alloc::{self, Layout};
 use std::fmt;
+use std::io;
 use std::ops::Deref;
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -32,22 +33,34 @@ unsafe impl Sync for Pool {}
 
 impl Pool {
     /// `count` buffers of `size` bytes (neither zero).
-    pub(crate) fn new(count: u16, size: usize) -> Arc<Pool> {
-        let total = usize::from(count).checked_mul(size).unwrap_or(0);
-        let layout =
-            Layout::from_size_align(total.max(1), 64).unwrap_or_else(|_| Layout::new::<u8>());
+    ///
+    /// # Errors
+    /// `InvalidInput` when `count * size` does not fit an allocation,
+    /// `OutOfMemory` when the allocator refuses it; both naming the sizes.
+    pub(crate) fn new(count: u16, size: usize) -> io::Result<Arc<Pool>> {
+        let too_big = || {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("Ring buffer pool: {count} buffers of {size} bytes do not fit in memory"),
+            )
+        };
+        let total = usize::from(count).checked_mul(size).ok_or_else(too_big)?;
+        let layout = Layout::from_size_align(total.max(1), 64).map_err(|_| too_big())?;
         // SAFETY: the layout's size is at least 1.
         let raw = unsafe { alloc::alloc(layout) };
         let Some(base) = NonNull::new(raw) else {
-            alloc::handle_alloc_error(layout);
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                format!("Ring buffer pool: cannot allocate {count} buffers of {size} bytes"),
+            ));
         };
-        Arc::new(Pool {
+        Ok(Arc::new(Pool {
             base,
             layout,
             size,
             count,
             returned: Mutex::new(Vec::with_capacity(usize::from(count))),
-        })
+        }))
     }
 
     pub(crate) fn count(&self) -> u16 {

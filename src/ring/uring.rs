@@ -176,7 +176,10 @@ impl Driver {
             OpKind::Splice => {
                 use std::os::fd::{AsFd, AsRawFd};
                 let Some((from, to)) = &slot.splice else {
-                    return Err(io::Error::from_raw_os_error(libc::EBADF));
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "Ring::splice: no descriptors",
+                    ));
                 };
                 SqOp::Splice {
                     from: from.as_fd().as_raw_fd(),
@@ -350,7 +353,7 @@ impl Driver {
             }
             OpKind::Timeout => {
                 let result = match result {
-                    Err(e) if e.raw_os_error() == Some(libc::ETIME) => Ok(0),
+                    Err(e) if e.raw_os_error() == Some(sys::RING_TIME_PASSED) => Ok(0),
                     r => r,
                 };
                 out.push(core.complete(index, result, false));

@@ -30,6 +30,19 @@ const SEND_ZC_REPORT_USAGE: u16 = 1 << 3;
 /// `IORING_NOTIF_USAGE_ZC_COPIED`, in the notification's result.
 const NOTIF_USAGE_ZC_COPIED: i32 = 1 << 31;
 
+/// A timeout's completion when the time passed (`ETIME`).
+pub(crate) const RING_TIME_PASSED: i32 = libc::ETIME;
+
+/// Whether `Uring::new`'s error means io_uring is missing (`ENOSYS`) or
+/// refused (`EPERM` from `kernel.io_uring_disabled` or seccomp, `EACCES`
+/// from an LSM), so that `Ring` falls back to its emulation.
+pub(crate) fn uring_refused(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::ENOSYS) | Some(libc::EPERM) | Some(libc::EACCES)
+    )
+}
+
 /// A timeout's duration as the kernel reads it; it must stay in place
 /// until the timeout completes.
 pub(crate) type RingTimespec = Timespec;
