@@ -420,6 +420,13 @@ fn cancel_ends_each_kind_of_operation_and_gives_back_what_it_owned() {
     ring.cancel(id).unwrap();
     let c = wait_for(&mut ring, key(5));
     assert!(c.is_cancelled(), "{c:?}");
+    drop(c);
+    let id = ring.recv_msg(&server, vec![0; 8], vec![0; 64], 6).unwrap();
+    ring.cancel(id).unwrap();
+    let mut c = wait_for(&mut ring, key(6));
+    assert!(c.is_cancelled(), "{c:?}");
+    assert_eq!(c.kind(), OpKind::RecvMsg);
+    assert!(c.take_buffer().is_some() && c.take_control().is_some());
     assert_eq!(ring.in_flight(), 0);
     drop(c);
     assert_eq!(Arc::strong_count(&l), 1);
@@ -571,13 +578,15 @@ fn a_thousand_rings_leave_no_descriptor_behind() {
 
 /// A server on its own ring: accepts, echoes what each connection sends
 /// (pooled receives, sends of a copy), until `total` bytes went back.
-fn echo_server(l: Arc<SocketHandle>, total: usize, opts: RingOptions) -> u64 {
+/// Returns how many receives ended for lack of buffers.
+fn echo_server(l: Arc<SocketHandle>, total: usize, opts: RingOptions) -> usize {
     let mut ring = Ring::with_options(&opts).unwrap();
     let mut conns: Vec<Option<Arc<SocketHandle>>> = Vec::new();
     ring.accept(&l, u64::MAX).unwrap();
     let mut done = Completions::with_capacity(1024);
     let mut echoed = 0;
     let mut free_bufs: Vec<Vec<u8>> = Vec::new();
+    let mut starved = 0;
     while echoed < total {
         ring.wait(&mut done, Some(PATIENCE)).unwrap();
         for mut c in done.drain() {
@@ -591,6 +600,7 @@ fn echo_server(l: Arc<SocketHandle>, total: usize, opts: RingOptions) -> u64 {
                     let Some(data) = c.pooled() else {
                         assert!(!c.is_more(), "{c:?}");
                         if c.is_out_of_buffers() {
+                            starved += 1;
                             let s = conns[c.key() as usize].clone().unwrap();
                             ring.recv_pooled(&s, c.key()).unwrap();
                         }
@@ -616,7 +626,8 @@ fn echo_server(l: Arc<SocketHandle>, total: usize, opts: RingOptions) -> u64 {
             }
         }
     }
-    ring.enters()
+    assert!(ring.enters() > 0);
+    starved
 }
 
 #[test]
@@ -625,14 +636,19 @@ fn a_thousand_connections_echo_at_once() {
     let _one = exclusive();
     #[cfg(unix)]
     nativesockets_testutil::limits::raise_fd_limit(8192);
-    for multishot in [true, false] {
+    // Multishot, re-armed single-shot, and a pool of 16 buffers for the
+    // 1,000 connections: receives end for lack of buffers and the server
+    // submits them again as buffers come back.
+    for (multishot, buffers) in [(true, 1024), (false, 1024), (true, 16)] {
         let l = listener();
         let addr = addr_of(&l);
         const N: usize = 1000;
         const MSG: usize = 64;
         let server = {
             let l = Arc::clone(&l);
-            let opts = RingOptions::new().multishot(multishot);
+            let opts = RingOptions::new()
+                .multishot(multishot)
+                .buffers(buffers, 4096);
             thread::spawn(move || echo_server(l, N * MSG * 2, opts))
         };
         bounded(Duration::from_secs(60), move || {
@@ -650,8 +666,13 @@ fn a_thousand_connections_echo_at_once() {
                 }
             }
         });
-        let enters = server.join().unwrap();
-        assert!(enters > 0);
+        let starved = server.join().unwrap();
+        if buffers == 16 {
+            assert!(
+                starved > 0,
+                "a pool of 16 for 1,000 connections never ran out"
+            );
+        }
     }
 }
 

@@ -449,9 +449,8 @@ fn attempt(
                 let area = unsafe { &mut *(ctrl as *mut [u8] as *mut [MaybeUninit<u8>]) };
                 match sys::recvmsg(sock.sys(), &mut [IoSliceMut::new(buf)], area, 0) {
                     Ok((n, from, flags, control_len)) => {
-                        let control = mem::take(&mut core.slots[index as usize].ctrl);
                         let mut c = core.complete(index, Ok(n), false);
-                        super::finish_recv_msg(&mut c, control, control_len, from, flags);
+                        super::finish_recv_msg(&mut c, control_len, from, flags);
                         out.push(c);
                         return false;
                     }
@@ -496,11 +495,8 @@ fn attempt(
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             res => {
-                let slot = &mut core.slots[index as usize];
-                let zc = slot.kind == OpKind::SendZc;
-                let control = (slot.kind == OpKind::RecvMsg).then(|| mem::take(&mut slot.ctrl));
+                let zc = core.slots[index as usize].kind == OpKind::SendZc;
                 let mut c = core.complete(index, res, false);
-                c.control = control;
                 if zc {
                     c.copied = Some(true);
                 }

@@ -626,6 +626,11 @@ impl Core {
         if !more {
             c.socket = slot.socket.take();
             c.buf = slot.buf.take();
+            if slot.kind == OpKind::RecvMsg {
+                // The caller's control buffer (a send keeps its encoding
+                // area in the slot, for the next one).
+                c.control = Some(mem::take(&mut slot.ctrl));
+            }
             // A close's socket was closed by the operation (or is closed
             // now, by this drop, on the emulation where it failed early).
             slot.owned = None;
@@ -645,19 +650,15 @@ impl Core {
     }
 }
 
-/// Fills a `recv_msg`'s completion: the control buffer (shortened to
-/// `control_len`), its descriptors taken at once, the sender and flags.
-fn finish_recv_msg(
-    c: &mut Completion,
-    mut control: Vec<u8>,
-    control_len: usize,
-    from: SockAddr,
-    flags: i32,
-) {
-    control.truncate(control_len);
-    #[cfg(unix)]
-    crate::message::take_received_fds(&control, &mut c.fds);
-    c.control = Some(control);
+/// Fills a received `recv_msg`'s completion: its control buffer (which
+/// `Core::complete` gave back) shortened to `control_len`, its descriptors
+/// taken at once, the sender and flags.
+fn finish_recv_msg(c: &mut Completion, control_len: usize, from: SockAddr, flags: i32) {
+    if let Some(control) = &mut c.control {
+        control.truncate(control_len);
+        #[cfg(unix)]
+        crate::message::take_received_fds(control, &mut c.fds);
+    }
     c.from = Some(from);
     c.msg_flags = flags;
 }

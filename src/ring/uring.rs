@@ -361,13 +361,10 @@ impl Driver {
             OpKind::RecvMsg => {
                 let (control_len, flags) = slot.msg.received(&mut slot.addr);
                 let from = slot.addr.clone();
-                let control = mem::take(&mut slot.ctrl);
                 let ok = result.is_ok();
                 let mut c = core.complete(index, result, false);
                 if ok {
-                    super::finish_recv_msg(&mut c, control, control_len, from, flags);
-                } else {
-                    c.control = Some(control);
+                    super::finish_recv_msg(&mut c, control_len, from, flags);
                 }
                 out.push(c);
             }
