@@ -503,6 +503,26 @@ fn a_waker_on_another_thread_ends_a_wait() {
 
 #[test]
 #[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
+fn a_ring_made_on_one_thread_serves_on_another() {
+    // Made here, with an operation queued, first waited on elsewhere:
+    // io_uring's single issuer is the thread that waits first.
+    let mut ring = ring();
+    let (server, mut client) = pair();
+    ring.recv(&server, vec![0; 8], 1).unwrap();
+    let got = thread::spawn(move || {
+        client.write_all(b"moved").unwrap();
+        let c = wait_for(&mut ring, key(1));
+        let n = c.result().unwrap();
+        drop(ring);
+        n
+    })
+    .join()
+    .unwrap();
+    assert_eq!(got, 5);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
 fn a_full_ring_waits_for_room_or_says_would_block() {
     let mut ring = ring_with(
         RingOptions::new()
