@@ -561,7 +561,9 @@ impl Core {
             slots,
             free: 0,
             in_flight: 0,
-            backlog: Vec::with_capacity(cap as usize),
+            // Room for the completions of a burst of submissions that
+            // complete at once (on the emulation, most sends).
+            backlog: Vec::with_capacity((cap as usize).min(1024)),
             pool,
             when_full: opts.when_full,
             #[cfg(io_uring)]
