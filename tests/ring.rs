@@ -21,8 +21,10 @@ use nativesockets_testutil::threads::{bounded, exclusive};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
+/// The emulation is forced, at run time or at build time.
 fn forced_poller() -> bool {
-    std::env::var_os("NATIVESOCKETS_RING").is_some_and(|v| v == "poller")
+    cfg!(nativesockets_ring_poller)
+        || std::env::var_os("NATIVESOCKETS_RING").is_some_and(|v| v == "poller")
 }
 
 fn ring_with(opts: RingOptions) -> Ring {
