@@ -21,6 +21,17 @@ use nativesockets_testutil::threads::{bounded, exclusive};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
+// A ring moves between threads (one thread at a time); its waker and
+// buffers are shared freely.
+const _: () = {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+    let _ = send::<Ring>;
+    let _ = send::<Completion>;
+    let _ = send_sync::<nativesockets::RingWaker>;
+    let _ = send_sync::<nativesockets::PoolBuf>;
+};
+
 /// The emulation is forced, at run time or at build time.
 fn forced_poller() -> bool {
     cfg!(nativesockets_ring_poller)

@@ -706,6 +706,12 @@ enum Backend {
 /// may move to another thread before its first wait; after that, keep it
 /// there. [`waker`](Ring::waker) wakes it from any thread.
 ///
+/// A ring can be sent to another thread, not shared between threads:
+/// ```compile_fail
+/// fn shared<T: Sync>() {}
+/// shared::<nativesockets::Ring>();
+/// ```
+///
 /// **Emulation.** The emulation puts the sockets it is given in
 /// non-blocking mode, and its zero-copy send is a plain send (its
 /// completion says the kernel copied).
