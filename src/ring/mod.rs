@@ -40,7 +40,8 @@ use crate::sys::{self, SockAddr};
 pub enum RingBackend {
     /// Linux's io_uring.
     IoUring,
-    /// A Windows I/O completion port with overlapped socket calls.
+    /// A Windows I/O completion port with overlapped socket calls (not
+    /// built yet: Windows rings run on [`Poller`](RingBackend::Poller)).
     Iocp,
     /// The operations emulated on [`Poller`]: wait for readiness, then
     /// make the non-blocking call.
