@@ -17,6 +17,10 @@ fn main() {
     // `RUSTFLAGS="--cfg nativesockets_poll_backend"` makes `Poller` use its
     // poll(2) backend on every Unix, so CI tests it on Linux.
     let forced_poll = std::env::var_os("CARGO_CFG_NATIVESOCKETS_POLL_BACKEND").is_some();
+    // `RUSTFLAGS="--cfg nativesockets_ring_poller"` makes `Ring` use its
+    // emulation on `Poller` on Linux too (as `NATIVESOCKETS_RING=poller`
+    // does at run time).
+    let forced_ring = std::env::var_os("CARGO_CFG_NATIVESOCKETS_RING_POLLER").is_some();
     let unix = var("CARGO_CFG_TARGET_FAMILY")
         .split(',')
         .any(|f| f == "unix");
@@ -76,6 +80,8 @@ fn main() {
         ("epoll", epoll),
         ("kqueue", kqueue),
         ("poll_backend", unix && !epoll && !kqueue),
+        // `Ring`'s io_uring backend (elsewhere its emulation on `Poller`).
+        ("io_uring", linux && !forced_ring),
         // kqueue has EVFILT_USER for `Poller::notify` (elsewhere a pipe).
         (
             "kqueue_user",
@@ -84,6 +90,7 @@ fn main() {
     ];
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rustc-check-cfg=cfg(nativesockets_poll_backend)");
+    println!("cargo:rustc-check-cfg=cfg(nativesockets_ring_poller)");
     for (name, on) in sets {
         println!("cargo:rustc-check-cfg=cfg({name})");
         if on {

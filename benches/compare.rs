@@ -40,6 +40,9 @@ mod options;
 #[path = "compare/readiness.rs"]
 mod readiness;
 #[cfg(target_os = "linux")]
+#[path = "compare/ring.rs"]
+mod ring;
+#[cfg(target_os = "linux")]
 #[path = "compare/sockets.rs"]
 mod sockets;
 #[cfg(target_os = "linux")]
@@ -91,6 +94,7 @@ fn main() {
     sockets::run(&mut bench);
     names::run(&mut bench);
     readiness::run(&mut bench);
+    ring::run(&mut bench);
     transfer::run(&mut bench);
     options::run(&mut bench);
     messages::run(&mut bench);

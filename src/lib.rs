@@ -116,6 +116,7 @@ mod nim;
 pub mod options;
 mod pair;
 mod poller;
+mod ring;
 mod select;
 mod services;
 mod socket;
@@ -152,6 +153,10 @@ pub use nim::{
 };
 pub use options::*;
 pub use poller::{Event, Events, Interest, PollMode, Poller};
+pub use ring::{
+    Completion, Completions, OpId, OpKind, PoolBuf, Ring, RingBackend, RingOptions, RingWaker,
+    WhenFull,
+};
 pub use select::{select, select_read, select_write, AsSocketHandle};
 pub use services::{get_serv_by_name, get_serv_by_port, Servent, ServicesDb, ServicesFile};
 pub use socket::{is_lost_before_accept, is_resource_exhausted, SocketHandle, SOMAXCONN};

@@ -54,6 +54,7 @@ mod message;
 mod netdb;
 mod option_names;
 mod options;
+mod ring;
 mod select;
 mod selector;
 mod sendfile;
@@ -70,6 +71,7 @@ pub(crate) use self::option_names::*;
 #[cfg(linux_like)]
 pub use self::options::SockFilter;
 pub(crate) use self::options::*;
+pub(crate) use self::ring::*;
 pub(crate) use self::select::*;
 pub(crate) use self::selector::{Selector, SysEvent, EDGE_MODE};
 pub(crate) use self::sendfile::*;
