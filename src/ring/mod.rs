@@ -939,7 +939,17 @@ impl Ring {
     ///
     /// # Errors
     /// `WouldBlock` when full (as [`WhenFull`] says); the backend's
-    /// submission error. The accept's own errors arrive in its completion.
+    /// submission error. The accept's own errors arrive in its completion,
+    /// and an error ends it (`is_more()` false) on every backend: the ring
+    /// re-arms an accept the kernel ended without an error, never one that
+    /// failed. At the descriptor limit that is `EMFILE` / `ENFILE` (or
+    /// `ENOBUFS`, `ENOMEM`), which
+    /// [`is_resource_exhausted`](crate::is_resource_exhausted) tells: the
+    /// clients stay in the listen queue, so the caller submits `accept`
+    /// again itself after a back-off (10 ms doubling to 1 s, or when one of
+    /// its connections closes), serving its other connections meanwhile,
+    /// as [`SocketHandle::accept`](crate::SocketHandle::accept)'s docs say
+    /// for readiness loops.
     pub fn accept(&mut self, listener: &Arc<SocketHandle>, key: u64) -> io::Result<OpId> {
         let i = self.slot(OpKind::Accept, key)?;
         self.core.slots[i as usize].socket = Some(Arc::clone(listener));
