@@ -3,7 +3,8 @@
 //! does, but with one thread per core, each with its own `Poller` and
 //! (on Linux) its own `SO_REUSEPORT` listeners, serving many connections
 //! at once (`engine`); `-u` forwards UDP datagrams, one session per
-//! client (`udp`).
+//! client (`udp`); `--ssl` and `--ssl-target` put TLS on either side
+//! (`tls`).
 
 use std::io;
 use std::path::PathBuf;
@@ -48,11 +49,23 @@ at once (and reported with -v).
 are forwarded: each client address gets its own socket connected to the \
 target, and the session ends after --idle seconds of silence.
 
+TLS: --ssl makes clients speak TLS 1.2/1.3 to the forwarder, with \
+--ssl-cert FILE --ssl-key FILE (PEM) or a fresh self-signed certificate \
+whose SHA-256 fingerprint is printed on stderr. --ssl-target makes the \
+forwarder speak TLS to HOST:PORT, checking its certificate against the \
+system's roots and --ssl-trustfile FILE (PEM), or not at all with \
+--ssl-no-verify (with a warning); the name checked, and sent as SNI, is \
+HOST or --ssl-servername NAME; --ssl-alpn LIST offers those protocols. \
+Either, or both. A TLS session is carried by two threads of its own \
+onto a local socket pair relayed as above, never by splice.
+
 Examples:
   nsock forward 8080 example.com:80          # localhost:8080 -> example.com:80
   nsock forward :2222 10.0.0.5:22 --allow 192.168.1.0/24
   nsock forward -u 5353 192.168.1.1:53 --idle 30
   nsock forward --unix /tmp/db.sock 127.0.0.1:5432
+  nsock forward --ssl --ssl-cert cert.pem --ssl-key key.pem :8443 127.0.0.1:8080
+  nsock forward 8080 example.com:443 --ssl-target     # plain in, TLS out
 
 Exit codes: 0 never (it runs until interrupted); 1 when it cannot listen \
 or the target has no address; 2 for a usage error.";

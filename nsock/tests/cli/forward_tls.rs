@@ -243,3 +243,12 @@ fn bad_tls_input_exits_2_before_listening() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn help_shows_a_tls_example() {
+    let o = run(&["forward", "--help"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("nsock forward --ssl "), "{text}");
+    assert!(text.contains("--ssl-target"), "{text}");
+}
