@@ -85,7 +85,11 @@ fn run(link: &Link, sock: SocketHandle, peer: SockAddr) {
                 let _ = link.poller.notify();
             }
         }
-        Err(e) => {
+        Err(Failed::Client(e)) => {
+            link.reports.dropped.hit(format_args!("{e}"));
+            link.live.fetch_sub(1, Ordering::Relaxed);
+        }
+        Err(Failed::Target(e)) => {
             link.reports.refused.hit(format_args!("{e}"));
             link.live.fetch_sub(1, Ordering::Relaxed);
         }
@@ -102,6 +106,12 @@ fn run(link: &Link, sock: SocketHandle, peer: SockAddr) {
     }
 }
 
+/// Why a connection could not be set up, by the side that failed.
+enum Failed {
+    Client(String),
+    Target(String),
+}
+
 /// The handshakes and the target's connect; the bridges started are
 /// pushed on `bridges` (so that a failure halfway still ends them).
 fn setup(
@@ -110,17 +120,17 @@ fn setup(
     peer: &SockAddr,
     bridges: &mut Vec<Bridge>,
     closed: Sender<()>,
-) -> Result<Handoff, String> {
+) -> Result<Handoff, Failed> {
     let who = shown(peer);
     let client = match &link.setup.server {
         Some(config) => {
             let session = with_deadline(&sock, |s| tls::accept(s, config))
-                .map_err(|e| format!("client {who}: {e}"))?;
+                .map_err(|e| Failed::Client(format!("client {who}: {e}")))?;
             if link.verbose {
                 note(format_args!("TLS with {who}: {}", tls::summary(&session)));
             }
-            let (plain, bridge) =
-                Bridge::start(sock, session).map_err(|e| format!("client {who}: {e}"))?;
+            let (plain, bridge) = Bridge::start(sock, session)
+                .map_err(|e| Failed::Client(format!("client {who}: {e}")))?;
             bridges.push(bridge);
             plain
         }
@@ -128,22 +138,27 @@ fn setup(
     };
     let target = match &link.setup.client {
         Some((config, name)) => {
-            let (sock, addr) = connect(&link.targets)
-                .map_err(|(addr, e)| format!("{addr}: {e} (client {who} closed)"))?;
+            let (sock, addr) = connect(&link.targets).map_err(|(addr, e)| {
+                Failed::Target(format!("{addr}: {e} (client {who} closed)"))
+            })?;
             let session = with_deadline(&sock, |s| tls::connect(s, config, name.clone()))
-                .map_err(|e| format!("{addr}: {e} (client {who} closed)"))?;
+                .map_err(|e| Failed::Target(format!("{addr}: {e} (client {who} closed)")))?;
             if link.verbose {
                 note(format_args!("TLS with {addr}: {}", tls::summary(&session)));
             }
             let (plain, bridge) =
-                Bridge::start(sock, session).map_err(|e| format!("{addr}: {e}"))?;
+                Bridge::start(sock, session).map_err(|e| Failed::Target(format!("{addr}: {e}")))?;
             bridges.push(bridge);
-            plain.set_blocking(false).map_err(|e| e.to_string())?;
+            plain
+                .set_blocking(false)
+                .map_err(|e| Failed::Target(e.to_string()))?;
             Some(plain)
         }
         None => None,
     };
-    client.set_blocking(false).map_err(|e| e.to_string())?;
+    client
+        .set_blocking(false)
+        .map_err(|e| Failed::Client(e.to_string()))?;
     Ok(Handoff {
         client,
         target,
