@@ -396,7 +396,7 @@ fn a_unix_socket_on_either_side() {
 }
 
 #[cfg(target_os = "linux")]
-fn descriptors(pid: u32) -> usize {
+pub(super) fn descriptors(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .count()

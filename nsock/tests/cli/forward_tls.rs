@@ -252,3 +252,54 @@ fn help_shows_a_tls_example() {
     assert!(text.contains("nsock forward --ssl "), "{text}");
     assert!(text.contains("--ssl-target"), "{text}");
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn tls_connections_leave_no_descriptor_or_thread_behind() {
+    use super::forward::descriptors;
+    let Some(pki) = Pki::new("fwd-leak") else {
+        return;
+    };
+    let port = echo_server();
+    let inner = server(&[
+        "forward",
+        "--ssl",
+        "--ssl-cert",
+        &pki.arg("cert.pem"),
+        "--ssl-key",
+        &pki.arg("key.pem"),
+        "0",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let outer = server(&[
+        "forward",
+        "--ssl-target",
+        "--ssl-trustfile",
+        &pki.arg("ca.pem"),
+        "--ssl-servername",
+        "test.local",
+        "0",
+        &inner.addr,
+    ]);
+    let threads = |pid: u32| {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .count()
+    };
+    let pids = [inner.child.id(), outer.child.id()];
+    // The worker threads start just after the `listening` line.
+    thread::sleep(Duration::from_millis(500));
+    let idle = pids.map(|p| (descriptors(p), threads(p)));
+    for i in 0..40 {
+        let msg = format!("message {i}").into_bytes();
+        assert_eq!(round_trip(&outer.addr, msg.clone()), msg);
+    }
+    // The setup and bridge threads end a moment after their connection.
+    let end = Instant::now() + Duration::from_secs(10);
+    let mut now = pids.map(|p| (descriptors(p), threads(p)));
+    while now != idle && Instant::now() < end {
+        thread::sleep(Duration::from_millis(50));
+        now = pids.map(|p| (descriptors(p), threads(p)));
+    }
+    assert_eq!(now, idle, "(descriptors, threads) before and after");
+}
