@@ -567,6 +567,42 @@ impl AccessFlags {
     }
 }
 
+/// forward's TLS flags: --ssl for the clients' side, --ssl-target for the target's.
+#[derive(Args, Debug)]
+pub struct ForwardTlsFlags {
+    /// Clients speak TLS 1.2/1.3 to the forwarder (a self-signed certificate unless
+    /// --ssl-cert): `forward --ssl 8443 127.0.0.1:80`.
+    #[arg(long, conflicts_with = "udp")]
+    ssl: bool,
+    /// The certificate shown to clients (PEM, chain first), with --ssl-key.
+    #[arg(long, value_name = "FILE", requires_all = ["ssl", "ssl_key"])]
+    ssl_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM), with --ssl-cert.
+    #[arg(long, value_name = "FILE", requires_all = ["ssl", "ssl_cert"])]
+    ssl_key: Option<PathBuf>,
+    /// Speak TLS 1.2/1.3 to HOST:PORT, checking its certificate against the system's roots:
+    /// `forward 8080 example.com:443 --ssl-target`.
+    #[arg(long, conflicts_with = "udp")]
+    ssl_target: bool,
+    /// CA certificates (PEM) to trust for the target besides the system's: `--ssl-trustfile ca.pem`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "ssl_target",
+        conflicts_with = "ssl_no_verify"
+    )]
+    ssl_trustfile: Option<PathBuf>,
+    /// Do not check the target's certificate (a warning says so).
+    #[arg(long, requires = "ssl_target")]
+    ssl_no_verify: bool,
+    /// The name to check and send as SNI to the target, instead of HOST.
+    #[arg(long, value_name = "NAME", requires = "ssl_target")]
+    ssl_servername: Option<String>,
+    /// ALPN protocols to offer the target, comma-separated: `--ssl-alpn h2,http/1.1`.
+    #[arg(long, value_name = "LIST", requires = "ssl_target")]
+    ssl_alpn: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct ForwardArgs {
     /// `[ADDR:]PORT` to listen on (a bare PORT: loopback only; `:PORT`: every interface), then
@@ -589,6 +625,8 @@ pub struct ForwardArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60,
           value_parser = clap::value_parser!(u32).range(1..=86_400))]
     idle: u32,
+    #[command(flatten)]
+    tls: ForwardTlsFlags,
     #[command(flatten)]
     access: AccessFlags,
     #[command(flatten)]
@@ -637,6 +675,18 @@ impl ForwardArgs {
             quiet: self.quiet,
             verbose: self.verbose,
             splice: !self.no_splice,
+            tls_listen: self.tls.ssl.then(|| tls::TlsArgs {
+                cert: self.tls.ssl_cert,
+                key: self.tls.ssl_key,
+                ..tls::TlsArgs::default()
+            }),
+            tls_target: self.tls.ssl_target.then(|| tls::TlsArgs {
+                trustfile: self.tls.ssl_trustfile,
+                no_verify: self.tls.ssl_no_verify,
+                servername: self.tls.ssl_servername,
+                alpn: self.tls.ssl_alpn,
+                ..tls::TlsArgs::default()
+            }),
         })
     }
 }

@@ -103,6 +103,7 @@ pub fn run(o: &SocksOptions) -> Result<(), Failure> {
         verbose: o.verbose,
         reports: Arc::new(Reports::new()),
         splice: true,
+        tls: None,
     });
     let mut workers: Vec<(Arc<Poller>, Sender<Pair>)> = Vec::new();
     for _ in 0..server::threads() {

@@ -22,6 +22,7 @@
 use std::io;
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
 use nativesockets::{
@@ -216,6 +217,12 @@ struct Conn {
     /// in the poller.
     reg: [Option<Interest>; 2],
     peer: SockAddr,
+    /// Whether a bulk direction may move to `splice`: not when a side is
+    /// the plain end of a TLS bridge's local pair.
+    splice: bool,
+    /// Dropped with the connection, telling a TLS setup thread that its
+    /// bridges may end.
+    _closed: Option<Sender<()>>,
 }
 
 /// One thread's connections.
@@ -273,6 +280,9 @@ impl Worker {
         let Some(c) = self.conns.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };
+        if !c.splice {
+            return;
+        }
         for half in [&mut c.up, &mut c.down] {
             if half.bulk && half.pipe.is_none() && half.start == half.end && !half.eof {
                 match pipes.pop().map_or_else(SplicePipe::new, Ok) {
@@ -306,12 +316,43 @@ impl Worker {
                 return;
             }
         };
-        self.insert(client, target.0, Some(target.1), peer);
+        self.insert(client, target.0, Some(target.1), peer, None);
+    }
+
+    /// Takes a client whose TLS a bridge carries (counted in `live`
+    /// already): `client` and, with TLS to the target, `target` are the
+    /// plain ends of their bridges' local pairs (non-blocking). Such a
+    /// connection never splices: its bytes pass through the bridge's
+    /// threads anyway. `closed` is dropped when the connection ends.
+    pub fn start_bridged(
+        &mut self,
+        client: SocketHandle,
+        target: Option<SocketHandle>,
+        peer: SockAddr,
+        closed: Sender<()>,
+    ) {
+        if self.verbose {
+            note(format_args!("connection from {}", shown(&peer)));
+        }
+        match target {
+            Some(target) => self.insert(client, target, None, peer, Some(closed)),
+            None => match self.connect_from(0) {
+                Ok((sock, attempt)) => {
+                    self.insert(client, sock, Some(attempt), peer, Some(closed));
+                }
+                Err(e) => {
+                    self.reports
+                        .refused
+                        .hit(format_args!("client {}: {e}", shown(&peer)));
+                    self.live.fetch_sub(1, Ordering::Relaxed);
+                }
+            },
+        }
     }
 
     /// Takes a client whose target is connected already (SOCKS).
     pub fn add_connected(&mut self, client: SocketHandle, target: SocketHandle, peer: SockAddr) {
-        self.insert(client, target, None, peer);
+        self.insert(client, target, None, peer, None);
     }
 
     fn insert(
@@ -320,6 +361,7 @@ impl Worker {
         target: SocketHandle,
         attempt: Option<usize>,
         peer: SockAddr,
+        closed: Option<Sender<()>>,
     ) {
         let slot = self.free.pop().unwrap_or_else(|| {
             self.conns.push(None);
@@ -335,6 +377,8 @@ impl Worker {
             down,
             reg: [None, None],
             peer,
+            splice: closed.is_none(),
+            _closed: closed,
         });
         if attempt.is_none() {
             self.connected(slot);

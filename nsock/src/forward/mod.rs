@@ -3,7 +3,8 @@
 //! does, but with one thread per core, each with its own `Poller` and
 //! (on Linux) its own `SO_REUSEPORT` listeners, serving many connections
 //! at once (`engine`); `-u` forwards UDP datagrams, one session per
-//! client (`udp`).
+//! client (`udp`); `--ssl` and `--ssl-target` put TLS on either side
+//! (`tls`).
 
 use std::io;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use crate::server;
 use crate::server::accept::{accept, Accepted, Reports};
 
 pub mod engine;
+mod tls;
 mod udp;
 
 use engine::{shown, Worker, MAX_CONN_KEY};
@@ -47,11 +49,23 @@ at once (and reported with -v).
 are forwarded: each client address gets its own socket connected to the \
 target, and the session ends after --idle seconds of silence.
 
+TLS: --ssl makes clients speak TLS 1.2/1.3 to the forwarder, with \
+--ssl-cert FILE --ssl-key FILE (PEM) or a fresh self-signed certificate \
+whose SHA-256 fingerprint is printed on stderr. --ssl-target makes the \
+forwarder speak TLS to HOST:PORT, checking its certificate against the \
+system's roots and --ssl-trustfile FILE (PEM), or not at all with \
+--ssl-no-verify (with a warning); the name checked, and sent as SNI, is \
+HOST or --ssl-servername NAME; --ssl-alpn LIST offers those protocols. \
+Either, or both. A TLS session is carried by two threads of its own \
+onto a local socket pair relayed as above, never by splice.
+
 Examples:
   nsock forward 8080 example.com:80          # localhost:8080 -> example.com:80
   nsock forward :2222 10.0.0.5:22 --allow 192.168.1.0/24
   nsock forward -u 5353 192.168.1.1:53 --idle 30
   nsock forward --unix /tmp/db.sock 127.0.0.1:5432
+  nsock forward --ssl --ssl-cert cert.pem --ssl-key key.pem :8443 127.0.0.1:8080
+  nsock forward 8080 example.com:443 --ssl-target     # plain in, TLS out
 
 Exit codes: 0 never (it runs until interrupted); 1 when it cannot listen \
 or the target has no address; 2 for a usage error.";
@@ -81,6 +95,10 @@ pub struct ForwardOptions {
     pub verbose: bool,
     /// Let bulk transfers move by `splice` (Linux).
     pub splice: bool,
+    /// `--ssl`: clients speak TLS to the forwarder.
+    pub tls_listen: Option<crate::tls::TlsArgs>,
+    /// `--ssl-target`: the forwarder speaks TLS to the target.
+    pub tls_target: Option<crate::tls::TlsArgs>,
 }
 
 /// Keys from here up are the listeners, counted down.
@@ -92,6 +110,8 @@ pub fn run(o: &ForwardOptions) -> Result<(), Failure> {
     if o.udp {
         return udp::run(o, &targets);
     }
+    let tls_server = o.tls_listen.as_ref().map(crate::tls::server).transpose()?;
+    let tls_setup = tls_setup(o, tls_server.as_ref())?;
     let threads = server::threads();
     let mut _unix_file = None;
     let mut sets: Vec<Vec<SocketHandle>> = Vec::new();
@@ -132,6 +152,7 @@ pub fn run(o: &ForwardOptions) -> Result<(), Failure> {
         verbose: o.verbose,
         reports: Arc::new(Reports::new()),
         splice: o.splice,
+        tls: tls_setup.map(Arc::new),
     });
     // Every poller is made (and every listener registered) before the
     // threads start, so that a failure is reported before serving.
@@ -150,6 +171,9 @@ pub fn run(o: &ForwardOptions) -> Result<(), Failure> {
             crate::output::note(format_args!("forward listening on {}", path.display()));
         }
         _ => {}
+    }
+    if let Some(server) = &tls_server {
+        crate::tls::announce(server, o.quiet);
     }
     let main_set = sets.pop().expect("one set per thread");
     let main_poller = pollers.pop().expect("one poller per thread");
@@ -176,6 +200,38 @@ pub struct Shared {
     pub verbose: bool,
     pub reports: Arc<Reports>,
     pub splice: bool,
+    pub tls: Option<Arc<tls::Setup>>,
+}
+
+/// The TLS configurations, built (and their files read) before anything
+/// listens: `None` when neither side speaks TLS.
+fn tls_setup(
+    o: &ForwardOptions,
+    server: Option<&crate::tls::Server>,
+) -> Result<Option<tls::Setup>, Failure> {
+    let client = match &o.tls_target {
+        Some(args) => {
+            let host = match &o.target {
+                Dest::Inet(text) => split_host_port(text)
+                    .map_err(Failure::usage)?
+                    .0
+                    .map(str::to_string),
+                Dest::Unix(_) => None,
+            };
+            let host = match (&args.servername, host) {
+                (Some(name), _) => name.clone(),
+                (None, Some(host)) => host,
+                (None, None) => return Err(Failure::usage(
+                    "--ssl-target with --to-unix needs --ssl-servername NAME (the name to check)",
+                )),
+            };
+            let name = crate::tls::server_name(args, &host)?;
+            Some((crate::tls::client(args)?, name))
+        }
+        None => None,
+    };
+    let server = server.map(|s| Arc::clone(&s.config));
+    Ok((server.is_some() || client.is_some()).then_some(tls::Setup { server, client }))
 }
 
 /// The target's addresses: every address of HOST, or the Unix path.
@@ -209,6 +265,7 @@ fn serve(listeners: Vec<SocketHandle>, poller: Poller, shared: &Shared) -> io::R
         Arc::clone(&shared.reports),
     );
     worker.splice(shared.splice);
+    let (tx, rx) = std::sync::mpsc::channel::<tls::Handoff>();
     let gate = Gate(shared);
     let mut resting: Vec<Option<Instant>> = vec![None; listeners.len()];
     let mut events = Events::with_capacity(512);
@@ -221,6 +278,9 @@ fn serve(listeners: Vec<SocketHandle>, poller: Poller, shared: &Shared) -> io::R
             .min()
             .unwrap_or(Duration::from_secs(1));
         poller.wait(&mut events, Some(timeout))?;
+        while let Ok(h) = rx.try_recv() {
+            worker.start_bridged(h.client, h.target, h.peer, h.closed);
+        }
         for e in events.iter() {
             if e.key < lowest {
                 worker.event(&e);
@@ -230,12 +290,24 @@ fn serve(listeners: Vec<SocketHandle>, poller: Poller, shared: &Shared) -> io::R
             for _ in 0..64 {
                 match accept(&listeners[i], &shared.reports.accept) {
                     Accepted::Client(sock, peer) => {
-                        if gate.admit(&peer) {
-                            if sock.set_blocking(false).is_ok() {
-                                worker.start(sock, peer);
-                            } else {
-                                shared.live.fetch_sub(1, Ordering::Relaxed);
-                            }
+                        if !gate.admit(&peer) {
+                            continue;
+                        }
+                        if let Some(setup) = &shared.tls {
+                            let link = tls::Link {
+                                setup: Arc::clone(setup),
+                                targets: Arc::clone(&shared.targets),
+                                live: Arc::clone(&shared.live),
+                                reports: Arc::clone(&shared.reports),
+                                verbose: shared.verbose,
+                                tx: tx.clone(),
+                                poller: Arc::clone(&poller),
+                            };
+                            tls::spawn(link, sock, peer);
+                        } else if sock.set_blocking(false).is_ok() {
+                            worker.start(sock, peer);
+                        } else {
+                            shared.live.fetch_sub(1, Ordering::Relaxed);
                         }
                     }
                     Accepted::Drained => break,

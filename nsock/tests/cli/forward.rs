@@ -30,9 +30,17 @@ pub(super) fn server(args: &[&str]) -> Server {
             }
         }
     });
-    let first = lines
-        .recv_timeout(DEADLINE)
-        .unwrap_or_else(|_| panic!("nsock {args:?} printed nothing"));
+    // Warnings (--ssl-no-verify's) may come first.
+    let mut seen = Vec::new();
+    let first = loop {
+        let line = lines
+            .recv_timeout(DEADLINE)
+            .unwrap_or_else(|_| panic!("nsock {args:?} printed nothing; saw {seen:?}"));
+        if line.contains(" listening on ") {
+            break line;
+        }
+        seen.push(line);
+    };
     let addr = first
         .split_once(" listening on ")
         .unwrap_or_else(|| panic!("nsock {args:?} printed {first:?}"))
@@ -46,7 +54,7 @@ pub(super) fn server(args: &[&str]) -> Server {
         child,
         addr,
         lines,
-        seen: vec![first],
+        seen: seen.into_iter().chain([first]).collect(),
     }
 }
 
@@ -388,7 +396,7 @@ fn a_unix_socket_on_either_side() {
 }
 
 #[cfg(target_os = "linux")]
-fn descriptors(pid: u32) -> usize {
+pub(super) fn descriptors(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .count()

@@ -346,6 +346,7 @@ fn ping_pong(mut l: Listener, mut c: Proc) -> String {
 mod broker;
 mod exec;
 mod forward;
+mod forward_tls;
 #[cfg(target_os = "linux")]
 mod limits;
 mod lookup;

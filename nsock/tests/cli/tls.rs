@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Whether `program` runs here. Not on Windows: there the tests run
 /// under Wine, whose Windows paths a Linux openssl would not understand.
-fn have(program: &str, arg: &str) -> bool {
+pub(super) fn have(program: &str, arg: &str) -> bool {
     if cfg!(windows) {
         eprintln!("{program} is not used on Windows");
         return false;
@@ -28,12 +28,12 @@ fn skip(what: &str) {
 
 /// A test CA and a server certificate it signed for `test.local`, in a
 /// fresh directory removed on drop; `None` without the openssl command.
-struct Pki {
-    dir: PathBuf,
+pub(super) struct Pki {
+    pub dir: PathBuf,
 }
 
 impl Pki {
-    fn new(tag: &str) -> Option<Pki> {
+    pub fn new(tag: &str) -> Option<Pki> {
         if !have("openssl", "version") {
             skip("openssl");
             return None;
@@ -106,11 +106,11 @@ impl Pki {
         );
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
-    fn arg(&self, name: &str) -> String {
+    pub fn arg(&self, name: &str) -> String {
         self.path(name).to_str().unwrap().to_string()
     }
 }
@@ -146,7 +146,7 @@ fn start(program: &str, args: &[&str], dir: &Path) -> Proc {
 }
 
 /// Runs `nsock connect args` with `input` on stdin; returns its output.
-fn connect_with(args: &[&str], input: &[u8]) -> Output {
+pub(super) fn connect_with(args: &[&str], input: &[u8]) -> Output {
     let mut c = connect(args);
     let fed = feed(&mut c, input.to_vec());
     let o = finish(c, &format!("nsock connect {args:?}"));
