@@ -427,11 +427,12 @@ impl SocketHandle {
             let kind = err.kind();
             return call_failed(err, kind, format_args!("send_batch(socket {socket})"), None);
         };
-        // EDESTADDRREQ has no `ErrorKind` of its own (and ENOTCONN is
-        // what Windows gives): asked of the socket itself, on this path
-        // only, whether it has a peer.
+        // EDESTADDRREQ has no `ErrorKind` of its own (Windows gives
+        // ENOTCONN, or WSAEINVAL for a socket never bound): asked of the
+        // socket itself, on this path only, whether it has a peer. Input
+        // the crate refused itself (no OS code) is not asked about.
         if t.dest.is_none()
-            && err.kind() != io::ErrorKind::InvalidInput
+            && (err.raw_os_error().is_some() || err.kind() != io::ErrorKind::InvalidInput)
             && self.peer_addr().is_err_and(|e| e.kind() == NotConnected)
         {
             let why = format!("transmits[{at}] has no destination and the socket is not connected");

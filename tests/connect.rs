@@ -207,6 +207,9 @@ fn a_source_address_is_bound_before_connecting() {
 #[cfg(target_os = "linux")]
 #[test]
 fn every_attempt_binds_the_device_asked_for() {
+    if nativesockets_testutil::process::qemu_gap("the SO_BINDTODEVICE option") {
+        return;
+    }
     let _g = alone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = Port(listener.local_addr().unwrap().port());
@@ -367,6 +370,10 @@ fn no_descriptor_is_left_open_on_any_path() {
 #[test]
 fn lookups_under_a_deadline_work_after_fork() {
     const ALONE: &str = "NATIVESOCKETS_CONNECT_FORK";
+    // qemu-user aborts in its plugin hook when a threaded guest forks.
+    if nativesockets_testutil::process::qemu_gap("fork from a threaded process") {
+        return;
+    }
     if std::env::var_os(ALONE).is_none() {
         let _g = alone();
         let out = nativesockets_testutil::process::this_test_alone(
@@ -413,6 +420,11 @@ fn lookups_under_a_deadline_work_after_fork() {
 #[test]
 fn happy_eyeballs_in_a_private_namespace() {
     const INSIDE: &str = "NATIVESOCKETS_CONNECT_NAMESPACE";
+    // The test binary is re-run inside `unshare`, which cannot exec a
+    // binary of another architecture without the runner.
+    if nativesockets_testutil::process::qemu_gap("a re-run of the test binary inside unshare") {
+        return;
+    }
     if std::env::var_os(INSIDE).is_some() {
         namespace::run();
         return;

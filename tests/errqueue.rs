@@ -112,6 +112,9 @@ mod linux {
 
     #[test]
     fn zero_copy_sends_complete_in_order_contiguous_and_copied_on_loopback() {
+        if nativesockets_testutil::process::qemu_gap("the SO_ZEROCOPY option") {
+            return;
+        }
         const SENDS: u32 = 1000;
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
@@ -192,6 +195,9 @@ mod linux {
 
     #[test]
     fn transmit_timestamps_are_numbered_monotone_and_after_their_send() {
+        if nativesockets_testutil::process::qemu_gap("the SO_TIMESTAMPING option") {
+            return;
+        }
         const SENDS: u32 = 50;
         let (_rx, tx) = udp_pair();
         let flags = Timestamping::TX_SOFTWARE | Timestamping::SOFTWARE | Timestamping::OPT_ID;
@@ -231,6 +237,9 @@ mod linux {
 
     #[test]
     fn tsonly_timestamps_come_without_the_packet() {
+        if nativesockets_testutil::process::qemu_gap("the SO_TIMESTAMPING option") {
+            return;
+        }
         let (_rx, tx) = udp_pair();
         tx.set_timestamping(
             Timestamping::TX_SOFTWARE
@@ -250,6 +259,9 @@ mod linux {
 
     #[test]
     fn received_timestamps_arrive_typed_through_recv_msg() {
+        if nativesockets_testutil::process::qemu_gap("the SO_TIMESTAMPING option") {
+            return;
+        }
         let rx = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
         rx.bind_addr(&SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))))
             .unwrap();
@@ -293,6 +305,9 @@ mod linux {
 
     #[test]
     fn bad_input_and_empty_queue() {
+        if nativesockets_testutil::process::qemu_gap("the SO_ZEROCOPY and SO_TIMESTAMPING option") {
+            return;
+        }
         let s = new_native_socket(Domain::Inet, SockType::Dgram, Protocol::Udp).unwrap();
         // An empty queue answers at once, even on a blocking socket.
         let (mut d, mut c) = ([0u8; 16], [0u8; 64]);

@@ -259,6 +259,9 @@ impl Handshake {
 
     /// Reads the request, connects, answers: the connected destination.
     fn negotiate(&self, c: &SocketHandle, peer: &SockAddr) -> io::Result<SocketHandle> {
+        // Blocking reads with a time limit: Windows hands out accepted
+        // sockets non-blocking when the listener is (Unix does not).
+        c.set_blocking(true)?;
         c.set_read_timeout(Some(HANDSHAKE))?;
         c.set_write_timeout(Some(HANDSHAKE))?;
         let mut version = [0u8; 1];

@@ -241,7 +241,7 @@ impl SocketHandle {
         let socket = self.as_raw();
         if call == "send_msg"
             && dest.is_none()
-            && err.kind() != InvalidInput
+            && (err.raw_os_error().is_some() || err.kind() != InvalidInput)
             && self.peer_addr().is_err_and(|e| e.kind() == NotConnected)
         {
             return call_failed(
