@@ -17,8 +17,10 @@ mod uring;
 
 pub use self::pool::PoolBuf;
 
+use std::cell::Cell;
 use std::fmt;
 use std::io;
+use std::marker::PhantomData;
 use std::mem;
 use std::net::Shutdown;
 #[cfg(unix)]
@@ -751,6 +753,9 @@ pub struct Ring {
     // Dropped first: the ring lets go of the pool before the pool goes.
     backend: Backend,
     core: Core,
+    /// `Send` but not `Sync` on every backend (the emulation's parts alone
+    /// would be `Sync`): one ring per thread, everywhere the same.
+    _one_thread: PhantomData<Cell<()>>,
 }
 
 impl fmt::Debug for Ring {
@@ -811,6 +816,7 @@ impl Ring {
                     return Ok(Ring {
                         core,
                         backend: Backend::Uring(d),
+                        _one_thread: PhantomData,
                     })
                 }
                 // No io_uring, or refused: the emulation.
@@ -822,6 +828,7 @@ impl Ring {
         Ok(Ring {
             core,
             backend: Backend::Emulated(emu),
+            _one_thread: PhantomData,
         })
     }
 

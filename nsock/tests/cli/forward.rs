@@ -409,6 +409,11 @@ pub(super) fn descriptors(pid: u32) -> usize {
 #[test]
 #[cfg(target_os = "linux")]
 fn ten_thousand_short_connections_leave_no_descriptor_behind() {
+    if nativesockets_testutil::process::qemu_gap(
+        "10,000 connections within the deadline (too slow emulated)",
+    ) {
+        return;
+    }
     let port = echo_server();
     let fwd = server(&["forward", "127.0.0.1:0", &format!("127.0.0.1:{port}")]);
     let pid = fwd.child.id();
@@ -640,7 +645,12 @@ fn two_hundred_clients_streams_come_back_whole_through_a_slow_target() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
-    let len = mib << 20;
+    // Emulated (qemu-user) every byte costs ten times more: 256 KiB each.
+    let len = if nativesockets_testutil::process::under_qemu() {
+        256 << 10
+    } else {
+        mib << 20
+    };
     let port = slow_echo_server();
     let fwd = server(&["forward", "127.0.0.1:0", &format!("127.0.0.1:{port}")]);
     let addr = fwd.addr.clone();

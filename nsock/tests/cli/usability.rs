@@ -29,18 +29,28 @@ mod socket_file {
         }
     }
 
-    /// Starts `nsock listen --unix path` and waits until the file exists.
+    /// Starts `nsock listen --unix path` and waits for its `listening on`
+    /// line, which it prints once the file exists and the signal handler
+    /// that removes it is in place (the file alone appears a moment before
+    /// the handler: a signal sent then would find the default action).
     fn listen_unix(path: &Path, extra: &[&str]) -> Proc {
         let p = path.to_str().unwrap();
         let mut child = spawn(&[&["listen", "--unix", p], extra].concat(), Stdio::piped());
-        let start = Instant::now();
-        while !path.exists() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("listen --unix {p} ended early: {status}");
-            }
-            assert!(start.elapsed() < DEADLINE, "{p} never appeared");
-            thread::sleep(Duration::from_millis(10));
-        }
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let got = within("listen --unix's first line", move || {
+            err.read_line(&mut line).unwrap();
+            // Keep draining stderr, so that the child never blocks on it.
+            thread::spawn(move || {
+                let _ = std::io::copy(&mut err, &mut std::io::sink());
+            });
+            line
+        });
+        assert!(
+            got.starts_with("listening on"),
+            "listen --unix {p} said: {got}"
+        );
+        assert!(path.exists(), "{p} is listed as listening but absent");
         child
     }
 
