@@ -14,7 +14,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nativesockets::{
     new_native_socket, Domain, Events, Interest, Poller, Protocol, SockAddr, SockType, SocketHandle,
@@ -25,7 +25,7 @@ use crate::address::wire_addrs;
 use crate::forward::engine::{shown, Worker};
 use crate::forward::{Gate, Shared};
 use crate::output::{context, note, Failure};
-use crate::server::accept::{accept, Accepted, Reports};
+use crate::server::accept::{accept, Accepted, Reports, Resting};
 use crate::server::{self};
 
 pub const SOCKS_HELP: &str = "\
@@ -136,17 +136,11 @@ pub fn run(o: &SocksOptions) -> Result<(), Failure> {
         live: Arc::clone(&shared.live),
     });
     let gate = Gate(&shared);
-    let mut resting: Vec<Option<Instant>> = vec![None; listeners.len()];
+    let mut resting = Resting::new(listeners.len());
     let mut events = Events::with_capacity(64);
     let mut next = 0usize;
     loop {
-        let now = Instant::now();
-        let timeout = resting
-            .iter()
-            .flatten()
-            .map(|t| t.saturating_duration_since(now))
-            .min()
-            .unwrap_or(Duration::from_secs(1));
+        let timeout = resting.timeout(Duration::from_secs(1));
         poller
             .wait(&mut events, Some(timeout))
             .map_err(|e| context(e, "socks"))?;
@@ -177,20 +171,13 @@ pub fn run(o: &SocksOptions) -> Result<(), Failure> {
                     }
                     Accepted::Drained => break,
                     Accepted::Rest(d) => {
-                        poller.delete(&listeners[i])?;
-                        resting[i] = Some(Instant::now() + d);
+                        resting.rest(&poller, &listeners[i], i, d)?;
                         break;
                     }
                 }
             }
         }
-        let now = Instant::now();
-        for (i, r) in resting.iter_mut().enumerate() {
-            if r.is_some_and(|t| t <= now) {
-                *r = None;
-                poller.add(&listeners[i], LISTENER_KEY - i, Interest::READABLE)?;
-            }
-        }
+        resting.wake(&poller, &listeners, |i| LISTENER_KEY - i)?;
         shared.reports.tick();
     }
 }

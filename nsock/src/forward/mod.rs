@@ -10,7 +10,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nativesockets::{Domain, Events, Interest, Poller, SockAddr, SocketHandle};
 
@@ -18,7 +18,7 @@ use crate::access::Access;
 use crate::address::{ip_transport, resolve_port, split_host_port, wire_addrs};
 use crate::output::{context, Failure};
 use crate::server;
-use crate::server::accept::{accept, Accepted, Reports};
+use crate::server::accept::{accept, Accepted, Reports, Resting};
 
 pub mod engine;
 mod tls;
@@ -267,16 +267,10 @@ fn serve(listeners: Vec<SocketHandle>, poller: Poller, shared: &Shared) -> io::R
     worker.splice(shared.splice);
     let (tx, rx) = std::sync::mpsc::channel::<tls::Handoff>();
     let gate = Gate(shared);
-    let mut resting: Vec<Option<Instant>> = vec![None; listeners.len()];
+    let mut resting = Resting::new(listeners.len());
     let mut events = Events::with_capacity(512);
     loop {
-        let now = Instant::now();
-        let timeout = resting
-            .iter()
-            .flatten()
-            .map(|t| t.saturating_duration_since(now))
-            .min()
-            .unwrap_or(Duration::from_secs(1));
+        let timeout = resting.timeout(Duration::from_secs(1));
         poller.wait(&mut events, Some(timeout))?;
         while let Ok(h) = rx.try_recv() {
             worker.start_bridged(h.client, h.target, h.peer, h.closed);
@@ -312,20 +306,13 @@ fn serve(listeners: Vec<SocketHandle>, poller: Poller, shared: &Shared) -> io::R
                     }
                     Accepted::Drained => break,
                     Accepted::Rest(d) => {
-                        poller.delete(&listeners[i])?;
-                        resting[i] = Some(Instant::now() + d);
+                        resting.rest(&poller, &listeners[i], i, d)?;
                         break;
                     }
                 }
             }
         }
-        let now = Instant::now();
-        for (i, r) in resting.iter_mut().enumerate() {
-            if r.is_some_and(|t| t <= now) {
-                *r = None;
-                poller.add(&listeners[i], LISTENER_KEY - i, Interest::READABLE)?;
-            }
-        }
+        resting.wake(&poller, &listeners, |i| LISTENER_KEY - i)?;
         shared.reports.tick();
     }
 }

@@ -12,7 +12,7 @@ use std::io;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use nativesockets::{is_resource_exhausted, SockAddr, SocketHandle};
+use nativesockets::{is_resource_exhausted, Interest, Poller, SockAddr, SocketHandle};
 
 use crate::episode::Episode;
 
@@ -112,5 +112,60 @@ impl Reports {
         ] {
             r.tick();
         }
+    }
+}
+
+/// The listeners of a server's thread that rest after running out of
+/// descriptors ([`Accepted::Rest`]): out of the thread's poller until
+/// their time is up, so that a level-triggered wait does not spin on them.
+pub struct Resting(Vec<Option<Instant>>);
+
+impl Resting {
+    /// None of `count` listeners resting.
+    pub fn new(count: usize) -> Resting {
+        Resting(vec![None; count])
+    }
+
+    /// How long the thread may wait: until the first rest ends, else
+    /// `idle`.
+    pub fn timeout(&self, idle: Duration) -> Duration {
+        let now = Instant::now();
+        self.0
+            .iter()
+            .flatten()
+            .map(|t| t.saturating_duration_since(now))
+            .min()
+            .unwrap_or(idle)
+    }
+
+    /// Takes listener `i` out of `poller` for `rest`.
+    pub fn rest(
+        &mut self,
+        poller: &Poller,
+        listener: &SocketHandle,
+        i: usize,
+        rest: Duration,
+    ) -> io::Result<()> {
+        poller.delete(listener)?;
+        self.0[i] = Some(Instant::now() + rest);
+        Ok(())
+    }
+
+    /// Puts back into `poller`, under `key(i)`, each listener whose rest
+    /// is over.
+    pub fn wake(
+        &mut self,
+        poller: &Poller,
+        listeners: &[SocketHandle],
+        key: impl Fn(usize) -> usize,
+    ) -> io::Result<()> {
+        let now = Instant::now();
+        for (i, r) in self.0.iter_mut().enumerate() {
+            if r.is_some_and(|t| t <= now) {
+                *r = None;
+                poller.add(&listeners[i], key(i), Interest::READABLE)?;
+            }
+        }
+        Ok(())
     }
 }
