@@ -104,6 +104,7 @@ pub(super) fn run(o: &BrokerOptions, ring: Ring) -> Result<(), Failure> {
     };
     broker.arm_accepts(Instant::now());
     let mut done = Completions::with_capacity(1024);
+    let (mut data, mut accepts) = (Vec::new(), Vec::new());
     loop {
         let timeout = [
             broker.acceptor.deadline(),
@@ -135,13 +136,26 @@ pub(super) fn run(o: &BrokerOptions, ring: Ring) -> Result<(), Failure> {
         if broker.acceptor.resume(now) {
             broker.arm_accepts(now);
         }
+        // Ends first (clients gone, sends done), then the bytes received,
+        // then new clients: a burst of messages is not copied to clients
+        // this same batch says are gone (with many gone at once, that
+        // would be each message to each of them), and a slot freed here
+        // is not taken by a new client before the bytes of its last
+        // owner are passed on.
         for c in done.drain() {
             match c.kind() {
-                OpKind::Accept => broker.accepted(c),
+                OpKind::Accept => accepts.push(c),
+                OpKind::RecvPooled if c.pooled().is_some_and(|d| !d.is_empty()) => data.push(c),
                 OpKind::RecvPooled => broker.received(c),
                 OpKind::Send => broker.sent(c),
                 _ => {}
             }
+        }
+        for c in data.drain(..) {
+            broker.received(c);
+        }
+        for c in accepts.drain(..) {
+            broker.accepted(c);
         }
         let now = Instant::now();
         broker.acceptor.tick(now);
@@ -286,9 +300,8 @@ impl Broker {
         if !c.is_more() {
             client.recv = None;
         }
-        if client.gone {
-            return self.release(slot);
-        }
+        // Bytes that came before the client went are passed on all the
+        // same (its end may have been handled first, in this batch).
         if let Some(data) = c.pooled().filter(|d| !d.is_empty()) {
             for other in 0..self.clients.len() {
                 if other != slot {
@@ -298,6 +311,9 @@ impl Broker {
         }
         if c.is_more() {
             return;
+        }
+        if self.clients.get_mut(slot).is_some_and(|c| c.gone) {
+            return self.release(slot);
         }
         if c.is_out_of_buffers() {
             // Every pool buffer was taken at once; this completion's is
