@@ -12,6 +12,14 @@
 //! its send in flight is bounded by [`QUEUE_LIMIT`](super::QUEUE_LIMIT),
 //! as on the Poller engine.
 //!
+//! On the ring's Poller emulation (`NATIVESOCKETS_RING=poller`, or no
+//! io_uring) a pause at the descriptor limit does not end with its
+//! `accepting again` line: the emulation tries `accept4` as soon as the
+//! accept is armed, before the listener is readable, and at the limit
+//! Linux fails that with `EMFILE` even with nobody waiting, so the probe
+//! never sees a quiet listener. It pauses on, neither spinning nor
+//! printing, and accepts the waiting clients as descriptors free up.
+//!
 //! A client that goes is marked gone, its operations cancelled; its slot
 //! (and so its socket, which the operations hold) is let go when their
 //! last completions have come, and only then is a descriptor free for the
