@@ -226,6 +226,10 @@ pub struct ListenArgs {
     #[arg(long, value_name = "[ADDR:]PORT", value_parser = address::listen_address,
           conflicts_with_all = ["address", "unix", "keep", "udp", "idle", "port"])]
     broker: Option<String>,
+    /// The broker's engine: `ring` (io_uring's completions), `poller` (readiness), or `auto`: ring
+    /// where the Ring has a completion backend, else poller.
+    #[arg(long, value_enum, requires = "broker", default_value_t = broker::Engine::Auto)]
+    engine: broker::Engine,
     /// Listen on a Unix-domain socket at PATH instead (the file is removed on exit, Ctrl-C and
     /// SIGTERM included; on Windows, Ctrl-C leaves it).
     #[arg(long, value_name = "PATH", conflicts_with = "address")]
@@ -417,6 +421,7 @@ impl ListenArgs {
             address: self.broker.clone()?,
             domain: self.flags.family.domain(),
             quiet: self.flags.quiet,
+            engine: self.engine,
         })
     }
 

@@ -1,5 +1,7 @@
 //! `nsock listen --broker`: each client's bytes to every other client,
-//! and a client that never reads dropped without stalling the rest.
+//! and a client that never reads dropped without stalling the rest; each
+//! test on both engines (`--engine ring`, `--engine poller`), the first
+//! also on the ring's Poller emulation (`NATIVESOCKETS_RING=poller`).
 
 use super::*;
 
@@ -11,8 +13,54 @@ struct Broker {
     lines: mpsc::Receiver<String>,
 }
 
-fn broker() -> Broker {
-    let mut child = spawn(&["listen", "--broker", "127.0.0.1:0"], Stdio::null());
+/// Which engine a test runs the broker on.
+#[derive(Clone, Copy)]
+enum Engine {
+    Ring,
+    Poller,
+    /// `--engine ring` with `NATIVESOCKETS_RING=poller`: the ring's own
+    /// emulation on a Poller.
+    RingEmulated,
+}
+
+/// Two tests (three with `emulated`) from one test function: each runs
+/// it on one engine.
+macro_rules! on_engines {
+    ($name:ident $(, $emulated:ident)?) => {
+        mod $name {
+            #[test]
+            fn ring() {
+                super::$name(super::Engine::Ring);
+            }
+            #[test]
+            fn poller() {
+                super::$name(super::Engine::Poller);
+            }
+            $(
+                #[test]
+                fn $emulated() {
+                    super::$name(super::Engine::RingEmulated);
+                }
+            )?
+        }
+    };
+}
+
+fn broker(engine: Engine) -> Broker {
+    let mut cmd = nsock();
+    let name = match engine {
+        Engine::Ring => "ring",
+        Engine::Poller => "poller",
+        Engine::RingEmulated => {
+            cmd.env("NATIVESOCKETS_RING", "poller");
+            "ring"
+        }
+    };
+    cmd.args(["listen", "--broker", "127.0.0.1:0", "--engine", name])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = Proc(cmd.spawn().expect("spawn nsock"));
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let (tx, lines) = mpsc::channel();
     thread::spawn(move || {
@@ -58,10 +106,14 @@ impl Broker {
     }
 }
 
-#[test]
-fn broker_sends_each_clients_bytes_to_every_other_client_and_nothing_else() {
+on_engines!(
+    broker_sends_each_clients_bytes_to_every_other_client_and_nothing_else,
+    ring_emulated
+);
+
+fn broker_sends_each_clients_bytes_to_every_other_client_and_nothing_else(engine: Engine) {
     const CLIENTS: usize = 200;
-    let b = broker();
+    let b = broker(engine);
     let mut clients: Vec<TcpStream> = (0..CLIENTS)
         .map(|_| TcpStream::connect(&b.addr).unwrap())
         .collect();
@@ -100,9 +152,10 @@ fn broker_sends_each_clients_bytes_to_every_other_client_and_nothing_else() {
     b.expect("disconnected", CLIENTS);
 }
 
-#[test]
-fn broker_drops_a_client_that_never_reads_without_stalling_the_rest() {
-    let b = broker();
+on_engines!(broker_drops_a_client_that_never_reads_without_stalling_the_rest);
+
+fn broker_drops_a_client_that_never_reads_without_stalling_the_rest(engine: Engine) {
+    let b = broker(engine);
     let mut sender = TcpStream::connect(&b.addr).unwrap();
     let reader = TcpStream::connect(&b.addr).unwrap();
     let stuck = TcpStream::connect(&b.addr).unwrap();

@@ -1,7 +1,8 @@
 //! Servers that stay up: the broker at its descriptor limit (no spin, no
 //! flood of stderr, its clients served, the waiting ones accepted later),
 //! under connection churn with resets (no descriptor left behind), and
-//! with slow peers (one trickling client costs one connection).
+//! with slow peers (one trickling client costs one connection); each test
+//! on both of the broker's engines (`--engine ring`, `--engine poller`).
 //!
 //! Linux only: the broker's CPU time and descriptors are read from
 //! `/proc/PID`. Loopback only; every wait is bounded.
@@ -17,6 +18,23 @@ use nativesockets_testutil::process::qemu_gap;
 
 use super::*;
 
+/// Two tests from one test function: each runs it on one of the
+/// broker's engines.
+macro_rules! on_engines {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn ring() {
+                super::$name("ring");
+            }
+            #[test]
+            fn poller() {
+                super::$name("poller");
+            }
+        }
+    };
+}
+
 /// A broker started for these tests, with every stderr line it writes
 /// kept (and counted) as it comes.
 struct Broker {
@@ -28,7 +46,7 @@ struct Broker {
 impl Broker {
     /// `nsock listen --broker 127.0.0.1:PORT [extra]`, with a descriptor
     /// limit when `limit` is given; `port` 0 lets nsock choose and tell.
-    fn start(limit: Option<u64>, extra: &[&str]) -> Broker {
+    fn start(engine: &str, limit: Option<u64>, extra: &[&str]) -> Broker {
         // With -q the broker does not print its address: pick a free port.
         let port = if extra.contains(&"-q") {
             TcpListener::bind("127.0.0.1:0")
@@ -41,7 +59,7 @@ impl Broker {
         };
         let at = format!("127.0.0.1:{port}");
         let mut cmd = nsock();
-        cmd.args(["listen", "--broker", &at])
+        cmd.args(["listen", "--broker", &at, "--engine", engine])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -160,14 +178,19 @@ fn broadcast_reaches(from: &mut TcpStream, to: &mut [&mut TcpStream], msg: &[u8]
     }
 }
 
-#[test]
-fn broker_at_the_descriptor_limit_neither_spins_nor_floods_and_takes_the_waiting_clients_later() {
+on_engines!(
+    broker_at_the_descriptor_limit_neither_spins_nor_floods_and_takes_the_waiting_clients_later
+);
+
+fn broker_at_the_descriptor_limit_neither_spins_nor_floods_and_takes_the_waiting_clients_later(
+    engine: &str,
+) {
     if qemu_gap("a descriptor limit as low as 40 (qemu-user needs descriptors of its own)") {
         return;
     }
     const LIMIT: u64 = 40;
     const CLIENTS: usize = 80;
-    let b = Broker::start(Some(LIMIT), &[]);
+    let b = Broker::start(engine, Some(LIMIT), &[]);
     let mut clients: Vec<Option<TcpStream>> = (0..CLIENTS).map(|_| Some(client(b.addr))).collect();
     b.wait_for("the limit's line", |l| {
         l.iter().any(|l| l.contains("Too many open files"))
@@ -276,11 +299,16 @@ fn resident_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-#[test]
-fn broker_churned_by_thousands_of_connections_and_resets_keeps_no_descriptor_and_serves_on() {
+on_engines!(
+    broker_churned_by_thousands_of_connections_and_resets_keeps_no_descriptor_and_serves_on
+);
+
+fn broker_churned_by_thousands_of_connections_and_resets_keeps_no_descriptor_and_serves_on(
+    engine: &str,
+) {
     const THREADS: usize = 50;
     let (limit, seconds) = churn_bounds();
-    let b = Broker::start(None, &["-q"]);
+    let b = Broker::start(engine, None, &["-q"]);
     let idle = b.settled_descriptors();
     let rss0 = resident_kib(b.pid()).unwrap();
     let cpu0 = cpu_time_of(b.pid()).unwrap();
@@ -360,11 +388,16 @@ fn broker_churned_by_thousands_of_connections_and_resets_keeps_no_descriptor_and
     broadcast_reaches(&mut a, &mut [&mut c], b"still here\n");
 }
 
-#[test]
-fn broker_gives_a_client_trickling_a_byte_at_a_time_one_connection_and_the_others_full_speed() {
+on_engines!(
+    broker_gives_a_client_trickling_a_byte_at_a_time_one_connection_and_the_others_full_speed
+);
+
+fn broker_gives_a_client_trickling_a_byte_at_a_time_one_connection_and_the_others_full_speed(
+    engine: &str,
+) {
     const TOTAL: usize = 16 << 20;
     const CHUNK: usize = 64 << 10;
-    let b = Broker::start(None, &["-q"]);
+    let b = Broker::start(engine, None, &["-q"]);
     let idle = b.settled_descriptors();
     let mut sender = client(b.addr);
     let receiver = client(b.addr);

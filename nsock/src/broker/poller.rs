@@ -1,10 +1,9 @@
-//! `nsock listen --broker [ADDR:]PORT`: like `ncat --broker`, every byte a
-//! client sends goes to every other connected client.
+//! The broker's Poller engine (`--engine poller`).
 //!
 //! One thread serves every client with a `Poller`: the listeners and the
 //! clients are registered level-triggered, readable; a client with bytes
 //! waiting to be sent to it is registered for writing too, until its queue
-//! is empty. Each client's queue is bounded ([`QUEUE_LIMIT`]): a client
+//! is empty. Each client's queue is bounded ([`QUEUE_LIMIT`](super::QUEUE_LIMIT)): a client
 //! that stops reading is dropped, with a message on stderr, when its queue
 //! would pass the limit, so that it never stalls the others or makes the
 //! broker grow without bound.
@@ -19,34 +18,14 @@ use std::collections::VecDeque;
 use std::io;
 use std::time::{Duration, Instant};
 
-use nativesockets::{is_resource_exhausted, Domain, Events, Interest, Poller, SocketHandle};
+use nativesockets::{is_resource_exhausted, Events, Interest, Poller, SocketHandle};
 
 use crate::accept::{Acceptor, Step};
 use crate::bind::bind_all;
 use crate::episode::Episode;
 use crate::output::{context, note, Failure};
 
-pub const BROKER_HELP: &str = "\
-With --broker [ADDR:]PORT, nsock listens there and relays between its \
-clients instead: every byte one client sends goes to every other \
-connected client (like ncat --broker); standard input and output are not \
-used. Thousands of clients are served by one thread with a Poller. A \
-client that stops reading while 1 MiB is queued for it is disconnected, \
-with a message on stderr, so that it never stalls the others. At the \
-descriptor limit the broker stops accepting for a moment (until a client \
-leaves, or at most 1 s) instead of spinning; new clients wait in the \
-listen queue, and the episode is reported once, with a count. The broker \
-runs until interrupted.";
-
-/// The most bytes queued for one client before it is dropped.
-pub const QUEUE_LIMIT: usize = 1 << 20;
-
-/// What `nsock listen --broker` was asked.
-pub struct BrokerOptions {
-    pub address: String,
-    pub domain: Domain,
-    pub quiet: bool,
-}
+use super::{announce, over_limit, BrokerOptions, Table};
 
 /// A connected client.
 struct Client {
@@ -67,18 +46,12 @@ pub fn run(o: &BrokerOptions) -> Result<(), Failure> {
     for (i, l) in listeners.iter().enumerate() {
         l.set_blocking(false)?;
         poller.add(l, LISTENER_KEY - i, Interest::READABLE)?;
-        if !o.quiet {
-            let shown = l
-                .local_addr()
-                .map_or_else(|_| "?".to_string(), |a| a.to_string());
-            note(format_args!("broker listening on {shown}"));
-        }
     }
+    announce(&listeners, o.quiet);
     let mut broker = Broker {
         poller,
         listeners,
-        clients: Vec::new(),
-        free: Vec::new(),
+        clients: Table::new(),
         quiet: o.quiet,
         acceptor: Acceptor::new(),
         probing: false,
@@ -139,8 +112,7 @@ pub fn run(o: &BrokerOptions) -> Result<(), Failure> {
 struct Broker {
     poller: Poller,
     listeners: Vec<SocketHandle>,
-    clients: Vec<Option<Client>>,
-    free: Vec<usize>,
+    clients: Table<Client>,
     quiet: bool,
     acceptor: Acceptor,
     /// The listeners were just added back after a pause: the next wait
@@ -162,16 +134,12 @@ impl Broker {
                 Step::Skipped => continue,
                 Step::Pause => return self.pause_listeners(),
             };
-            let slot = self.free.pop().unwrap_or_else(|| {
-                self.clients.push(None);
-                self.clients.len() - 1
-            });
+            let slot = self.clients.vacant();
             let peer = peer.to_string();
             let added = sock
                 .set_blocking(false)
                 .and_then(|()| self.poller.add(&sock, slot, Interest::READABLE));
             if let Err(e) = added {
-                self.free.push(slot);
                 let now = Instant::now();
                 self.dropped
                     .record(now, format_args!("dropping client {peer}: {e}"));
@@ -185,7 +153,7 @@ impl Broker {
             if !self.quiet {
                 note(format_args!("connection from {peer}"));
             }
-            self.clients[slot] = Some(Client {
+            self.clients.insert(Client {
                 sock,
                 peer,
                 queue: VecDeque::new(),
@@ -226,7 +194,7 @@ impl Broker {
 
     /// Reads what client `slot` sent and passes it to every other client.
     fn read_from(&mut self, slot: usize, buf: &mut [u8]) {
-        let Some(client) = self.clients.get(slot).and_then(Option::as_ref) else {
+        let Some(client) = self.clients.get_mut(slot) else {
             return;
         };
         let n = match client.sock.recv(buf) {
@@ -238,7 +206,7 @@ impl Broker {
         };
         let data = &buf[..n];
         for other in 0..self.clients.len() {
-            if other != slot && self.clients[other].is_some() {
+            if other != slot && self.clients.is_live(other) {
                 self.send_to(other, data);
             }
         }
@@ -246,7 +214,7 @@ impl Broker {
 
     /// Sends `data` to client `slot`, or queues what does not go at once.
     fn send_to(&mut self, slot: usize, data: &[u8]) {
-        let Some(client) = self.clients[slot].as_mut() else {
+        let Some(client) = self.clients.get_mut(slot) else {
             return;
         };
         let mut sent = 0;
@@ -262,11 +230,7 @@ impl Broker {
         if rest.is_empty() {
             return;
         }
-        if client.queue.len() + rest.len() > QUEUE_LIMIT {
-            let why = format!(
-                "it stopped reading ({} bytes queued for it, the limit is {QUEUE_LIMIT})",
-                client.queue.len() + rest.len()
-            );
+        if let Some(why) = over_limit(client.queue.len() + rest.len()) {
             return self.drop_client(slot, Some(why));
         }
         let was_empty = client.queue.is_empty();
@@ -280,7 +244,7 @@ impl Broker {
 
     /// Sends client `slot` what is queued for it, as far as it goes.
     fn flush(&mut self, slot: usize) {
-        let Some(client) = self.clients.get_mut(slot).and_then(Option::as_mut) else {
+        let Some(client) = self.clients.get_mut(slot) else {
             return;
         };
         while !client.queue.is_empty() {
@@ -302,7 +266,7 @@ impl Broker {
 
     /// Disconnects client `slot`: `why` is None for an orderly close.
     fn drop_client(&mut self, slot: usize, why: Option<String>) {
-        let Some(client) = self.clients[slot].take() else {
+        let Some(client) = self.clients.remove(slot) else {
             return;
         };
         let _ = self.poller.delete(&client.sock);
@@ -314,7 +278,6 @@ impl Broker {
             None if !self.quiet => note(format_args!("{} disconnected", client.peer)),
             None => {}
         }
-        self.free.push(slot);
         drop(client);
         self.acceptor.connection_closed(now);
     }
