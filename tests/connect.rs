@@ -6,6 +6,9 @@
 //! Every test takes [`LOCK`]: the descriptor count would be disturbed by
 //! another test's sockets, and the timings by another test's load.
 
+// Every test here needs sockets, threads blocked in poll(2) and getaddrinfo, which Miri does not emulate.
+#![cfg(not(miri))]
+
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::sync::{Arc, Mutex, MutexGuard};

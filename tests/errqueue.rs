@@ -4,6 +4,9 @@
 //! send; received timestamps through `recv_msg`; the calls `Unsupported`
 //! outside Linux. Loopback only, every wait bounded.
 
+// Every test here needs sockets and recvmsg(MSG_ERRQUEUE), which Miri does not emulate.
+#![cfg(not(miri))]
+
 #[cfg(target_os = "linux")]
 mod linux {
     use std::io::{self, IoSlice, IoSliceMut, Read};

@@ -45,6 +45,7 @@ fn ip_and_port_text_parses_into_a_sockaddr() -> io::Result<()> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "if_nametoindex, which Miri does not emulate")]
 fn a_scope_may_name_an_interface() {
     let Some((index, name)) = (1..64).find_map(|i| if_indextoname(i).ok().map(|n| (i, n))) else {
         eprintln!("skipped: no network interface has a name");
@@ -87,6 +88,7 @@ fn bad_address_text_is_invalid_input_naming_the_text() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "if_nametoindex, which Miri does not emulate")]
 fn a_scope_naming_no_interface_is_not_found() {
     let err = "[fe80::1%nosuchif9]:80".parse::<SockAddr>().unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
