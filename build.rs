@@ -25,6 +25,10 @@ fn main() {
         .split(',')
         .any(|f| f == "unix");
     let epoll = (linux || os == "android") && !forced_poll;
+    let uring_arch = matches!(
+        var("CARGO_CFG_TARGET_ARCH").as_str(),
+        "x86_64" | "aarch64" | "riscv64" | "loongarch64" | "powerpc64"
+    );
     let kqueue = (apple || bsd) && !forced_poll;
 
     let sets = [
@@ -80,8 +84,10 @@ fn main() {
         ("epoll", epoll),
         ("kqueue", kqueue),
         ("poll_backend", unix && !epoll && !kqueue),
-        // `Ring`'s io_uring backend (elsewhere its emulation on `Poller`).
-        ("io_uring", linux && !forced_ring),
+        // `Ring`'s io_uring backend (elsewhere its emulation on `Poller`):
+        // Linux on the architectures the io-uring crate has its kernel
+        // structs for (Cargo.toml's dependency names the same list).
+        ("io_uring", linux && uring_arch && !forced_ring),
         // kqueue has EVFILT_USER for `Poller::notify` (elsewhere a pipe).
         (
             "kqueue_user",
