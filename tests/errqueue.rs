@@ -24,16 +24,24 @@ mod linux {
         SockAddr::from(a)
     }
 
+    /// The buffers `next_entry` leaks, by address (see there).
+    static KEPT: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
     /// Reads the error queue until an entry comes (at most 5 s), giving
     /// the entry and the payload.
     fn next_entry(s: &SocketHandle) -> (ErrorQueueEntry<'static>, Vec<u8>) {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            // Leaked per call so the typed entry can outlive the loop; a
-            // test reads a bounded number of entries.
+            // Leaked per call so the typed entry can outlive the loop (a
+            // test reads a bounded number of entries); their addresses are
+            // kept in `KEPT`, so valgrind sees them still reachable.
             let data: &'static mut [u8] = Box::leak(vec![0u8; 2048].into_boxed_slice());
             let control: &'static mut [u8] =
                 Box::leak(vec![0u8; ERROR_QUEUE_CONTROL_SPACE].into_boxed_slice());
+            let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+            kept.push(data.as_ptr() as usize);
+            kept.push(control.as_ptr() as usize);
+            drop(kept);
             match s.recv_error_queue(data, control) {
                 Ok(msg) => return (msg.entry(), msg.payload().to_vec()),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
