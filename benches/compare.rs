@@ -39,7 +39,17 @@ mod options;
 #[cfg(target_os = "linux")]
 #[path = "compare/readiness.rs"]
 mod readiness;
-#[cfg(target_os = "linux")]
+// Where the io-uring crate is (Cargo.toml): the raw ring it is measured against.
+#[cfg(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "loongarch64",
+        target_arch = "powerpc64"
+    )
+))]
 #[path = "compare/ring.rs"]
 mod ring;
 #[cfg(target_os = "linux")]
@@ -94,6 +104,16 @@ fn main() {
     sockets::run(&mut bench);
     names::run(&mut bench);
     readiness::run(&mut bench);
+    #[cfg(all(
+        target_os = "linux",
+        any(
+            target_arch = "x86_64",
+            target_arch = "aarch64",
+            target_arch = "riscv64",
+            target_arch = "loongarch64",
+            target_arch = "powerpc64"
+        )
+    ))]
     ring::run(&mut bench);
     transfer::run(&mut bench);
     options::run(&mut bench);
