@@ -44,24 +44,10 @@ pub fn run(b: &mut Bench) {
     }
 }
 
-/// Raises the soft descriptor limit so `want` descriptors fit.
+/// Raises the soft descriptor limit so `want` descriptors fit (testutil's
+/// helper); whether they do.
 fn room_for(want: usize) -> bool {
-    // SAFETY: an all-zero rlimit is valid; getrlimit fills it.
-    let mut lim: libc::rlimit = unsafe { mem::zeroed() };
-    // SAFETY: `lim` is a valid rlimit to fill.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        return false;
-    }
-    let want = want as libc::rlim_t;
-    if lim.rlim_cur >= want {
-        return true;
-    }
-    if lim.rlim_max < want {
-        return false;
-    }
-    lim.rlim_cur = want;
-    // SAFETY: raising the soft limit up to the hard one is always allowed.
-    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) == 0 }
+    nativesockets_testutil::limits::raise_fd_limit(want as u64) >= want as u64
 }
 
 /// `count` connected pairs: (clients, server ends), all non-blocking.
