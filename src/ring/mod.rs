@@ -14,6 +14,8 @@
 
 mod core;
 mod emulated;
+#[cfg(windows)]
+mod iocp;
 mod pool;
 mod types;
 #[cfg(io_uring)]
@@ -27,7 +29,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-#[cfg(io_uring)]
+#[cfg(any(io_uring, windows))]
 use std::mem;
 use std::net::Shutdown;
 use std::sync::Arc;
@@ -133,7 +135,7 @@ impl fmt::Debug for Ring {
 }
 
 /// The error of a submission the backend cannot take.
-#[cfg(io_uring)]
+#[cfg(any(io_uring, windows))]
 #[cold]
 fn unsupported(op: OpKind, backend: RingBackend, why: &str) -> io::Error {
     io::Error::new(
@@ -171,7 +173,7 @@ impl Ring {
     pub fn with_options(options: &RingOptions) -> io::Result<Ring> {
         #[cfg_attr(not(io_uring), allow(unused_mut))]
         let mut core = Core::new(options).map_err(setup_failed)?;
-        #[cfg_attr(not(io_uring), allow(unused_variables))]
+        #[cfg_attr(not(any(io_uring, windows)), allow(unused_variables))]
         let emulate = options.emulate || env_forces_poller();
         #[cfg(io_uring)]
         if !emulate {
@@ -188,6 +190,17 @@ impl Ring {
                 Err(e) => return Err(setup_failed(e)),
             }
         }
+        #[cfg(windows)]
+        if !emulate {
+            // Where the port cannot be made, the emulation.
+            if let Ok(d) = iocp::Driver::new(&core) {
+                return Ok(Ring {
+                    core,
+                    backend: Backend::Iocp(d),
+                    _one_thread: PhantomData,
+                });
+            }
+        }
         let emu = Emulated::new(&core).map_err(setup_failed)?;
         Ok(Ring {
             core,
@@ -201,6 +214,8 @@ impl Ring {
         match self.backend {
             #[cfg(io_uring)]
             Backend::Uring(_) => RingBackend::IoUring,
+            #[cfg(windows)]
+            Backend::Iocp(_) => RingBackend::Iocp,
             Backend::Emulated(_) => RingBackend::Poller,
         }
     }
@@ -227,6 +242,8 @@ impl Ring {
         match &self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.enters(),
+            #[cfg(windows)]
+            Backend::Iocp(d) => d.waits(),
             Backend::Emulated(e) => e.waits(),
         }
     }
@@ -238,6 +255,8 @@ impl Ring {
         match &self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.multishot(),
+            #[cfg(windows)]
+            Backend::Iocp(_) => false,
             Backend::Emulated(_) => false,
         }
     }
@@ -248,6 +267,8 @@ impl Ring {
         let inner = match &self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => WakeInner::Uring(d.waker()),
+            #[cfg(windows)]
+            Backend::Iocp(d) => WakeInner::Iocp(d.waker()),
             Backend::Emulated(e) => WakeInner::Poller(e.poller()),
         };
         RingWaker { inner }
@@ -273,6 +294,8 @@ impl Ring {
             match &mut self.backend {
                 #[cfg(io_uring)]
                 Backend::Uring(d) => d.make_room(&mut self.core)?,
+                #[cfg(windows)]
+                Backend::Iocp(d) => d.make_room(&mut self.core)?,
                 Backend::Emulated(e) => e.make_room(&mut self.core)?,
             }
         }
@@ -285,6 +308,8 @@ impl Ring {
         let res = match &mut self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.submit(&mut self.core, index),
+            #[cfg(windows)]
+            Backend::Iocp(d) => d.submit(&mut self.core, index),
             Backend::Emulated(e) => e.submit(&mut self.core, index),
         };
         match res {
@@ -616,6 +641,8 @@ impl Ring {
         match &mut self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.cancel(&mut self.core, index, id.user_data()),
+            #[cfg(windows)]
+            Backend::Iocp(d) => d.cancel(&mut self.core, index),
             Backend::Emulated(e) => e.cancel(&mut self.core, index),
         }
     }
@@ -644,6 +671,8 @@ impl Ring {
         let res = match &mut self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.wait(&mut self.core, &mut out.list, timeout),
+            #[cfg(windows)]
+            Backend::Iocp(d) => d.wait(&mut self.core, &mut out.list, timeout),
             Backend::Emulated(e) => e.wait(&mut self.core, &mut out.list, timeout),
         };
         res.map_err(|e| {
@@ -663,6 +692,20 @@ impl Drop for Ring {
                     // The kernel still holds operations: leak what they
                     // may write (slots, pool, the ring and its buffer
                     // ring) rather than free it under the kernel.
+                    mem::forget(mem::take(&mut self.core.slots));
+                    mem::forget(self.core.pool.take());
+                    d.leak();
+                }
+            }
+            #[cfg(windows)]
+            Backend::Iocp(d) => {
+                // Bounded: Wine may never complete a cancelled call, and a
+                // drop must not hang.
+                if !d.drain(&mut self.core, Duration::from_millis(1500)) {
+                    // Windows still holds operations: leak what it may
+                    // write (the slots with their OVERLAPPEDs, buffers and
+                    // sockets, and the pool) rather than free it under the
+                    // kernel. At most one ring's slots and pool, once.
                     mem::forget(mem::take(&mut self.core.slots));
                     mem::forget(self.core.pool.take());
                     d.leak();
