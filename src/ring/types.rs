@@ -409,7 +409,8 @@ pub(super) enum WakeInner {
 impl RingWaker {
     /// Makes the ring's current or next wait return (possibly with no
     /// completion). A write to an eventfd the ring polls on io_uring,
-    /// [`Poller::notify`] on the emulation.
+    /// `PostQueuedCompletionStatus` on Windows, [`Poller::notify`] on the
+    /// emulation.
     ///
     /// # Errors
     /// The OS error of the write.

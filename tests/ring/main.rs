@@ -1,6 +1,7 @@
 //! `Ring`: each operation, multishot under load, an exhausted buffer pool,
 //! cancels, drops with operations in flight, bounds, the waker, and the
-//! fallback to the emulation. Loopback only.
+//! fallback to the emulation, sockets moving between rings (moves.rs) and
+//! allocations (alloc.rs). Loopback only.
 //!
 //! The binary runs twice on Linux: as it is (io_uring) and with
 //! `NATIVESOCKETS_RING=poller` (the emulation on `Poller`), which
@@ -18,6 +19,9 @@ use nativesockets::{
     RingOptions, SockAddr, SockType, SocketHandle, WhenFull,
 };
 use nativesockets_testutil::threads::{bounded, exclusive};
+
+mod alloc;
+mod moves;
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -620,83 +624,6 @@ fn dropping_a_ring_with_receives_in_flight_gives_the_sockets_back() {
     assert_eq!(Arc::strong_count(&l), 1);
 }
 
-/// Receives `data` on `s` through `ring`, as a pooled receive under
-/// key `k` (ended by a cancel) or a receive into a buffer.
-fn receive_on(ring: &mut Ring, s: &Arc<SocketHandle>, client: &mut TcpStream, k: u64) {
-    client.write_all(b"moved").unwrap();
-    if k % 2 == 0 {
-        ring.recv(s, vec![0; 16], k).unwrap();
-        let mut c = wait_for(ring, key(k));
-        let n = c.result().unwrap();
-        assert_eq!(&c.take_buffer().unwrap()[..n], b"moved");
-    } else {
-        let id = ring.recv_pooled(s, k).unwrap();
-        let c = wait_for(ring, key(k));
-        assert_eq!(c.pooled().unwrap(), b"moved");
-        ring.cancel(id).unwrap();
-        while wait_for(ring, key(k)).is_more() {}
-    }
-    ring.send(s, b"back".to_vec(), k + 100).unwrap();
-    assert_eq!(wait_for(ring, key(k + 100)).result().unwrap(), 4);
-    let mut got = [0; 4];
-    client.read_exact(&mut got).unwrap();
-    assert_eq!(&got, b"back");
-}
-
-// Windows completes a socket's calls to one completion port at a time:
-// the second ring must not hang, whether the first one is idle, busy on
-// the same socket, or gone.
-#[test]
-#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
-fn a_socket_moves_from_one_ring_to_another() {
-    let (s, mut client) = pair();
-    let mut first = ring();
-    receive_on(&mut first, &s, &mut client, 1);
-    let mut second = ring();
-    receive_on(&mut second, &s, &mut client, 2);
-    receive_on(&mut second, &s, &mut client, 3);
-    // Both at once: the first waits for data while the second sends.
-    let pending = first.recv(&s, vec![0; 16], 4).unwrap();
-    second.send(&s, b"both".to_vec(), 5).unwrap();
-    assert_eq!(wait_for(&mut second, key(5)).result().unwrap(), 4);
-    let mut got = [0; 4];
-    client.read_exact(&mut got).unwrap();
-    assert_eq!(&got, b"both");
-    first.cancel(pending).unwrap();
-    wait_for(&mut first, key(4));
-    drop(first);
-    receive_on(&mut second, &s, &mut client, 7);
-    drop(second);
-    let mut third = ring();
-    receive_on(&mut third, &s, &mut client, 8);
-    receive_on(&mut third, &s, &mut client, 9);
-    drop(third);
-    assert_eq!(Arc::strong_count(&s), 1);
-}
-
-// Waiting receives hold no pool buffer: many idle connections on a small
-// pool do not run it out.
-#[test]
-#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
-fn idle_pooled_receives_hold_no_buffer() {
-    let mut ring = ring_with(RingOptions::new().buffers(4, 64));
-    let conns: Vec<_> = (0..64).map(|_| pair()).collect();
-    for (i, (s, _)) in conns.iter().enumerate() {
-        ring.recv_pooled(s, i as u64).unwrap();
-    }
-    let mut done = Completions::with_capacity(64);
-    ring.wait(&mut done, Some(Duration::from_millis(50)))
-        .unwrap();
-    assert!(done.is_empty(), "{:?}", done.iter().next());
-    for (i, (_, client)) in conns.iter().enumerate() {
-        (&*client).write_all(&[i as u8; 8]).unwrap();
-        let c = wait_for(&mut ring, key(i as u64));
-        assert!(c.is_more(), "connection {i}: {c:?}");
-        assert_eq!(c.pooled().unwrap(), &[i as u8; 8]);
-    }
-    assert_eq!(ring.in_flight(), 64);
-}
-
 #[test]
 #[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
 fn a_thousand_rings_leave_no_descriptor_behind() {
@@ -827,79 +754,6 @@ fn a_thousand_connections_echo_at_once() {
         }
     }
 }
-
-#[test]
-#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
-fn recv_pooled_and_send_allocate_nothing_in_the_steady_state() {
-    let mut ring = ring();
-    let (server, mut client) = pair();
-    ring.recv_pooled(&server, 1).unwrap();
-    let mut done = Completions::with_capacity(64);
-    let mut out = Vec::with_capacity(64);
-    let mut round = |ring: &mut Ring, done: &mut Completions, out: &mut Vec<u8>| {
-        client.write_all(&[7; 64]).unwrap();
-        let mut sent = false;
-        while !sent {
-            ring.wait(done, Some(PATIENCE)).unwrap();
-            for c in done.iter_mut() {
-                if let Some(data) = c.pooled() {
-                    let mut v = std::mem::take(out);
-                    v.clear();
-                    v.extend_from_slice(data);
-                    ring.send(&server, v, 2).unwrap();
-                } else if c.kind() == OpKind::Send {
-                    *out = c.take_buffer().unwrap();
-                    sent = true;
-                }
-            }
-        }
-        let mut got = [0; 64];
-        client.read_exact(&mut got).unwrap();
-    };
-    for _ in 0..10 {
-        round(&mut ring, &mut done, &mut out);
-    }
-    let before = ALLOCATIONS.with(|c| c.get());
-    for _ in 0..200 {
-        round(&mut ring, &mut done, &mut out);
-    }
-    let after = ALLOCATIONS.with(|c| c.get());
-    assert_eq!(
-        after - before,
-        0,
-        "allocations in 200 echoes on {:?}",
-        ring.backend()
-    );
-}
-
-/// Counts the allocations of the current thread.
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; the
-// thread-local counter is const-initialised, so counting never allocates.
-unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: the caller's contract is passed on.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: as above.
-        unsafe { std::alloc::System.realloc(ptr, layout, new) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
 
 /// The child's role in the seccomp test.
 const SECCOMP_CHILD: &str = "NATIVESOCKETS_TEST_RING_SECCOMP";
