@@ -3,9 +3,10 @@
 //! fallback to the emulation, sockets moving between rings (moves.rs) and
 //! allocations (alloc.rs). Loopback only.
 //!
-//! The binary runs twice on Linux: as it is (io_uring) and with
-//! `NATIVESOCKETS_RING=poller` (the emulation on `Poller`), which
-//! `Ring::new` reads; `scripts/test-platform` does both.
+//! The binary runs twice on Linux and on Windows: as it is (io_uring, an
+//! I/O completion port) and with `NATIVESOCKETS_RING=poller` (the
+//! emulation on `Poller`), which `Ring::new` reads; `scripts/test-platform`
+//! does both.
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
