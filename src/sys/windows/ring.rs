@@ -47,6 +47,11 @@ const WAKE_KEY: usize = 1;
 /// The completion key a foreign call's thread-pool wait posts with.
 const FOREIGN_KEY: usize = 2;
 
+/// `AcceptEx`'s room for each of the two addresses it writes.
+const ACCEPT_ADDR_LEN: u32 = (mem::size_of::<SOCKADDR_STORAGE>() + 16) as u32;
+/// `MSG_TRUNC` as the portable layer reports it (Winsock's own value).
+const MSG_TRUNC: i32 = ws::MSG_TRUNC as i32;
+
 /// The thread-pool callback of a foreign call's event: posts the
 /// completion to the ring's port, as Windows would have.
 unsafe extern "system" fn post_completion(ctx: *mut std::ffi::c_void, _timed_out: bool) {
@@ -61,10 +66,6 @@ unsafe extern "system" fn post_completion(ctx: *mut std::ffi::c_void, _timed_out
     // first field of `*ov`.
     unsafe { PostQueuedCompletionStatus(port, 0, FOREIGN_KEY, ov.cast::<OVERLAPPED>()) };
 }
-/// `AcceptEx`'s room for each of the two addresses it writes.
-const ACCEPT_ADDR_LEN: u32 = (mem::size_of::<SOCKADDR_STORAGE>() + 16) as u32;
-/// `MSG_TRUNC` as the portable layer reports it (Winsock's own value).
-const MSG_TRUNC: i32 = ws::MSG_TRUNC as i32;
 
 /// The completion port's handle, closed when the last owner goes.
 #[derive(Debug)]
