@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use nativesockets::{Completions, Ring, RingOptions, SocketHandle};
 
-use super::{key, pair, ring, ring_with, wait_for};
+use super::{addr_of, key, listener, pair, ring, ring_with, wait_for};
 
 /// Receives `data` on `s` through `ring`, as a pooled receive under
 /// key `k` (ended by a cancel) or a receive into a buffer.
@@ -85,4 +85,24 @@ fn idle_pooled_receives_hold_no_buffer() {
         assert_eq!(c.pooled().unwrap(), &[i as u8; 8]);
     }
     assert_eq!(ring.in_flight(), 64);
+}
+
+// The same for a listener: an accept on a second ring, the first one idle.
+#[test]
+#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
+fn a_listener_moves_from_one_ring_to_another() {
+    let l = listener();
+    let addr = addr_of(&l);
+    let mut rings = [ring(), ring()];
+    for (i, r) in rings.iter_mut().enumerate() {
+        let k = 20 + i as u64;
+        let id = r.accept(&l, k).unwrap();
+        let _client = TcpStream::connect(addr).unwrap();
+        let mut c = wait_for(r, key(k));
+        assert!(c.take_accepted().is_some(), "ring {i}: {c:?}");
+        r.cancel(id).unwrap();
+        while wait_for(r, key(k)).is_more() {}
+    }
+    drop(rings);
+    assert_eq!(Arc::strong_count(&l), 1);
 }
