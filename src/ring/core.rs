@@ -52,6 +52,10 @@ pub(super) struct Slot {
     pub(super) splice: Option<(SpliceEnd, SpliceEnd)>,
     #[cfg(io_uring)]
     pub(super) splice_len: u32,
+    /// The overlapped state of the call in flight, in place until its
+    /// completion.
+    #[cfg(windows)]
+    pub(super) ov: sys::RingOverlapped,
 }
 
 /// One end of a splice: a socket, a pipe, any descriptor.
@@ -87,6 +91,8 @@ impl Slot {
             splice: None,
             #[cfg(io_uring)]
             splice_len: 0,
+            #[cfg(windows)]
+            ov: sys::RingOverlapped::new(),
         }
     }
 
@@ -244,5 +250,7 @@ pub(super) fn finish_recv_msg(c: &mut Completion, control_len: usize, from: Sock
 pub(super) enum Backend {
     #[cfg(io_uring)]
     Uring(uring::Driver),
+    #[cfg(windows)]
+    Iocp(iocp::Driver),
     Emulated(Emulated),
 }

@@ -8,12 +8,14 @@
 //! a caller hands in and gets back (options, completions, the waker);
 //! `core.rs` the bookkeeping both backends share (the slots that own each
 //! operation's socket and buffer while it is in flight); `uring.rs` drives
-//! io_uring, `emulated.rs` makes the same operations on
-//! [`Poller`](crate::Poller), and `pool.rs` is the buffer pool of pooled
+//! io_uring, `iocp.rs` a Windows I/O completion port, `emulated.rs` makes
+//! the same operations on [`Poller`](crate::Poller), and `pool.rs` is the buffer pool of pooled
 //! receives.
 
 mod core;
 mod emulated;
+#[cfg(windows)]
+mod iocp;
 mod pool;
 mod types;
 #[cfg(io_uring)]
@@ -27,7 +29,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-#[cfg(io_uring)]
+#[cfg(any(io_uring, windows))]
 use std::mem;
 use std::net::Shutdown;
 use std::sync::Arc;
@@ -47,13 +49,24 @@ use crate::sys::{self, SockAddr};
 /// Backends ([`backend`](Ring::backend) says which one a ring got):
 /// io_uring on Linux (with `IORING_SETUP_SINGLE_ISSUER |
 /// IORING_SETUP_DEFER_TASKRUN` where the kernel has them, multishot accept
-/// and multishot receive into a provided buffer ring from Linux 6.0);
+/// and multishot receive into a provided buffer ring from Linux 6.0); an
+/// I/O completion port on Windows (overlapped `AcceptEx`, `ConnectEx`,
+/// `WSARecv`, `WSASend`, `WSASendMsg`, `WSARecvMsg`; accepts and pooled
+/// receives re-armed by the ring; a pooled receive waits with a zero-byte
+/// `WSARecv`, so that it holds no pool buffer until data is there);
 /// everywhere else, and on Linux where io_uring is missing or refused
 /// (`ENOSYS`, `EPERM` from `kernel.io_uring_disabled` or a seccomp filter),
 /// the same operations emulated on [`Poller`]. `NATIVESOCKETS_RING=poller`
 /// in the environment, or `--cfg nativesockets_ring_poller` at build time,
-/// forces the emulation. Windows' completion ports are not used yet:
-/// Windows gets the emulation.
+/// forces the emulation (on Windows too).
+///
+/// **Windows.** Windows completes a socket's calls to one completion port
+/// at a time: a ring ties a socket to its port while it has operations in
+/// flight on it, and unties it after (Windows 8.1 and later), so that
+/// another ring may take it; a socket another port holds (a ring still
+/// busy with it, or a Windows or Wine that cannot untie) is served all the
+/// same, through an event the thread pool watches. `recv_pooled` puts its
+/// socket in non-blocking mode, and accepted sockets are non-blocking.
 ///
 /// **Ownership.** While an operation is in flight the ring owns what it
 /// works on: its socket (an `Arc<SocketHandle>`, so the socket stays open)
@@ -61,8 +74,8 @@ use crate::sys::{self, SockAddr};
 /// `unsafe` is needed to use it, and cancelling or dropping the ring with
 /// operations in flight is sound: dropping cancels every operation and
 /// waits for the kernel to finish with them (should the kernel not finish
-/// within 5 seconds, the ring leaks their buffers rather than free memory
-/// the kernel may still write).
+/// within 5 seconds, 1.5 on Windows, the ring leaks their buffers rather
+/// than free memory the kernel may still write).
 ///
 /// **Bounds.** At most [`capacity`](RingOptions::capacity) operations are
 /// in flight; past it a submission waits or fails with `WouldBlock`
@@ -133,7 +146,7 @@ impl fmt::Debug for Ring {
 }
 
 /// The error of a submission the backend cannot take.
-#[cfg(io_uring)]
+#[cfg(any(io_uring, windows))]
 #[cold]
 fn unsupported(op: OpKind, backend: RingBackend, why: &str) -> io::Error {
     io::Error::new(
@@ -154,7 +167,8 @@ impl Ring {
     /// On Linux: `io_uring_setup(2)` (with `IORING_SETUP_SINGLE_ISSUER`,
     /// `DEFER_TASKRUN`, `COOP_TASKRUN` and `SUBMIT_ALL` where the kernel
     /// takes them), `IORING_REGISTER_PROBE`, `IORING_REGISTER_PBUF_RING`
-    /// and an eventfd for the waker; where io_uring is missing or refused,
+    /// and an eventfd for the waker; on Windows, `CreateIoCompletionPort`;
+    /// where io_uring is missing or refused (or the port cannot be made),
     /// and on other systems, a [`Poller`].
     ///
     /// # Errors
@@ -171,7 +185,7 @@ impl Ring {
     pub fn with_options(options: &RingOptions) -> io::Result<Ring> {
         #[cfg_attr(not(io_uring), allow(unused_mut))]
         let mut core = Core::new(options).map_err(setup_failed)?;
-        #[cfg_attr(not(io_uring), allow(unused_variables))]
+        #[cfg_attr(not(any(io_uring, windows)), allow(unused_variables))]
         let emulate = options.emulate || env_forces_poller();
         #[cfg(io_uring)]
         if !emulate {
@@ -188,6 +202,17 @@ impl Ring {
                 Err(e) => return Err(setup_failed(e)),
             }
         }
+        #[cfg(windows)]
+        if !emulate {
+            // Where the port cannot be made, the emulation.
+            if let Ok(d) = iocp::Driver::new(&core) {
+                return Ok(Ring {
+                    core,
+                    backend: Backend::Iocp(d),
+                    _one_thread: PhantomData,
+                });
+            }
+        }
         let emu = Emulated::new(&core).map_err(setup_failed)?;
         Ok(Ring {
             core,
@@ -201,6 +226,8 @@ impl Ring {
         match self.backend {
             #[cfg(io_uring)]
             Backend::Uring(_) => RingBackend::IoUring,
+            #[cfg(windows)]
+            Backend::Iocp(_) => RingBackend::Iocp,
             Backend::Emulated(_) => RingBackend::Poller,
         }
     }
@@ -221,12 +248,15 @@ impl Ring {
     }
 
     /// How many times the ring entered the kernel to submit or wait
-    /// (`io_uring_enter(2)` calls; `Poller::wait` calls on the emulation):
+    /// (`io_uring_enter(2)` calls; `GetQueuedCompletionStatusEx` calls on
+    /// Windows; `Poller::wait` calls on the emulation):
     /// divided by the operations done, what the ring costs in system calls.
     pub fn enters(&self) -> u64 {
         match &self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.enters(),
+            #[cfg(windows)]
+            Backend::Iocp(d) => d.waits(),
             Backend::Emulated(e) => e.waits(),
         }
     }
@@ -238,6 +268,8 @@ impl Ring {
         match &self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.multishot(),
+            #[cfg(windows)]
+            Backend::Iocp(_) => false,
             Backend::Emulated(_) => false,
         }
     }
@@ -248,6 +280,8 @@ impl Ring {
         let inner = match &self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => WakeInner::Uring(d.waker()),
+            #[cfg(windows)]
+            Backend::Iocp(d) => WakeInner::Iocp(d.waker()),
             Backend::Emulated(e) => WakeInner::Poller(e.poller()),
         };
         RingWaker { inner }
@@ -273,6 +307,8 @@ impl Ring {
             match &mut self.backend {
                 #[cfg(io_uring)]
                 Backend::Uring(d) => d.make_room(&mut self.core)?,
+                #[cfg(windows)]
+                Backend::Iocp(d) => d.make_room(&mut self.core)?,
                 Backend::Emulated(e) => e.make_room(&mut self.core)?,
             }
         }
@@ -285,6 +321,8 @@ impl Ring {
         let res = match &mut self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.submit(&mut self.core, index),
+            #[cfg(windows)]
+            Backend::Iocp(d) => d.submit(&mut self.core, index),
             Backend::Emulated(e) => e.submit(&mut self.core, index),
         };
         match res {
@@ -304,8 +342,9 @@ impl Ring {
     /// and says [`is_more`](Completion::is_more).
     ///
     /// `IORING_OP_ACCEPT` with `IORING_ACCEPT_MULTISHOT` (a plain accept
-    /// re-armed before Linux 5.19 — the ring probes once), `accept4`
-    /// after readiness on the emulation. Accepted sockets are non-blocking
+    /// re-armed before Linux 5.19 — the ring probes once); `AcceptEx` (and
+    /// `SO_UPDATE_ACCEPT_CONTEXT`) re-armed on Windows; `accept4` after
+    /// readiness on the emulation. Accepted sockets are non-blocking
     /// and close-on-exec.
     ///
     /// # Errors
@@ -330,8 +369,10 @@ impl Ring {
     /// Connects `socket` to `addr`; the completion's result is 0 or the
     /// connect's error.
     ///
-    /// `IORING_OP_CONNECT`; a non-blocking `connect` and `SO_ERROR` after
-    /// writability on the emulation.
+    /// `IORING_OP_CONNECT`; `ConnectEx` (binding an unbound socket to the
+    /// any-address first) and `SO_UPDATE_CONNECT_CONTEXT` on Windows; a
+    /// non-blocking `connect` and `SO_ERROR` after writability on the
+    /// emulation.
     ///
     /// # Errors
     /// As [`accept`](Self::accept).
@@ -352,7 +393,8 @@ impl Ring {
     /// start); the completion gives `buf` back with the count as its
     /// result (0 at end of stream).
     ///
-    /// `IORING_OP_RECV`; `recv` after readability on the emulation.
+    /// `IORING_OP_RECV`; an overlapped `WSARecv` on Windows; `recv` after
+    /// readability on the emulation.
     ///
     /// # Errors
     /// As [`accept`](Self::accept).
@@ -374,7 +416,9 @@ impl Ring {
     ///
     /// `IORING_OP_RECV` with `IORING_RECV_MULTISHOT` and a provided buffer
     /// ring (`IORING_REGISTER_PBUF_RING`) from Linux 6.0, a plain receive
-    /// into a pool buffer re-armed before; `recv` after readability on the
+    /// into a pool buffer re-armed before; on Windows a zero-byte
+    /// overlapped `WSARecv`, then non-blocking `recv`s into pool buffers
+    /// until one would block, then again; `recv` after readability on the
     /// emulation.
     ///
     /// # Errors
@@ -396,8 +440,8 @@ impl Ring {
     /// Sends `buf` once; the completion gives `buf` back with the count
     /// sent (on a stream socket possibly less than `buf.len()`).
     ///
-    /// `IORING_OP_SEND` with `MSG_NOSIGNAL`; `send` after writability on
-    /// the emulation.
+    /// `IORING_OP_SEND` with `MSG_NOSIGNAL`; an overlapped `WSASend` on
+    /// Windows; `send` after writability on the emulation.
     ///
     /// # Errors
     /// As [`accept`](Self::accept).
@@ -416,7 +460,8 @@ impl Ring {
     /// scatter-gather).
     ///
     /// `IORING_OP_SEND_ZC` with `IORING_SEND_ZC_REPORT_USAGE` (Linux
-    /// 6.0); a plain `send` on the emulation (`zc_copied` then `true`).
+    /// 6.0); a plain send on Windows (`WSASend`) and on the emulation
+    /// (`zc_copied` then `true`).
     ///
     /// # Errors
     /// `Unsupported` naming the operation and backend on an io_uring older
@@ -449,8 +494,8 @@ impl Ring {
     /// `None`, the connected peer; the completion gives `buf` back with
     /// the count sent.
     ///
-    /// `IORING_OP_SENDMSG` with `MSG_NOSIGNAL`; `sendmsg` after
-    /// writability on the emulation.
+    /// `IORING_OP_SENDMSG` with `MSG_NOSIGNAL`; an overlapped `WSASendMsg`
+    /// on Windows; `sendmsg` after writability on the emulation.
     ///
     /// # Errors
     /// `InvalidInput` (or `Unsupported`) for control messages that cannot
@@ -492,7 +537,9 @@ impl Ring {
     /// ([`Completion::control`]), `msg_flags` and, on Unix, the
     /// descriptors received (`Completion::take_fds`).
     ///
-    /// `IORING_OP_RECVMSG` with `MSG_CMSG_CLOEXEC`; `recvmsg` after
+    /// `IORING_OP_RECVMSG` with `MSG_CMSG_CLOEXEC`; an overlapped
+    /// `WSARecvMsg` on Windows (`WSARecvFrom` when `control` is empty, as
+    /// `WSARecvMsg` takes datagram sockets only); `recvmsg` after
     /// readability on the emulation.
     ///
     /// # Errors
@@ -554,7 +601,8 @@ impl Ring {
 
     /// Shuts down reading, writing or both.
     ///
-    /// `IORING_OP_SHUTDOWN`; `shutdown` on the emulation (at once).
+    /// `IORING_OP_SHUTDOWN`; `shutdown` on Windows and on the emulation
+    /// (at once).
     ///
     /// # Errors
     /// As [`accept`](Self::accept).
@@ -573,7 +621,8 @@ impl Ring {
 
     /// Closes `socket`; the completion's result is 0 or the close's error.
     ///
-    /// `IORING_OP_CLOSE`; `close` on the emulation (at once).
+    /// `IORING_OP_CLOSE`; `closesocket` on Windows, `close` on the
+    /// emulation (at once).
     ///
     /// # Errors
     /// As [`accept`](Self::accept) (the socket is closed either way).
@@ -585,7 +634,8 @@ impl Ring {
 
     /// Completes after `after` with result 0 (or cancelled).
     ///
-    /// `IORING_OP_TIMEOUT`; the wait's timeout on the emulation.
+    /// `IORING_OP_TIMEOUT`; the wait's timeout on Windows and on the
+    /// emulation.
     ///
     /// # Errors
     /// As [`accept`](Self::accept).
@@ -599,8 +649,8 @@ impl Ring {
     /// [`is_cancelled`](Completion::is_cancelled) (or with its result,
     /// should it complete first), giving back what it owned.
     ///
-    /// `IORING_OP_ASYNC_CANCEL`; on the emulation the operation leaves
-    /// its wait list and completes at the next wait.
+    /// `IORING_OP_ASYNC_CANCEL`; `CancelIoEx` on Windows; on the emulation
+    /// the operation leaves its wait list and completes at the next wait.
     ///
     /// # Errors
     /// `NotFound` when `id` is no longer in flight (its last completion
@@ -616,6 +666,8 @@ impl Ring {
         match &mut self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.cancel(&mut self.core, index, id.user_data()),
+            #[cfg(windows)]
+            Backend::Iocp(d) => d.cancel(&mut self.core, index),
             Backend::Emulated(e) => e.cancel(&mut self.core, index),
         }
     }
@@ -628,7 +680,8 @@ impl Ring {
     ///
     /// One `io_uring_enter(2)` submits what was queued and waits
     /// (`IORING_ENTER_GETEVENTS`, with `IORING_ENTER_EXT_ARG` for the
-    /// timeout); one [`Poller::wait`] on the emulation.
+    /// timeout); one `GetQueuedCompletionStatusEx` on Windows; one
+    /// [`Poller::wait`] on the emulation.
     ///
     /// # Errors
     /// The OS error of the wait, starting `Ring::wait: `. Errors of the
@@ -644,6 +697,8 @@ impl Ring {
         let res = match &mut self.backend {
             #[cfg(io_uring)]
             Backend::Uring(d) => d.wait(&mut self.core, &mut out.list, timeout),
+            #[cfg(windows)]
+            Backend::Iocp(d) => d.wait(&mut self.core, &mut out.list, timeout),
             Backend::Emulated(e) => e.wait(&mut self.core, &mut out.list, timeout),
         };
         res.map_err(|e| {
@@ -663,6 +718,20 @@ impl Drop for Ring {
                     // The kernel still holds operations: leak what they
                     // may write (slots, pool, the ring and its buffer
                     // ring) rather than free it under the kernel.
+                    mem::forget(mem::take(&mut self.core.slots));
+                    mem::forget(self.core.pool.take());
+                    d.leak();
+                }
+            }
+            #[cfg(windows)]
+            Backend::Iocp(d) => {
+                // Bounded: Wine may never complete a cancelled call, and a
+                // drop must not hang.
+                if !d.drain(&mut self.core, Duration::from_millis(1500)) {
+                    // Windows still holds operations: leak what it may
+                    // write (the slots with their OVERLAPPEDs, buffers and
+                    // sockets, and the pool) rather than free it under the
+                    // kernel. At most one ring's slots and pool, once.
                     mem::forget(mem::take(&mut self.core.slots));
                     mem::forget(self.core.pool.take());
                     d.leak();

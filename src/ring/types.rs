@@ -17,8 +17,7 @@ use super::*;
 pub enum RingBackend {
     /// Linux's io_uring.
     IoUring,
-    /// A Windows I/O completion port with overlapped socket calls (not
-    /// built yet: Windows rings run on [`Poller`](RingBackend::Poller)).
+    /// A Windows I/O completion port with overlapped socket calls.
     Iocp,
     /// The operations emulated on [`Poller`]: wait for readiness, then
     /// make the non-blocking call.
@@ -133,7 +132,7 @@ pub struct OpId {
 }
 
 impl OpId {
-    #[cfg(io_uring)]
+    #[cfg(any(io_uring, windows))]
     pub(super) fn user_data(self) -> u64 {
         u64::from(self.index) | (u64::from(self.gen) << 32)
     }
@@ -402,13 +401,16 @@ pub struct RingWaker {
 pub(super) enum WakeInner {
     #[cfg(io_uring)]
     Uring(Arc<sys::UringWake>),
+    #[cfg(windows)]
+    Iocp(sys::IocpWake),
     Poller(Arc<Poller>),
 }
 
 impl RingWaker {
     /// Makes the ring's current or next wait return (possibly with no
     /// completion). A write to an eventfd the ring polls on io_uring,
-    /// [`Poller::notify`] on the emulation.
+    /// `PostQueuedCompletionStatus` on Windows, [`Poller::notify`] on the
+    /// emulation.
     ///
     /// # Errors
     /// The OS error of the write.
@@ -416,6 +418,8 @@ impl RingWaker {
         match &self.inner {
             #[cfg(io_uring)]
             WakeInner::Uring(w) => w.wake(),
+            #[cfg(windows)]
+            WakeInner::Iocp(w) => w.wake(),
             WakeInner::Poller(p) => p.notify(),
         }
     }

@@ -7,7 +7,7 @@
 //! library's `Ring`: a multishot accept, multishot receives into the
 //! ring's buffer pool, one send in flight per client). `--engine` chooses;
 //! by default the ring runs where its backend is a completion mechanism
-//! (io_uring), and the Poller engine elsewhere (where the ring would only
+//! (io_uring, a Windows I/O completion port), and the Poller engine elsewhere (where the ring would only
 //! emulate itself on a Poller).
 //!
 //! What both share lives here: the client table, the bound on each
@@ -35,9 +35,10 @@ connected client (like ncat --broker); standard input and output are not \
 used. Thousands of clients are served by one thread. --engine ring runs \
 it on the library's completion Ring (io_uring on Linux: a multishot \
 accept, multishot receives into a buffer pool, many sends in one \
-submission); --engine poller on a Poller (readiness, one recv or send \
-call at a time). The default is ring where the Ring has a completion \
-backend (io_uring), poller elsewhere; NATIVESOCKETS_RING=poller makes \
+submission; an I/O completion port on Windows); --engine poller on a \
+Poller (readiness, one recv or send call at a time). The default is \
+ring where the Ring has a completion backend (io_uring, IOCP), poller \
+elsewhere; NATIVESOCKETS_RING=poller makes \
 the Ring emulate itself on a Poller. A client that stops reading while \
 1 MiB is queued for it is disconnected, with a message on stderr, so \
 that it never stalls the others. At the descriptor limit the broker \
@@ -54,7 +55,8 @@ pub const QUEUE_LIMIT: usize = 1 << 20;
 pub enum Engine {
     /// The ring where its backend is a completion mechanism, else poller.
     Auto,
-    /// The library's `Ring` (its Poller emulation where io_uring is not).
+    /// The library's `Ring` (its Poller emulation where neither io_uring
+    /// nor an I/O completion port is).
     Ring,
     /// A `Poller`, readiness-based.
     Poller,

@@ -206,7 +206,7 @@ pub(crate) const BATCH_MAX: usize = 32;
 
 /// Finds a Winsock extension function (`WSAIoctl`
 /// `SIO_GET_EXTENSION_FUNCTION_POINTER`) through `s`.
-fn extension<F: Copy>(s: Socket, guid: &windows_sys::core::GUID) -> io::Result<F> {
+pub(super) fn extension<F: Copy>(s: Socket, guid: &windows_sys::core::GUID) -> io::Result<F> {
     let mut f = mem::MaybeUninit::<F>::zeroed();
     let mut bytes = 0u32;
     syscall!(WSAIoctl(
@@ -226,7 +226,7 @@ fn extension<F: Copy>(s: Socket, guid: &windows_sys::core::GUID) -> io::Result<F
 
 /// `WSARecvMsg`, looked up once (the pointer is the same for every
 /// socket of the Microsoft providers, as quinn-udp and std assume).
-fn wsa_recv_msg(s: Socket) -> io::Result<LPFN_WSARECVMSG> {
+pub(super) fn wsa_recv_msg(s: Socket) -> io::Result<LPFN_WSARECVMSG> {
     static F: OnceLock<usize> = OnceLock::new();
     if let Some(&f) = F.get() {
         // SAFETY: stored below from a non-null LPFN_WSARECVMSG.
