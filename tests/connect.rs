@@ -496,9 +496,13 @@ mod namespace {
         }
     }
 
+    /// Where the files mounted over /etc are written first.
+    fn mount_dir() -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("nativesockets-connect-{}", std::process::id()))
+    }
+
     fn bind_mount(text: &str, over: &str) {
-        let dir =
-            std::env::temp_dir().join(format!("nativesockets-connect-{}", std::process::id()));
+        let dir = mount_dir();
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join(over.trim_start_matches('/').replace('/', "_"));
         std::fs::write(&file, text).unwrap();
@@ -552,6 +556,9 @@ mod namespace {
             "nameserver 127.0.0.77\noptions timeout:30 attempts:1\n",
             "/etc/resolv.conf",
         );
+        // The mounts keep the files' contents: their directory in the
+        // shared /tmp goes now, not left behind by this process.
+        let _ = std::fs::remove_dir_all(mount_dir());
 
         let threads = running_threads();
         let before = open_descriptors();

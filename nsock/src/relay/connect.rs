@@ -71,11 +71,19 @@ pub fn connect(o: &Options) -> Result<(), Failure> {
             let addr = SockAddr::unix(path)?;
             let sock = new_native_socket(Domain::Unix, o.sock_type(), Protocol::Ip)?;
             if o.udp {
-                // An unnamed datagram socket cannot be answered.
-                let own = temp_socket_path();
-                sock.bind_addr(&SockAddr::unix(&own)?)
-                    .map_err(|e| context(e, format_args!("bind {}", own.display())))?;
-                _client_path = Some(SocketFile::new(own));
+                // An unnamed datagram socket cannot be answered. Linux
+                // gives it a free abstract name (autobind), which leaves
+                // no file behind whatever ends the tool; elsewhere it gets
+                // a file in the temporary directory.
+                if cfg!(any(target_os = "linux", target_os = "android")) {
+                    sock.bind_addr(&SockAddr::unix_unnamed())
+                        .map_err(|e| context(e, "bind to an abstract name"))?;
+                } else {
+                    let own = temp_socket_path();
+                    sock.bind_addr(&SockAddr::unix(&own)?)
+                        .map_err(|e| context(e, format_args!("bind {}", own.display())))?;
+                    _client_path = Some(SocketFile::new(own));
+                }
             }
             connect_one(&sock, &addr, o).map_err(|e| {
                 context(

@@ -1,6 +1,7 @@
-//! The socket files nsock creates (`listen --unix PATH`, a datagram
-//! client's own path): removed when the tool ends, by a return or, on
-//! Unix, by SIGINT, SIGTERM or SIGHUP.
+//! The socket files nsock creates (`listen --unix PATH`, and a datagram
+//! client's own path where the system has no abstract names, that is not
+//! on Linux): removed when the tool ends, by a return or, on Unix, by
+//! SIGINT, SIGTERM or SIGHUP.
 //!
 //! A signal that ends the process runs no destructor, so on Unix a handler
 //! removes the file: it unlinks a path prepared beforehand as a C string
