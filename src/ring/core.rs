@@ -40,6 +40,11 @@ pub(super) struct Slot {
     /// A zero-copy send's byte count, kept until its notification.
     #[cfg(io_uring)]
     pub(super) sent: i32,
+    /// The emulation's zero-copy send: its number on its socket (the
+    /// kernel counts `MSG_ZEROCOPY` sends per socket from 0), and the
+    /// count it sent, kept until the kernel's completion.
+    pub(super) zc_id: u32,
+    pub(super) zc_len: usize,
     /// A `send_msg`'s encoded control messages (the capacity kept from
     /// one operation to the next), or a `recv_msg`'s control buffer.
     pub(super) ctrl: Vec<u8>,
@@ -83,6 +88,8 @@ impl Slot {
             ts: sys::ring_timespec(Duration::ZERO),
             #[cfg(io_uring)]
             sent: 0,
+            zc_id: 0,
+            zc_len: 0,
             ctrl: Vec::new(),
             to_addr: false,
             #[cfg(io_uring)]

@@ -7,14 +7,24 @@
 //! directions at once; level-triggered with the directions waited for
 //! elsewhere) while some operation waits on it, and removed when none
 //! does, so that the ring never holds a socket the caller dropped.
+//!
+//! A zero-copy send, where the system has `MSG_ZEROCOPY` (Linux) and the
+//! poller is edge-triggered (epoll), turns `SO_ZEROCOPY` on for its socket
+//! and sends with that flag; it then waits in the socket's notification
+//! list until the kernel's completion for its number arrives on the error
+//! queue (reported as an error event), which says whether the kernel
+//! copied after all. Elsewhere, and for a socket that refuses
+//! `SO_ZEROCOPY`, it is a plain send that reports a copy.
 
 use std::collections::HashMap;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::{self, MaybeUninit};
-use std::sync::Arc;
+use std::ptr;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use super::{Completion, Core, OpKind, NONE};
+use crate::errqueue::{ErrorQueueEntry, ZeroCopyCompletion, ERROR_QUEUE_CONTROL_SPACE};
 use crate::poller::{Event, Events, Interest, PollMode, Poller};
 use crate::socket::SocketHandle;
 use crate::sys;
@@ -43,6 +53,10 @@ struct Reg {
     sock: Arc<SocketHandle>,
     read: List,
     write: List,
+    /// Zero-copy sends made, waiting for their completion on the error
+    /// queue (edge-triggered pollers only, which report it at any
+    /// interest).
+    notif: List,
     /// What the poller watches for it (level-triggered pollers only).
     interest: Interest,
 }
@@ -53,9 +67,31 @@ impl Reg {
             (false, false) => Some(Interest::BOTH),
             (false, true) => Some(Interest::READABLE),
             (true, false) => Some(Interest::WRITABLE),
+            (true, true) if !self.notif.is_empty() => Some(Interest::BOTH),
             (true, true) => None,
         }
     }
+}
+
+/// What the emulation knows of a socket's zero-copy sends, kept while the
+/// socket lives: the kernel numbers them over the socket's whole life.
+struct ZcSock {
+    sock: Weak<SocketHandle>,
+    /// `SO_ZEROCOPY` took: sends go with `MSG_ZEROCOPY`.
+    on: bool,
+    /// The number the kernel gives the next zero-copy send.
+    next: u32,
+}
+
+/// Where an attempted operation stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Completed (its completion is out).
+    Done,
+    /// Would block: it waits for readiness.
+    Blocked,
+    /// A zero-copy send made: it waits for the kernel's completion.
+    Notify,
 }
 
 pub(super) struct Emulated {
@@ -66,6 +102,10 @@ pub(super) struct Emulated {
     timers: Vec<u32>,
     /// The pool's free buffers.
     free_bufs: Vec<u16>,
+    /// Sockets that have had zero-copy sends.
+    zc: HashMap<RawSocketHandle, ZcSock>,
+    /// Zero-copy sends waiting for their completion.
+    notifying: usize,
     edge: bool,
     waits: u64,
 }
@@ -96,6 +136,8 @@ impl Emulated {
                 Some(p) => (0..p.count()).rev().collect(),
                 None => Vec::new(),
             },
+            zc: HashMap::new(),
+            notifying: 0,
             waits: 0,
         })
     }
@@ -171,18 +213,35 @@ impl Emulated {
             }
         } else if !queued {
             let mut backlog = mem::take(&mut core.backlog);
-            let pending = attempt(core, &mut self.free_bufs, index, &mut backlog);
+            let mut ctx = Ctx {
+                free_bufs: &mut self.free_bufs,
+                zc: &mut self.zc,
+                edge: self.edge,
+            };
+            let step = attempt(core, &mut ctx, index, &mut backlog);
             core.backlog = backlog;
-            if !pending {
-                return Ok(());
+            match step {
+                Step::Done => return Ok(()),
+                Step::Blocked => {}
+                Step::Notify => {
+                    self.notifying += 1;
+                    return self.park(core, index, sock, true);
+                }
             }
         }
-        self.park(core, index, sock)
+        self.park(core, index, sock, false)
     }
 
-    /// Puts slot `index` at the end of its socket's list, registering the
-    /// socket (or widening what the poller watches) as needed.
-    fn park(&mut self, core: &mut Core, index: u32, sock: Arc<SocketHandle>) -> io::Result<()> {
+    /// Puts slot `index` at the end of its socket's list (its
+    /// notification list with `notify`), registering the socket (or
+    /// widening what the poller watches) as needed.
+    fn park(
+        &mut self,
+        core: &mut Core,
+        index: u32,
+        sock: Arc<SocketHandle>,
+        notify: bool,
+    ) -> io::Result<()> {
         let raw = sock.as_raw();
         let read = reads(core.slots[index as usize].kind);
         let fresh = !self.regs.contains_key(&raw);
@@ -190,16 +249,15 @@ impl Emulated {
             sock,
             read: List::EMPTY,
             write: List::EMPTY,
+            notif: List::EMPTY,
             interest: Interest::READABLE,
         });
-        let list = if read { &mut reg.read } else { &mut reg.write };
-        if list.tail == NONE {
-            list.head = index;
-        } else {
-            core.slots[list.tail as usize].next = index;
-        }
-        list.tail = index;
-        core.slots[index as usize].next = NONE;
+        let list = match (notify, read) {
+            (true, _) => &mut reg.notif,
+            (false, true) => &mut reg.read,
+            (false, false) => &mut reg.write,
+        };
+        push(list, core, index);
         let wanted = reg.wanted().unwrap_or(Interest::BOTH);
         let res = if fresh {
             if self.edge {
@@ -216,6 +274,24 @@ impl Emulated {
             Ok(())
         };
         if res.is_err() {
+            if notify {
+                // The send is made: its completion still comes, but no
+                // event would say so. Wait for it here, briefly.
+                let reg = self.regs.get_mut(&raw).expect("registered above");
+                let until = Instant::now() + Duration::from_secs(1);
+                let mut backlog = mem::take(&mut core.backlog);
+                while !reg.notif.is_empty() && Instant::now() < until {
+                    self.notifying -= take_notifications(reg, core, &mut backlog);
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                core.backlog = backlog;
+                if reg.notif.is_empty() {
+                    settle(&self.poller, self.edge, &mut self.regs, raw);
+                }
+                // Else still in flight: it stays in its list, and a drop
+                // of the ring leaks its buffer rather than free it.
+                return Ok(());
+            }
             self.unlink(core, raw, index);
         }
         res
@@ -253,6 +329,25 @@ impl Emulated {
         found
     }
 
+    /// Waits, at most `limit`, until the kernel has let go of every
+    /// zero-copy send's buffer; `false` when some still are in flight
+    /// (their memory must then stay). Other operations are dropped.
+    pub(super) fn drain(&mut self, core: &mut Core, limit: Duration) -> bool {
+        let start = Instant::now();
+        let mut sink = Vec::new();
+        while self.notifying > 0 {
+            let left = limit.saturating_sub(start.elapsed());
+            if left.is_zero() || self.wait(core, &mut sink, Some(left)).is_err() {
+                return false;
+            }
+            sink.clear();
+        }
+        true
+    }
+
+    /// Cancels slot `index`'s operation if it still waits for readiness
+    /// (a zero-copy send already made is not: the kernel holds its
+    /// buffer, and its completion comes as it would have).
     pub(super) fn cancel(&mut self, core: &mut Core, index: u32) -> io::Result<()> {
         let slot = &core.slots[index as usize];
         let found = if slot.kind == OpKind::Timeout {
@@ -309,11 +404,18 @@ impl Emulated {
             events,
             regs,
             free_bufs,
+            zc,
+            notifying,
             edge,
             ..
         } = self;
+        let mut ctx = Ctx {
+            free_bufs,
+            zc,
+            edge: *edge,
+        };
         for ev in events.iter() {
-            run_event(poller, *edge, regs, free_bufs, core, ev, out);
+            run_event(poller, regs, &mut ctx, notifying, core, ev, out);
         }
         let now = Instant::now();
         let mut i = 0;
@@ -339,12 +441,19 @@ impl Emulated {
     }
 }
 
+/// What an attempt may need besides the slots.
+struct Ctx<'a> {
+    free_bufs: &'a mut Vec<u16>,
+    zc: &'a mut HashMap<RawSocketHandle, ZcSock>,
+    edge: bool,
+}
+
 /// Runs what waits on the socket `ev` reports.
 fn run_event(
     poller: &Poller,
-    edge: bool,
     regs: &mut HashMap<RawSocketHandle, Reg>,
-    free_bufs: &mut Vec<u16>,
+    ctx: &mut Ctx<'_>,
+    notifying: &mut usize,
     core: &mut Core,
     ev: Event,
     out: &mut Vec<Completion>,
@@ -354,13 +463,104 @@ fn run_event(
         return;
     };
     let trouble = ev.error || ev.hangup;
+    if ev.error && !reg.notif.is_empty() {
+        *notifying -= take_notifications(reg, core, out);
+    }
     if ev.readable || trouble {
-        run_list(&mut reg.read, core, free_bufs, out);
+        run_list(reg, true, core, ctx, notifying, out);
     }
     if ev.writable || trouble {
-        run_list(&mut reg.write, core, free_bufs, out);
+        run_list(reg, false, core, ctx, notifying, out);
     }
-    settle(poller, edge, regs, raw);
+    settle(poller, ctx.edge, regs, raw);
+}
+
+/// Appends slot `index` to `list`.
+fn push(list: &mut List, core: &mut Core, index: u32) {
+    if list.tail == NONE {
+        list.head = index;
+    } else {
+        core.slots[list.tail as usize].next = index;
+    }
+    list.tail = index;
+    core.slots[index as usize].next = NONE;
+}
+
+/// Reads the socket's error queue until it is empty, completing each
+/// zero-copy send a completion there covers (and any older one still
+/// waiting: completions come in order); other entries are dropped.
+/// Returns how many sends it completed.
+fn take_notifications(reg: &mut Reg, core: &mut Core, out: &mut Vec<Completion>) -> usize {
+    let mut control = [0u8; ERROR_QUEUE_CONTROL_SPACE];
+    let mut done = 0;
+    loop {
+        let zc: ZeroCopyCompletion = match reg.sock.recv_error_queue(&mut [], &mut control) {
+            Ok(msg) => match msg.entry() {
+                ErrorQueueEntry::ZeroCopy(z) => z,
+                _ => continue,
+            },
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // Empty (WouldBlock), or nothing more to read.
+            Err(_) => return done,
+        };
+        let mut prev = NONE;
+        let mut at = reg.notif.head;
+        while at != NONE {
+            let next = core.slots[at as usize].next;
+            let id = core.slots[at as usize].zc_id;
+            let covered = id.wrapping_sub(zc.lo) <= zc.hi.wrapping_sub(zc.lo)
+                || (id.wrapping_sub(zc.lo) as i32) < 0;
+            if covered {
+                if prev == NONE {
+                    reg.notif.head = next;
+                } else {
+                    core.slots[prev as usize].next = next;
+                }
+                if reg.notif.tail == at {
+                    reg.notif.tail = prev;
+                }
+                let sent = core.slots[at as usize].zc_len;
+                let mut c = core.complete(at, Ok(sent), false);
+                c.copied = Some(zc.copied);
+                out.push(c);
+                done += 1;
+            } else {
+                prev = at;
+            }
+            at = next;
+        }
+    }
+}
+
+/// The zero-copy state of `sock`, `SO_ZEROCOPY` turned on at its first
+/// zero-copy send; `None` where sends cannot be zero-copy (no
+/// `MSG_ZEROCOPY` here, or the socket refused `SO_ZEROCOPY`).
+fn zero_copy<'a>(
+    zc: &'a mut HashMap<RawSocketHandle, ZcSock>,
+    sock: &Arc<SocketHandle>,
+) -> Option<&'a mut ZcSock> {
+    sys::MSG_ZEROCOPY_FLAG?;
+    let raw = sock.as_raw();
+    // The same socket, not one that got the number of a closed one (the
+    // `Weak` keeps the old one's allocation, so addresses cannot repeat).
+    let known = zc
+        .get(&raw)
+        .is_some_and(|z| ptr::eq(z.sock.as_ptr(), Arc::as_ptr(sock)));
+    if !known {
+        if zc.len() >= zc.capacity() {
+            zc.retain(|_, z| z.sock.strong_count() > 0);
+        }
+        let on = sock.set_zerocopy(true).is_ok();
+        zc.insert(
+            raw,
+            ZcSock {
+                sock: Arc::downgrade(sock),
+                on,
+                next: 0,
+            },
+        );
+    }
+    zc.get_mut(&raw).filter(|z| z.on)
 }
 
 /// Drops the registration of a socket nothing waits on; narrows what a
@@ -387,34 +587,47 @@ fn settle(
     }
 }
 
-/// Runs a list's operations in order until one would block.
-fn run_list(list: &mut List, core: &mut Core, free_bufs: &mut Vec<u16>, out: &mut Vec<Completion>) {
-    while list.head != NONE {
+/// Runs the operations of a socket's read (or write) list in order until
+/// one would block; a zero-copy send made moves to the notification list.
+fn run_list(
+    reg: &mut Reg,
+    read: bool,
+    core: &mut Core,
+    ctx: &mut Ctx<'_>,
+    notifying: &mut usize,
+    out: &mut Vec<Completion>,
+) {
+    loop {
+        let list = if read { &mut reg.read } else { &mut reg.write };
+        if list.head == NONE {
+            return;
+        }
         let index = list.head;
         let next = core.slots[index as usize].next;
-        if attempt(core, free_bufs, index, out) {
+        let step = attempt(core, ctx, index, out);
+        if step == Step::Blocked {
             return;
         }
         list.head = next;
         if next == NONE {
             list.tail = NONE;
         }
+        if step == Step::Notify {
+            *notifying += 1;
+            push(&mut reg.notif, core, index);
+        }
     }
 }
 
 /// Makes slot `index`'s call (again, for a multishot one, until it would
-/// block); `true` while the operation waits on.
-fn attempt(
-    core: &mut Core,
-    free_bufs: &mut Vec<u16>,
-    index: u32,
-    out: &mut Vec<Completion>,
-) -> bool {
+/// block).
+fn attempt(core: &mut Core, ctx: &mut Ctx<'_>, index: u32, out: &mut Vec<Completion>) -> Step {
+    let free_bufs = &mut *ctx.free_bufs;
     loop {
         let slot = &mut core.slots[index as usize];
         let Some(sock) = slot.socket.as_deref() else {
             out.push(core.complete(index, Ok(0), false));
-            return false;
+            return Step::Done;
         };
         let res = match slot.kind {
             OpKind::Accept => match sock.accept() {
@@ -431,6 +644,27 @@ fn attempt(
             OpKind::Recv => {
                 let buf = slot.buf.as_deref_mut().unwrap_or_default();
                 sock.recv(buf)
+            }
+            OpKind::SendZc if ctx.edge && slot.buf.as_ref().is_some_and(|b| !b.is_empty()) => {
+                let arc = slot.socket.clone().expect("checked above");
+                let buf = slot.buf.as_deref().unwrap_or_default();
+                match zero_copy(ctx.zc, &arc) {
+                    Some(z) => match sock.send_zerocopy(None, &[IoSlice::new(buf)]) {
+                        Ok(n) => {
+                            // The kernel numbered this send (a call that
+                            // sent nothing would not have been).
+                            slot.zc_id = z.next;
+                            slot.zc_len = n;
+                            z.next = z.next.wrapping_add(1);
+                            return Step::Notify;
+                        }
+                        // The socket's budget of pinned pages is used up
+                        // until completions are read: this one copies.
+                        Err(e) if crate::socket::is_resource_exhausted(&e) => sock.send(buf),
+                        Err(e) => Err(e),
+                    },
+                    None => sock.send(buf),
+                }
             }
             OpKind::Send | OpKind::SendZc => {
                 let buf = slot.buf.as_deref().unwrap_or_default();
@@ -452,7 +686,7 @@ fn attempt(
                         let mut c = core.complete(index, Ok(n), false);
                         super::finish_recv_msg(&mut c, control_len, from, flags);
                         out.push(c);
-                        return false;
+                        return Step::Done;
                     }
                     Err(e) => Err(e),
                 }
@@ -464,7 +698,7 @@ fn attempt(
             OpKind::RecvPooled => {
                 let Some(pool) = core.pool.clone() else {
                     out.push(core.complete(index, Ok(0), false));
-                    return false;
+                    return Step::Done;
                 };
                 if free_bufs.is_empty() {
                     pool.take_returned(|bid| free_bufs.push(bid));
@@ -472,7 +706,7 @@ fn attempt(
                 let Some(bid) = free_bufs.pop() else {
                     let e = io::Error::from_raw_os_error(sys::RING_NO_BUFFERS);
                     out.push(core.complete(index, Err(e), false));
-                    return false;
+                    return Step::Done;
                 };
                 // SAFETY: `bid` came off the free list: no `PoolBuf` holds
                 // it, and this receive is the only one filling it.
@@ -492,7 +726,7 @@ fn attempt(
             OpKind::Shutdown | OpKind::Close | OpKind::Timeout | OpKind::Splice => Ok(0),
         };
         match res {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Step::Blocked,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             res => {
                 let zc = core.slots[index as usize].kind == OpKind::SendZc;
@@ -501,7 +735,7 @@ fn attempt(
                     c.copied = Some(true);
                 }
                 out.push(c);
-                return false;
+                return Step::Done;
             }
         }
     }

@@ -460,8 +460,16 @@ impl Ring {
     /// scatter-gather).
     ///
     /// `IORING_OP_SEND_ZC` with `IORING_SEND_ZC_REPORT_USAGE` (Linux
-    /// 6.0); a plain send on Windows (`WSASend`) and on the emulation
-    /// (`zc_copied` then `true`).
+    /// 6.0). On the emulation on Linux, `send` with `MSG_ZEROCOPY` (the
+    /// ring turns `SO_ZEROCOPY` on for the socket at its first zero-copy
+    /// send, and reads the kernel's completion from the socket's error
+    /// queue: other entries there are dropped while the ring's zero-copy
+    /// sends are in flight, and the ring must be the socket's only sender
+    /// with `MSG_ZEROCOPY`, as it counts the kernel's numbers). A plain
+    /// send (`zc_copied` then `true`) on Windows (`WSASend`), on the
+    /// emulation elsewhere, and for a socket that refuses `SO_ZEROCOPY`.
+    /// Cancelling a zero-copy send the kernel has taken does nothing: its
+    /// completion comes when the kernel lets go of the buffer.
     ///
     /// # Errors
     /// `Unsupported` naming the operation and backend on an io_uring older
@@ -737,7 +745,14 @@ impl Drop for Ring {
                     d.leak();
                 }
             }
-            Backend::Emulated(_) => {}
+            Backend::Emulated(e) => {
+                // Zero-copy sends the kernel may still read from (Linux's
+                // MSG_ZEROCOPY): their buffers stay, leaked, rather than be
+                // reused under it.
+                if !e.drain(&mut self.core, Duration::from_secs(5)) {
+                    mem::forget(mem::take(&mut self.core.slots));
+                }
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `Ring`: each operation, multishot under load, an exhausted buffer pool,
 //! cancels, drops with operations in flight, bounds, the waker, and the
-//! fallback to the emulation, sockets moving between rings (moves.rs) and
-//! allocations (alloc.rs). Loopback only.
+//! fallback to the emulation, sockets moving between rings (moves.rs),
+//! zero-copy sends (zerocopy.rs) and allocations (alloc.rs). Loopback
+//! only.
 //!
 //! The binary runs twice on Linux and on Windows: as it is (io_uring, an
 //! I/O completion port) and with `NATIVESOCKETS_RING=poller` (the
@@ -23,6 +24,7 @@ use nativesockets_testutil::threads::{bounded, exclusive};
 
 mod alloc;
 mod moves;
+mod zerocopy;
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -515,24 +517,6 @@ fn timeout_shutdown_and_close_complete() {
     ring.close(server, 3).unwrap();
     assert_eq!(wait_for(&mut ring, key(3)).result().unwrap(), 0);
     assert_eq!(client.read(&mut [0; 4]).unwrap(), 0);
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "io_uring and epoll, which Miri does not emulate")]
-fn zero_copy_send_on_loopback_completes_and_says_the_kernel_copied() {
-    let mut ring = ring();
-    let (server, mut client) = pair();
-    let data: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
-    ring.send_zc(&server, data.clone(), 1).unwrap();
-    let mut c = wait_for(&mut ring, key(1));
-    assert_eq!(c.kind(), OpKind::SendZc);
-    let n = c.result().unwrap();
-    assert!(n > 0);
-    assert_eq!(c.zc_copied(), Some(true), "loopback copies");
-    assert_eq!(c.take_buffer().unwrap(), data);
-    let mut got = vec![0; n];
-    client.read_exact(&mut got).unwrap();
-    assert_eq!(got, data[..n]);
 }
 
 #[test]
