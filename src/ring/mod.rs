@@ -29,7 +29,6 @@ use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-#[cfg(any(io_uring, windows))]
 use std::mem;
 use std::net::Shutdown;
 use std::sync::Arc;
