@@ -120,7 +120,13 @@ mod linux {
                         Some("send") => Mode::Send,
                         Some("zc") => Mode::Zc,
                         Some("msg_zerocopy") => Mode::MsgZerocopy,
-                        other => return Err(bad("--mode", format!("{other:?}"))),
+                        other => {
+                            let other = other.unwrap_or("nothing");
+                            return Err(bad(
+                                "--mode",
+                                format!("{other:?}: not send, zc or msg_zerocopy"),
+                            ));
+                        }
                     }
                 }
                 "--bytes" => args.bytes = number(&flag, it.next())?,
