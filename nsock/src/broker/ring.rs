@@ -3,22 +3,20 @@
 //!
 //! Each listener has a multishot accept in flight (its completions are
 //! handed to the [`Acceptor`] one by one; on a pause the accepts are
-//! cancelled, and armed again when the acceptor resumes). Each client has
-//! a multishot pooled receive in flight, which fills the ring's buffer
-//! pool, and at most one send: what arrives for a client while its send
-//! is in flight waits in its queue, and goes, all of it, in the next send
-//! when that one completes. A message for many clients is many sends, all
-//! submitted by the next wait's one system call. A client's queue plus
-//! its send in flight is bounded by [`QUEUE_LIMIT`](super::QUEUE_LIMIT),
-//! as on the Poller engine.
-//!
-//! On the ring's Poller emulation (`NATIVESOCKETS_RING=poller`, or no
-//! io_uring) a pause at the descriptor limit does not end with its
-//! `accepting again` line: the emulation tries `accept4` as soon as the
-//! accept is armed, before the listener is readable, and at the limit
-//! Linux fails that with `EMFILE` even with nobody waiting, so the probe
-//! never sees a quiet listener. It pauses on, neither spinning nor
-//! printing, and accepts the waiting clients as descriptors free up.
+//! cancelled, and armed again when the acceptor resumes: an armed accept
+//! that stays quiet for [`PROBE`] says nobody is waiting, which ends the
+//! pause's episode). Each client has a multishot pooled receive in
+//! flight, which fills the ring's buffer pool, and at most one send. What
+//! a batch of completions brings for a client is copied into its queue,
+//! one buffer, and the pool buffers go back to the ring as the batch is
+//! handled; when the batch is done, each client with bytes queued and no
+//! send in flight gets one send of all of them, and what comes while a
+//! send is in flight goes in the next, when that one completes. The
+//! buffers move between the client's queue, its send and the broker's
+//! spares, so a stream allocates nothing. A message for many clients is
+//! many sends, all submitted by the next wait's one system call. A
+//! client's queue plus its send in flight is bounded by
+//! [`QUEUE_LIMIT`](super::QUEUE_LIMIT), as on the Poller engine.
 //!
 //! A client that goes is marked gone, its operations cancelled; its slot
 //! (and so its socket, which the operations hold) is let go when their
@@ -47,7 +45,8 @@ const CAPACITY: usize = 8192;
 
 /// The receive pool: buffers shared by every client's receive (a
 /// completion's buffer goes back to the pool when it has been copied to
-/// the clients' sends).
+/// the clients' queues). Large buffers: fewer completions per byte of a
+/// stream.
 const POOL_BUFFERS: usize = 128;
 const POOL_BUFFER_SIZE: usize = 64 << 10;
 
@@ -360,9 +359,14 @@ impl Broker {
         if self.clients.get_mut(slot).is_some_and(|c| c.gone) {
             return self.release(slot);
         }
-        if c.is_out_of_buffers() {
-            // Every pool buffer was taken at once; this completion's is
-            // back when it is dropped, the others as they are handled.
+        // A last completion with bytes is not the stream's end (io_uring
+        // ends a multishot receive so when it cannot post more): the
+        // receive goes on, as after running out of pool buffers.
+        let had_bytes = c.pooled().is_some_and(|d| !d.is_empty());
+        if c.is_out_of_buffers() || had_bytes {
+            // Out of buffers: every pool buffer was taken at once; this
+            // completion's is back when it is dropped, the others as they
+            // are handled.
             let Some(client) = self.clients.get_mut(slot) else {
                 return;
             };

@@ -25,9 +25,6 @@ macro_rules! on_engines {
         mod $name {
             #[test]
             fn ring() {
-                if super::ring_is_emulated() {
-                    return;
-                }
                 super::$name("ring");
             }
             #[test]
@@ -36,20 +33,6 @@ macro_rules! on_engines {
             }
         }
     };
-}
-
-/// Whether `Ring` here is its emulation on Poller (qemu-user, a kernel
-/// without io_uring, `NATIVESOCKETS_RING=poller`): the ring engine is
-/// built for io_uring, and at the limit and under churn it is proven on
-/// io_uring only (the broker's default engine there is the Poller one).
-fn ring_is_emulated() -> bool {
-    let emulated = nativesockets::Ring::new()
-        .map(|r| r.backend() != nativesockets::RingBackend::IoUring)
-        .unwrap_or(true);
-    if emulated {
-        println!("skipped: Ring is its Poller emulation here; these limits are proven on io_uring");
-    }
-    emulated
 }
 
 /// A broker started for these tests, with every stderr line it writes
