@@ -275,9 +275,12 @@ impl Broker {
             // Reset before it was looked at: nothing to serve, nothing to
             // say (the Poller engine's accept would not have returned it).
             Some(sock) => sock.peer_addr().map(|peer| (sock, peer)),
+            // Cancelled by a pause: nothing to count (asked before the
+            // result is taken, which is what tells).
+            None if c.is_cancelled() => Err(io::ErrorKind::NotConnected.into()),
             None => match c.take_result() {
-                Err(e) if !c.is_cancelled() => Err(e),
-                _ => Err(io::ErrorKind::NotConnected.into()),
+                Err(e) => Err(e),
+                Ok(_) => Err(io::ErrorKind::NotConnected.into()),
             },
         };
         match result {
