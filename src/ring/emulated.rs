@@ -1,5 +1,6 @@
 //! `Ring` emulated on [`Poller`]: each operation is tried at once on its
-//! (non-blocking) socket; one that would block waits in its socket's read
+//! (non-blocking) socket (an accept only once its listener is readable);
+//! one that would block waits in its socket's read
 //! or write list, and runs again when the poller reports the socket ready.
 //! Portable code: it runs wherever `Poller` does.
 //!
@@ -211,7 +212,12 @@ impl Emulated {
                     return Ok(());
                 }
             }
-        } else if !queued {
+        } else if !queued && kind != OpKind::Accept {
+            // An accept waits for readability first, as its docs say: at
+            // the descriptor limit accept4(2) fails with EMFILE before it
+            // looks at the queue, so an accept tried at once would fail
+            // even with nobody waiting, and a caller pausing at the limit
+            // could never see its listener quiet.
             let mut backlog = mem::take(&mut core.backlog);
             let mut ctx = Ctx {
                 free_bufs: &mut self.free_bufs,

@@ -3,29 +3,26 @@
 //!
 //! Each listener has a multishot accept in flight (its completions are
 //! handed to the [`Acceptor`] one by one; on a pause the accepts are
-//! cancelled, and armed again when the acceptor resumes). Each client has
-//! a multishot pooled receive in flight, which fills the ring's buffer
-//! pool, and at most one send: what arrives for a client while its send
-//! is in flight waits in its queue, and goes, all of it, in the next send
-//! when that one completes. A message for many clients is many sends, all
-//! submitted by the next wait's one system call. A client's queue plus
-//! its send in flight is bounded by [`QUEUE_LIMIT`](super::QUEUE_LIMIT),
-//! as on the Poller engine.
-//!
-//! On the ring's Poller emulation (`NATIVESOCKETS_RING=poller`, or no
-//! io_uring) a pause at the descriptor limit does not end with its
-//! `accepting again` line: the emulation tries `accept4` as soon as the
-//! accept is armed, before the listener is readable, and at the limit
-//! Linux fails that with `EMFILE` even with nobody waiting, so the probe
-//! never sees a quiet listener. It pauses on, neither spinning nor
-//! printing, and accepts the waiting clients as descriptors free up.
+//! cancelled, and armed again when the acceptor resumes: an armed accept
+//! that stays quiet for [`PROBE`] says nobody is waiting, which ends the
+//! pause's episode). Each client has a multishot pooled receive in
+//! flight, which fills the ring's buffer pool, and at most one send. What
+//! a batch of completions brings for a client is copied into its queue,
+//! one buffer, and the pool buffers go back to the ring as the batch is
+//! handled; when the batch is done, each client with bytes queued and no
+//! send in flight gets one send of all of them, and what comes while a
+//! send is in flight goes in the next, when that one completes. The
+//! buffers move between the client's queue, its send and the broker's
+//! spares, so a stream allocates nothing. A message for many clients is
+//! many sends, all submitted by the next wait's one system call. A
+//! client's queue plus its send in flight is bounded by
+//! [`QUEUE_LIMIT`](super::QUEUE_LIMIT), as on the Poller engine.
 //!
 //! A client that goes is marked gone, its operations cancelled; its slot
 //! (and so its socket, which the operations hold) is let go when their
 //! last completions have come, and only then is a descriptor free for the
 //! acceptor.
 
-use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,13 +45,16 @@ const CAPACITY: usize = 8192;
 
 /// The receive pool: buffers shared by every client's receive (a
 /// completion's buffer goes back to the pool when it has been copied to
-/// the clients' sends).
-const POOL_BUFFERS: usize = 256;
-const POOL_BUFFER_SIZE: usize = 16 << 10;
+/// the clients' queues). Large buffers: fewer completions per byte of a
+/// stream.
+const POOL_BUFFERS: usize = 128;
+const POOL_BUFFER_SIZE: usize = 64 << 10;
 
-/// Send buffers kept for reuse, and the largest kept.
-const SPARE_BUFFERS: usize = 256;
-const SPARE_BUFFER_SIZE: usize = 64 << 10;
+/// The most bytes of send buffers kept for reuse: a client's buffer goes
+/// back to the broker's spares when the client has nothing more to send,
+/// so that an idle client holds none, and a client streaming (one buffer
+/// in flight, one filling) takes them from there and allocates nothing.
+const SPARE_BYTES: usize = 16 << 20;
 
 /// How long the accepts armed after a pause must stay quiet to say no
 /// client is waiting.
@@ -80,13 +80,17 @@ pub(super) fn new_ring() -> Result<Ring, Failure> {
 struct Client {
     sock: Arc<SocketHandle>,
     peer: String,
-    /// Bytes from the others waiting for the send in flight to end.
-    queue: VecDeque<u8>,
+    /// Bytes from the others for the next send: all of it goes in one
+    /// (no allocation while empty: it is taken from the spares when the
+    /// first bytes come).
+    queue: Vec<u8>,
     /// The send in flight, and its length.
     send: Option<OpId>,
     sending: usize,
     /// The receive in flight.
     recv: Option<OpId>,
+    /// In the broker's list of clients to send to at the end of the batch.
+    flushing: bool,
     /// Dropped: waiting for its operations' last completions.
     gone: bool,
 }
@@ -108,7 +112,8 @@ pub(super) fn run(o: &BrokerOptions, ring: Ring) -> Result<(), Failure> {
         acceptor: Acceptor::new(),
         probe_until: None,
         dropped: Episode::new("clients dropped", ""),
-        spare: Vec::new(),
+        flush: Vec::new(),
+        spares: Spares::default(),
     };
     broker.arm_accepts(Instant::now());
     let mut done = Completions::with_capacity(1024);
@@ -165,6 +170,7 @@ pub(super) fn run(o: &BrokerOptions, ring: Ring) -> Result<(), Failure> {
         for c in accepts.drain(..) {
             broker.accepted(c);
         }
+        broker.flush();
         let now = Instant::now();
         broker.acceptor.tick(now);
         broker.dropped.tick(now);
@@ -184,8 +190,37 @@ struct Broker {
     probe_until: Option<Instant>,
     /// Clients dropped for an error or for not reading.
     dropped: Episode,
-    /// Send buffers given back by completed sends.
-    spare: Vec<Vec<u8>>,
+    /// Clients with bytes queued and no send in flight: each gets one
+    /// send, of everything the batch queued for it, when the batch is done.
+    flush: Vec<usize>,
+    /// Send buffers given back by completed sends and idle clients.
+    spares: Spares,
+}
+
+/// Empty send buffers kept for reuse, at most [`SPARE_BYTES`] of them.
+#[derive(Default)]
+struct Spares {
+    bufs: Vec<Vec<u8>>,
+    bytes: usize,
+}
+
+impl Spares {
+    /// An empty buffer, with room from an earlier send where there is one.
+    fn take(&mut self) -> Vec<u8> {
+        let buf = self.bufs.pop().unwrap_or_default();
+        self.bytes -= buf.capacity();
+        buf
+    }
+
+    /// Keeps `buf` for a later send, within bounds.
+    fn keep(&mut self, mut buf: Vec<u8>) {
+        let room = buf.capacity();
+        if room > 0 && self.bytes + room <= SPARE_BYTES {
+            buf.clear();
+            self.bytes += room;
+            self.bufs.push(buf);
+        }
+    }
 }
 
 impl Broker {
@@ -240,9 +275,12 @@ impl Broker {
             // Reset before it was looked at: nothing to serve, nothing to
             // say (the Poller engine's accept would not have returned it).
             Some(sock) => sock.peer_addr().map(|peer| (sock, peer)),
+            // Cancelled by a pause: nothing to count (asked before the
+            // result is taken, which is what tells).
+            None if c.is_cancelled() => Err(io::ErrorKind::NotConnected.into()),
             None => match c.take_result() {
-                Err(e) if !c.is_cancelled() => Err(e),
-                _ => Err(io::ErrorKind::NotConnected.into()),
+                Err(e) => Err(e),
+                Ok(_) => Err(io::ErrorKind::NotConnected.into()),
             },
         };
         match result {
@@ -290,10 +328,11 @@ impl Broker {
         self.clients.insert(Client {
             sock,
             peer,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             send: None,
             sending: 0,
             recv: Some(recv),
+            flushing: false,
             gone: false,
         });
     }
@@ -323,9 +362,14 @@ impl Broker {
         if self.clients.get_mut(slot).is_some_and(|c| c.gone) {
             return self.release(slot);
         }
-        if c.is_out_of_buffers() {
-            // Every pool buffer was taken at once; this completion's is
-            // back when it is dropped, the others as they are handled.
+        // A last completion with bytes is not the stream's end (io_uring
+        // ends a multishot receive so when it cannot post more): the
+        // receive goes on, as after running out of pool buffers.
+        let had_bytes = c.pooled().is_some_and(|d| !d.is_empty());
+        if c.is_out_of_buffers() || had_bytes {
+            // Out of buffers: every pool buffer was taken at once; this
+            // completion's is back when it is dropped, the others as they
+            // are handled.
             let Some(client) = self.clients.get_mut(slot) else {
                 return;
             };
@@ -345,7 +389,8 @@ impl Broker {
         }
     }
 
-    /// Sends `data` to client `slot`, or queues it behind its send.
+    /// Queues `data` for client `slot`: it goes in the client's next
+    /// send, at the end of the batch or when its send in flight is done.
     fn send_to(&mut self, slot: usize, data: &[u8]) {
         let Some(client) = self.clients.get_mut(slot) else {
             return;
@@ -353,36 +398,48 @@ impl Broker {
         if client.gone {
             return;
         }
-        if client.send.is_some() {
-            if let Some(why) = over_limit(client.sending + client.queue.len() + data.len()) {
-                return self.drop_client(slot, Some(why));
-            }
-            client.queue.extend(data);
-            return;
+        if let Some(why) = over_limit(client.sending + client.queue.len() + data.len()) {
+            return self.drop_client(slot, Some(why));
         }
-        let mut buf = self.spare.pop().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(data);
-        self.submit(slot, buf);
-    }
-
-    /// Starts client `slot`'s send of `buf`.
-    fn submit(&mut self, slot: usize, buf: Vec<u8>) {
-        let Some(client) = self.clients.get_mut(slot) else {
-            return;
-        };
-        let len = buf.len();
-        match self.ring.send(&client.sock, buf, slot as u64) {
-            Ok(id) => {
-                client.send = Some(id);
-                client.sending = len;
-            }
-            Err(e) => self.drop_client(slot, Some(e.to_string())),
+        if client.queue.capacity() == 0 {
+            client.queue = self.spares.take();
+        }
+        client.queue.extend_from_slice(data);
+        if client.send.is_none() && !client.flushing {
+            client.flushing = true;
+            self.flush.push(slot);
         }
     }
 
-    /// Client `key`'s send completed: what it did not send, and what was
-    /// queued meanwhile, goes next.
+    /// Starts the send of each client with bytes queued and none in
+    /// flight: all its queue in one send.
+    fn flush(&mut self) {
+        let mut flush = std::mem::take(&mut self.flush);
+        for slot in flush.drain(..) {
+            let Some(client) = self.clients.get_mut(slot) else {
+                continue;
+            };
+            client.flushing = false;
+            if client.gone || client.send.is_some() || client.queue.is_empty() {
+                continue;
+            }
+            let buf = std::mem::take(&mut client.queue);
+            let len = buf.len();
+            match self.ring.send(&client.sock, buf, slot as u64) {
+                Ok(id) => {
+                    client.send = Some(id);
+                    client.sending = len;
+                }
+                Err(e) => self.drop_client(slot, Some(e.to_string())),
+            }
+        }
+        // The list's allocation is kept for the next batch.
+        flush.append(&mut self.flush);
+        self.flush = flush;
+    }
+
+    /// Client `key`'s send completed: what it did not send goes next,
+    /// ahead of what was queued meanwhile.
     fn sent(&mut self, mut c: Completion) {
         let slot = c.key() as usize;
         let Some(client) = self.clients.get_mut(slot) else {
@@ -392,34 +449,26 @@ impl Broker {
         client.sending = 0;
         let mut buf = c.take_buffer().unwrap_or_default();
         if client.gone {
-            self.recycle(buf);
+            self.spares.keep(buf);
             return self.release(slot);
         }
-        match c.result() {
-            Ok(n) => {
-                buf.drain(..n.min(buf.len()));
-                buf.extend(client.queue.drain(..));
-                if client.queue.capacity() > SPARE_BUFFER_SIZE {
-                    client.queue = VecDeque::new();
-                }
-                if buf.is_empty() {
-                    self.recycle(buf);
-                } else {
-                    self.submit(slot, buf);
-                }
-            }
+        let n = match c.result() {
+            Ok(n) => n.min(buf.len()),
             Err(e) => {
                 let why = e.to_string();
-                self.recycle(buf);
-                self.drop_client(slot, Some(why));
+                return self.drop_client(slot, Some(why));
             }
+        };
+        if n < buf.len() {
+            // A short send (the peer's window filled): the rest first.
+            buf.drain(..n);
+            buf.extend_from_slice(&client.queue);
+            buf = std::mem::replace(&mut client.queue, buf);
         }
-    }
-
-    /// Keeps a send buffer for the next send, within bounds.
-    fn recycle(&mut self, buf: Vec<u8>) {
-        if self.spare.len() < SPARE_BUFFERS && buf.capacity() <= SPARE_BUFFER_SIZE {
-            self.spare.push(buf);
+        self.spares.keep(buf);
+        if !client.queue.is_empty() && !client.flushing {
+            client.flushing = true;
+            self.flush.push(slot);
         }
     }
 
@@ -433,7 +482,7 @@ impl Broker {
             return;
         }
         client.gone = true;
-        client.queue = VecDeque::new();
+        self.spares.keep(std::mem::take(&mut client.queue));
         let now = Instant::now();
         match why {
             Some(why) => self
