@@ -406,6 +406,23 @@ pub(super) fn descriptors(pid: u32) -> usize {
         .count()
 }
 
+/// The process's descriptor count once it holds still (the same over
+/// 200 ms; at most 5 s): a server just started may still close one it
+/// used on the way up.
+#[cfg(target_os = "linux")]
+pub(super) fn settled_descriptors(pid: u32) -> usize {
+    let end = Instant::now() + Duration::from_secs(5);
+    let mut last = descriptors(pid);
+    loop {
+        thread::sleep(Duration::from_millis(200));
+        let now = descriptors(pid);
+        if now == last || Instant::now() > end {
+            return now;
+        }
+        last = now;
+    }
+}
+
 #[test]
 #[cfg(target_os = "linux")]
 fn ten_thousand_short_connections_leave_no_descriptor_behind() {
@@ -417,7 +434,7 @@ fn ten_thousand_short_connections_leave_no_descriptor_behind() {
     let port = echo_server();
     let fwd = server(&["forward", "127.0.0.1:0", &format!("127.0.0.1:{port}")]);
     let pid = fwd.child.id();
-    let idle = descriptors(pid);
+    let idle = settled_descriptors(pid);
     let addr = fwd.addr.clone();
     within("10,000 connections", move || {
         let workers: Vec<_> = (0..50)

@@ -256,7 +256,7 @@ fn help_shows_a_tls_example() {
 #[test]
 #[cfg(target_os = "linux")]
 fn tls_connections_leave_no_descriptor_or_thread_behind() {
-    use super::forward::descriptors;
+    use super::forward::{descriptors, settled_descriptors};
     let Some(pki) = Pki::new("fwd-leak") else {
         return;
     };
@@ -289,7 +289,7 @@ fn tls_connections_leave_no_descriptor_or_thread_behind() {
     let pids = [inner.child.id(), outer.child.id()];
     // The worker threads start just after the `listening` line.
     thread::sleep(Duration::from_millis(500));
-    let idle = pids.map(|p| (descriptors(p), threads(p)));
+    let idle = pids.map(|p| (settled_descriptors(p), threads(p)));
     for i in 0..40 {
         let msg = format!("message {i}").into_bytes();
         assert_eq!(round_trip(&outer.addr, msg.clone()), msg);
