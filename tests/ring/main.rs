@@ -420,6 +420,13 @@ fn cancel_ends_each_kind_of_operation_and_gives_back_what_it_owned() {
     let (server, _client) = pair();
     let (full, _quiet) = pair();
     fill(&full);
+    // The zero-copy send gets a full socket of its own: one the kernel
+    // took before the cancel (a moment of room is enough) completes only
+    // once the kernel lets go of its pages, that is once the peer reads.
+    let (full_zc, quiet_zc) = pair();
+    fill(&full_zc);
+    let mut quiet_zc = Some(quiet_zc);
+    let mut drainer = None;
     // A listener whose accept queue is full: Linux drops further SYNs, so
     // a connect to it waits (elsewhere it may be refused at once).
     let crowded = listener();
@@ -439,7 +446,7 @@ fn cancel_ends_each_kind_of_operation_and_gives_back_what_it_owned() {
             OpKind::Timeout,
         ),
         (
-            ring.send_zc(&full, vec![2; 1 << 20], 7).unwrap(),
+            ring.send_zc(&full_zc, vec![2; 1 << 20], 7).unwrap(),
             OpKind::SendZc,
         ),
         (
@@ -457,6 +464,13 @@ fn cancel_ends_each_kind_of_operation_and_gives_back_what_it_owned() {
         // An operation may finish before its cancel (a send the kernel
         // found room for, a refused connect): then its own result comes.
         let _ = ring.cancel(id);
+        if let (OpKind::SendZc, Some(mut peer)) = (kind, quiet_zc.take()) {
+            drainer = Some(thread::spawn(move || {
+                peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+                let mut buf = vec![0u8; 1 << 16];
+                while matches!(peer.read(&mut buf), Ok(n) if n > 0) {}
+            }));
+        }
         let mut c = wait_for(&mut ring, |c| c.id() == id);
         assert_eq!(c.kind(), kind);
         let may_finish = matches!(
@@ -476,6 +490,9 @@ fn cancel_ends_each_kind_of_operation_and_gives_back_what_it_owned() {
         assert!(c.take_socket().is_some() || kind == OpKind::Timeout);
     }
     assert_eq!(Arc::strong_count(&late), 1);
+    if let Some(d) = drainer {
+        d.join().unwrap();
+    }
     // The pooled receive, separately: it must not share a socket's list
     // with the receive above on the emulation.
     let id = ring.recv_pooled(&server, 5).unwrap();
