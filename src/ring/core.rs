@@ -128,6 +128,26 @@ pub(super) struct Core {
 }
 
 impl Core {
+    /// Makes a close or a shutdown at once, for the backends that have
+    /// no kernel ring to queue it in (IOCP, the emulation), its
+    /// completion going to the backlog.
+    pub(super) fn close_or_shutdown_now(&mut self, index: u32) {
+        let slot = &mut self.slots[index as usize];
+        let res = if slot.kind == OpKind::Close {
+            match slot.owned.take() {
+                Some(s) => s.close().map(|()| 0),
+                None => Ok(0),
+            }
+        } else {
+            match &slot.socket {
+                Some(s) => s.shutdown(slot.how).map(|()| 0),
+                None => Ok(0),
+            }
+        };
+        let c = self.complete(index, res, false);
+        self.backlog.push(c);
+    }
+
     pub(super) fn new(opts: &RingOptions) -> io::Result<Core> {
         let cap = opts.capacity;
         let slots = (0..cap)

@@ -162,23 +162,8 @@ impl Emulated {
                 self.timers.push(index);
                 return Ok(());
             }
-            OpKind::Close => {
-                let res = match slot.owned.take() {
-                    Some(s) => s.close().map(|()| 0),
-                    None => Ok(0),
-                };
-                let c = core.complete(index, res, false);
-                core.backlog.push(c);
-                return Ok(());
-            }
-            OpKind::Shutdown => {
-                let how = slot.how;
-                let res = match &slot.socket {
-                    Some(s) => s.shutdown(how).map(|()| 0),
-                    None => Ok(0),
-                };
-                let c = core.complete(index, res, false);
-                core.backlog.push(c);
+            OpKind::Close | OpKind::Shutdown => {
+                core.close_or_shutdown_now(index);
                 return Ok(());
             }
             _ => {}

@@ -150,23 +150,8 @@ impl Driver {
                 self.timers.push(index);
                 return Ok(());
             }
-            OpKind::Close => {
-                let res = match slot.owned.take() {
-                    Some(sock) => sock.close().map(|()| 0),
-                    None => Ok(0),
-                };
-                let c = core.complete(index, res, false);
-                core.backlog.push(c);
-                return Ok(());
-            }
-            OpKind::Shutdown => {
-                let how = slot.how;
-                let res = match &slot.socket {
-                    Some(sock) => sock.shutdown(how).map(|()| 0),
-                    None => Ok(0),
-                };
-                let c = core.complete(index, res, false);
-                core.backlog.push(c);
+            OpKind::Close | OpKind::Shutdown => {
+                core.close_or_shutdown_now(index);
                 return Ok(());
             }
             OpKind::Splice => {
